@@ -1,0 +1,1 @@
+"""The availability core: the pure engine, the models, and the services that use both."""

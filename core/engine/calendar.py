@@ -1,0 +1,151 @@
+"""When a resource is open: its hours, overrides and blocks, as instants.
+
+Everything here is computed on the resource's wall-clock axis first (hours and
+blocks are wall time by the spec), where "open minus blocked" is plain interval
+arithmetic, and only then mapped to instants with :mod:`core.engine.zones`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+
+from dateutil.rrule import rrule, rrulestr
+
+from core.engine.intervals import Intervals, Span
+from core.engine.snapshot import Block, DayHours, Resource
+from core.engine.zones import (
+    Segment,
+    instant_wall,
+    segments,
+    wall_of_date,
+    wall_seconds,
+    wall_to_instants,
+)
+
+_DAY = 86400
+_WALL_EPOCH = datetime(1970, 1, 1)  # noqa: DTZ001 - wall-time origin
+
+
+def hours_on(resource: Resource, day: date) -> DayHours:
+    """The open stretches of a local date: its override if it has one, else its weekday's."""
+    override = resource.date_overrides.get(day)
+    if override is not None:
+        return override
+    return resource.weekly_hours.get(day.weekday(), ())
+
+
+def _wall_date(wall: int) -> date:
+    return (_WALL_EPOCH + timedelta(seconds=wall)).date()
+
+
+def open_wall(resource: Resource, wall_start: int, wall_end: int) -> Intervals:
+    """Wall time of ``[wall_start, wall_end)`` inside the resource's hours."""
+    return _open_wall(
+        tuple(sorted(resource.weekly_hours.items())),
+        tuple(sorted(resource.date_overrides.items())),
+        wall_start,
+        wall_end,
+    )
+
+
+@lru_cache(maxsize=512)
+def _open_wall(
+    weekly: tuple[tuple[int, DayHours], ...],
+    overrides: tuple[tuple[date, DayHours], ...],
+    wall_start: int,
+    wall_end: int,
+) -> Intervals:
+    """Cached on the hours themselves: staff often share a pattern, and queries repeat."""
+    by_weekday = dict(weekly)
+    by_date = dict(overrides)
+    spans: list[Span] = []
+    day = _wall_date(wall_start)
+    last = _wall_date(wall_end - 1)
+    while day <= last:
+        base = wall_of_date(day)
+        hours = by_date.get(day)
+        if hours is None:
+            hours = by_weekday.get(day.weekday(), ())
+        spans.extend((base + a * 60, base + b * 60) for a, b in hours)
+        day += timedelta(days=1)
+    return Intervals(spans).clip(wall_start, wall_end)
+
+
+@lru_cache(maxsize=4096)
+def _occurrences(rule: str, dtstart: datetime, lo: datetime, hi: datetime) -> tuple[datetime, ...]:
+    """Cached: many resources share a rule (the weekly meeting) and queries repeat."""
+    parsed = rrulestr(rule, dtstart=dtstart)
+    assert isinstance(parsed, rrule)  # the business file allows a single RRULE, not a set
+    return tuple(parsed.between(lo, hi, inc=True))
+
+
+def block_occurrences(block: Block, wall_start: int, wall_end: int) -> list[Span]:
+    """Wall spans of a block (every occurrence, if recurring) that meet the window."""
+    length = wall_seconds(block.end) - wall_seconds(block.start)
+    if block.rrule is None:
+        start = wall_seconds(block.start)
+        return [(start, start + length)] if start < wall_end and start + length > wall_start else []
+    lo = _WALL_EPOCH + timedelta(seconds=wall_start - length)
+    hi = _WALL_EPOCH + timedelta(seconds=wall_end)
+    spans = []
+    for occurrence in _occurrences(block.rrule, block.start, lo, hi):
+        start = wall_seconds(occurrence)
+        if start < wall_end and start + length > wall_start:
+            spans.append((start, start + length))
+    return spans
+
+
+def blocked_wall(resource: Resource, wall_start: int, wall_end: int) -> Intervals:
+    spans: list[Span] = []
+    for block in resource.blocks:
+        spans.extend(block_occurrences(block, wall_start, wall_end))
+    return Intervals(spans)
+
+
+def resource_segments(
+    resource: Resource, business_zone: str, start: int, end: int
+) -> tuple[Segment, ...]:
+    return segments(resource.timezone or business_zone, start, end)
+
+
+def _wall_range(segs: tuple[Segment, ...]) -> tuple[int, int]:
+    """The wall-clock stretch shown by the clock over the segments' instants."""
+    return min(s + offset for s, _, offset in segs), max(e + offset for _, e, offset in segs)
+
+
+def open_instants(resource: Resource, business_zone: str, start: int, end: int) -> Intervals:
+    """Instants of ``[start, end)`` at which the resource is open and not blocked."""
+    if not resource.active:
+        return Intervals()
+    segs = resource_segments(resource, business_zone, start, end)
+    wall_start, wall_end = _wall_range(segs)
+    wall = open_wall(resource, wall_start, wall_end) - blocked_wall(resource, wall_start, wall_end)
+    return wall_to_instants(wall, segs).clip(start, end)
+
+
+def wall_datetime(instant: int, segs: tuple[Segment, ...]) -> datetime:
+    """The naive local wall-clock datetime of an instant."""
+    return _WALL_EPOCH + timedelta(seconds=instant_wall(instant, segs))
+
+
+def hours_instants(resource: Resource, business_zone: str, start: int, end: int) -> Intervals:
+    """Instants of ``[start, end)`` inside the resource's hours, blocks ignored."""
+    segs = resource_segments(resource, business_zone, start, end)
+    wall_start, wall_end = _wall_range(segs)
+    return wall_to_instants(open_wall(resource, wall_start, wall_end), segs).clip(start, end)
+
+
+def blocks_meeting(
+    resource: Resource, business_zone: str, start: int, end: int
+) -> list[tuple[Block, Intervals]]:
+    """Each block of the resource with the instants of ``[start, end)`` it covers, if any."""
+    segs = resource_segments(resource, business_zone, start, end)
+    wall_start, wall_end = _wall_range(segs)
+    found = []
+    for block in resource.blocks:
+        spans = block_occurrences(block, wall_start, wall_end)
+        covered = wall_to_instants(Intervals(spans), segs).clip(start, end)
+        if covered:
+            found.append((block, covered))
+    return found

@@ -1,0 +1,255 @@
+"""The free slots of a service: the rules of ``spec/business-file.md`` as sweeps.
+
+For every resource that a pool of the service can use we compute, once per
+query, the set of instants where it is *free for this service*: open, not
+blocked, and with the service's seats still unused. Shrinking that set by the
+occupied window gives the set of starts the resource can serve; the union over
+a pool says where the pool can serve. A candidate start on the local grid is a
+slot when every pool can serve it with distinct resources, and its notice and
+booking window hold. Nothing walks minute by minute.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from core.engine.calendar import open_instants
+from core.engine.errors import UnknownProvider, UnknownService
+from core.engine.intervals import Intervals
+from core.engine.occupancy import Occupancy
+from core.engine.snapshot import Busy, Resource, Service, Slot, Snapshot
+from core.engine.zones import (
+    instant_seconds,
+    segments,
+    to_datetime,
+    wall_of_date,
+    wall_time_instants,
+)
+
+_DAY = 86400
+
+
+def service_of(snapshot: Snapshot, service_id: str) -> Service:
+    try:
+        return snapshot.services[service_id]
+    except KeyError:
+        raise UnknownService(service_id, sorted(snapshot.services)) from None
+
+
+def effective_pools(service: Service, provider: str | None) -> tuple[tuple[str, ...], ...]:
+    """The service's pools, with the first pool that holds ``provider`` narrowed to it."""
+    if provider is None:
+        return service.requires
+    for index, pool in enumerate(service.requires):
+        if provider in pool:
+            return (*service.requires[:index], (provider,), *service.requires[index + 1 :])
+    raise UnknownProvider(provider, service.id)
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """Seconds before and after a start that a booking of the service occupies."""
+
+    before: int
+    after: int
+
+    @classmethod
+    def of(cls, service: Service) -> Window:
+        return cls(
+            service.buffer_before_min * 60,
+            (service.duration_min + service.buffer_after_min) * 60,
+        )
+
+
+def busy_by_resource(
+    busy: Sequence[Busy], resources: set[str], start: int, end: int
+) -> dict[str, list[tuple[int, int, int]]]:
+    """Busy items of the given resources that meet ``[start, end)``, in seconds."""
+    lo, hi = to_datetime(start), to_datetime(end)
+    grouped: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
+    for item in busy:
+        if item.resource_id in resources and item.start < hi and item.end > lo:
+            grouped[item.resource_id].append(
+                (int(item.start.timestamp()), int(item.end.timestamp()), item.seats)
+            )
+    return grouped
+
+
+class ResourceView:
+    """One resource over one instant range: open time, use, and where it can serve."""
+
+    __slots__ = ("free", "occupancy", "open", "resource", "starts")
+
+    def __init__(
+        self,
+        resource: Resource,
+        business_zone: str,
+        start: int,
+        end: int,
+        busy: list[tuple[int, int, int]],
+        service: Service,
+    ) -> None:
+        self.resource = resource
+        self.open = open_instants(resource, business_zone, start, end)
+        room = resource.capacity - service.seats
+        # Most resources hold one booking at a time: then "full" is just the union of
+        # the busy spans, and the step function of seats is never needed.
+        self.occupancy = Occupancy(busy) if resource.capacity > 1 else None
+        if room < 0:
+            self.free = Intervals()
+        elif self.occupancy is None:
+            self.free = self.open - Intervals((a, b) for a, b, seats in busy if seats > 0)
+        else:
+            self.free = self.open - self.occupancy.above(room)
+        window = Window.of(service)
+        self.starts = self.free.shrink(window.before, window.after)
+
+    def can_serve(self, start: int) -> bool:
+        return self.starts.contains_point(start)
+
+    def peak(self, start: int, end: int) -> int:
+        """The most seats in use during ``[start, end)``; a capacity-one resource that can
+        serve a window has none in use."""
+        return 0 if self.occupancy is None else self.occupancy.peak(start, end)
+
+    def seats_free(self, start: int, window: Window) -> int:
+        return self.resource.capacity - self.peak(start - window.before, start + window.after)
+
+
+class ServicePlan:
+    """Everything needed to decide, for one service over one range, which starts are slots."""
+
+    def __init__(
+        self,
+        snapshot: Snapshot,
+        service_id: str,
+        start: int,
+        end: int,
+        provider: str | None = None,
+    ) -> None:
+        self.snapshot = snapshot
+        self.service = service_of(snapshot, service_id)
+        self.pools = effective_pools(self.service, provider)
+        self.window = Window.of(self.service)
+        lo, hi = start - self.window.before, end + self.window.after
+        wanted = {r for pool in self.pools for r in pool}
+        busy = busy_by_resource(snapshot.busy, wanted, lo, hi)
+        self.views: dict[str, ResourceView] = {}
+        for pool in self.pools:
+            for resource_id in pool:
+                if resource_id in self.views:
+                    continue
+                resource = snapshot.resources.get(resource_id)
+                if resource is None:
+                    continue
+                self.views[resource_id] = ResourceView(
+                    resource, snapshot.timezone, lo, hi, busy.get(resource_id, []), self.service
+                )
+        self.pool_starts = [
+            Intervals.union_all(self.views[r].starts for r in pool if r in self.views)
+            for pool in self.pools
+        ]
+        flat = [r for pool in self.pools for r in pool]
+        self._pools_disjoint = len(flat) == len(set(flat))
+
+    def choose(self, start: int) -> tuple[str, ...] | None:
+        """One resource per pool, all distinct, each able to serve ``start``; pool order wins."""
+        if not all(starts.contains_point(start) for starts in self.pool_starts):
+            return None
+        if self._pools_disjoint:
+            return tuple(next(r for r in pool if self._serves(r, start)) for pool in self.pools)
+        return _distinct_choice(
+            [[r for r in pool if self._serves(r, start)] for pool in self.pools]
+        )
+
+    def _serves(self, resource_id: str, start: int) -> bool:
+        view = self.views.get(resource_id)
+        return view is not None and view.can_serve(start)
+
+    def slot(self, start: int, chosen: tuple[str, ...]) -> Slot:
+        seats = min(self.views[r].seats_free(start, self.window) for r in chosen)
+        return Slot(
+            start=to_datetime(start),
+            end=to_datetime(start + self.service.duration_min * 60),
+            resources=chosen,
+            seats_free=seats,
+        )
+
+    def within_policy(self, start: int, now: int) -> bool:
+        service = self.service
+        return (
+            service.active
+            and start >= now + service.min_notice_min * 60
+            and start <= now + service.max_advance_days * _DAY
+        )
+
+
+def _distinct_choice(able: list[list[str]]) -> tuple[str, ...] | None:
+    """A system of distinct representatives (Kuhn's augmenting paths), preferring pool order."""
+    owner: dict[str, int] = {}
+
+    def place(pool: int, seen: set[str]) -> bool:
+        for resource in able[pool]:
+            if resource in seen:
+                continue
+            seen.add(resource)
+            if resource not in owner or place(owner[resource], seen):
+                owner[resource] = pool
+                return True
+        return False
+
+    for pool in range(len(able)):
+        if not place(pool, set()):
+            return None
+    by_pool = {pool: resource for resource, pool in owner.items()}
+    return tuple(by_pool[pool] for pool in range(len(able)))
+
+
+def candidates(zone: str, first: date, last: date, step_min: int) -> Iterator[int]:
+    """Starts on the local grid of each date, in time order; skipped in gaps, twice in folds."""
+    lo = wall_of_date(first) - 2 * _DAY
+    hi = wall_of_date(last) + 3 * _DAY
+    segs = segments(zone, lo, hi)
+    step = step_min * 60
+    found: list[int] = []
+    day = first
+    while day <= last:
+        base = wall_of_date(day)
+        for wall in range(base, base + _DAY, step):
+            found.extend(wall_time_instants(wall, segs))
+        day += timedelta(days=1)
+    found.sort()
+    return iter(found)
+
+
+def find_slots(
+    snapshot: Snapshot,
+    service_id: str,
+    first: date,
+    last: date,
+    now: datetime,
+    provider: str | None = None,
+) -> list[Slot]:
+    """The slots of a service on the local dates ``first..last`` of the business, in time order."""
+    service = service_of(snapshot, service_id)
+    now_s = instant_seconds(now)
+    earliest = now_s + service.min_notice_min * 60
+    latest = now_s + service.max_advance_days * _DAY
+    starts = [
+        s
+        for s in candidates(snapshot.timezone, first, last, service.step_min)
+        if earliest <= s <= latest
+    ]
+    effective_pools(service, provider)  # an unknown provider is an error even with no candidates
+    if not starts or not service.active:
+        return []
+    plan = ServicePlan(snapshot, service_id, starts[0], starts[-1] + 1, provider)
+    slots = []
+    for start in starts:
+        chosen = plan.choose(start)
+        if chosen is not None:
+            slots.append(plan.slot(start, chosen))
+    return slots
