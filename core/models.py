@@ -1,0 +1,379 @@
+"""Tortoise models of the app label ``models``: the business's rules and its bookings.
+
+The schema is shaped by two needs. Rules (hours, blocks, pools) are read whole
+and rarely, so they are stored plainly, one row per fact, in the order the
+business file gave them (``position`` or insertion order by ``id``) so that an
+export of an import reproduces the file. Bookings are read by "what overlaps
+this window on these resources" on every slot query, and their capacity must be
+enforced by the database, so every booking has one :class:`BookingResource`
+occupancy row per resource carrying everything the check needs on the row
+itself (window with buffers, seats, ``active``, ``exclusive``): PostgreSQL's
+exclusion constraint (see ``migrations/``) only sees its own table.
+
+Instants are aware UTC ``datetime`` (``timestamptz`` on PostgreSQL). Rules are
+local wall time: hours and overrides as minutes after midnight, block bounds
+as naive ISO text (see :class:`Block`).
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from tortoise import fields
+from tortoise.indexes import Index
+from tortoise.models import Model
+
+
+class ResourceKind(StrEnum):
+    STAFF = "staff"
+    ROOM = "room"
+    EQUIPMENT = "equipment"
+
+
+class BookingStatus(StrEnum):
+    CONFIRMED = "confirmed"
+    CANCELLED = "cancelled"
+    COMPLETED = "completed"
+    NO_SHOW = "no_show"
+
+
+class UTCDatetimeField(fields.DatetimeField[datetime]):
+    """An aware instant, always written in UTC.
+
+    SQLite stores a ``datetime`` as ISO text with the offset it had, and compares
+    text: ``10:00+01:00`` sorts after ``09:30+00:00``. Writing every instant (and
+    every filter value) in UTC keeps the text order equal to time order, so the
+    overlap queries are right on SQLite whatever zone the caller's datetime had.
+    """
+
+    def to_db_value(self, value: Any, instance: Any) -> Any:
+        value = super().to_db_value(value, instance)
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            return value.astimezone(UTC)
+        return value
+
+
+def new_manage_token() -> str:
+    """Unguessable handle for "manage my booking" links; the booking id is guessable."""
+    return secrets.token_urlsafe(24)
+
+
+class Business(Model):
+    """The one business a database holds; the other tables hang off it so a re-import
+    can replace everything by deleting this row."""
+
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=200)
+    timezone = fields.CharField(max_length=64)
+    locale = fields.CharField(max_length=16, default="en")
+    created_at = UTCDatetimeField(auto_now_add=True)
+    updated_at = UTCDatetimeField(auto_now=True)
+
+    class Meta:
+        table = "business"
+        table_description = "The business: name, timezone, default locale"
+
+
+class Resource(Model):
+    id = fields.IntField(primary_key=True)
+    business: fields.ForeignKeyRelation[Business] = fields.ForeignKeyField(
+        "models.Business", related_name="resources", on_delete=fields.CASCADE
+    )
+    slug = fields.CharField(max_length=64)
+    name = fields.CharField(max_length=200)
+    kind = fields.CharEnumField(ResourceKind, max_length=16, default=ResourceKind.STAFF)
+    capacity = fields.IntField(default=1)
+    timezone = fields.CharField(max_length=64, null=True)
+    active = fields.BooleanField(default=True)
+    position = fields.IntField(default=0)
+
+    business_id: int
+
+    class Meta:
+        table = "resource"
+        table_description = "Bookable staff, rooms and equipment"
+        unique_together = (("business", "slug"),)
+        ordering = ("position", "id")
+
+
+class WeeklyHours(Model):
+    """One open stretch of one weekday; a weekday without rows is closed.
+
+    A weekday the file lists with no stretches (``wed: []``) is closed too, but
+    is kept as one row with null times so that an export shows it as written.
+    """
+
+    id = fields.IntField(primary_key=True)
+    resource: fields.ForeignKeyRelation[Resource] = fields.ForeignKeyField(
+        "models.Resource", related_name="weekly_hours", on_delete=fields.CASCADE
+    )
+    weekday = fields.SmallIntField()
+    """0 = Monday, as in :mod:`core.engine.snapshot`."""
+    start_min = fields.SmallIntField(null=True)
+    end_min = fields.SmallIntField(null=True)
+
+    resource_id: int
+
+    class Meta:
+        table = "weekly_hours"
+        table_description = "Open stretches per weekday, minutes after local midnight"
+
+
+class DateOverride(Model):
+    """One open stretch of a local date that replaces that date's weekly hours.
+
+    A date closed all day has to be distinguishable from a date without an
+    override, so it is one row with ``start_min`` and ``end_min`` both null.
+    A date's rows are either that single closed row or only real stretches.
+    """
+
+    id = fields.IntField(primary_key=True)
+    resource: fields.ForeignKeyRelation[Resource] = fields.ForeignKeyField(
+        "models.Resource", related_name="date_overrides", on_delete=fields.CASCADE
+    )
+    date = fields.DateField()
+    start_min = fields.SmallIntField(null=True)
+    end_min = fields.SmallIntField(null=True)
+
+    resource_id: int
+
+    class Meta:
+        table = "date_override"
+        table_description = (
+            "Open stretches replacing the weekly hours of a date, null times = closed"
+        )
+
+
+class Block(Model):
+    """Time a resource cannot be booked, in the resource's local wall time.
+
+    ``start``/``end`` are naive wall-clock datetimes written as
+    ``datetime.isoformat()`` text: a timestamp column would be shifted to UTC
+    (``timestamptz``, ``USE_TZ``), and the same wall time means different
+    instants on different dates, so only text round-trips exactly on both
+    SQLite and PostgreSQL. With ``rrule`` (RFC 5545, ``start`` as DTSTART) the
+    row is a series and every occurrence lasts ``end - start`` of wall time.
+    """
+
+    id = fields.IntField(primary_key=True)
+    resource: fields.ForeignKeyRelation[Resource] = fields.ForeignKeyField(
+        "models.Resource", related_name="blocks", on_delete=fields.CASCADE
+    )
+    start = fields.CharField(max_length=32)
+    end = fields.CharField(max_length=32)
+    rrule = fields.TextField(null=True)
+    reason = fields.TextField(default="")
+    created_at = UTCDatetimeField(auto_now_add=True)
+
+    resource_id: int
+
+    class Meta:
+        table = "block"
+        table_description = "Time a resource cannot be booked, naive local wall time as ISO text"
+
+
+class Service(Model):
+    id = fields.IntField(primary_key=True)
+    business: fields.ForeignKeyRelation[Business] = fields.ForeignKeyField(
+        "models.Business", related_name="services", on_delete=fields.CASCADE
+    )
+    slug = fields.CharField(max_length=64)
+    name = fields.CharField(max_length=200)
+    duration_min = fields.IntField()
+    buffer_before_min = fields.IntField(default=0)
+    buffer_after_min = fields.IntField(default=0)
+    slot_step_min = fields.IntField(null=True)
+    min_notice_min = fields.IntField(default=0)
+    max_advance_days = fields.IntField(default=60)
+    seats = fields.IntField(default=1)
+    active = fields.BooleanField(default=True)
+    position = fields.IntField(default=0)
+
+    business_id: int
+
+    class Meta:
+        table = "service"
+        table_description = "What can be booked, with durations and policies"
+        unique_together = (("business", "slug"),)
+        ordering = ("position", "id")
+
+
+class ServicePool(Model):
+    """One entry of a service's ``requires``: a booking takes one resource from it."""
+
+    id = fields.IntField(primary_key=True)
+    service: fields.ForeignKeyRelation[Service] = fields.ForeignKeyField(
+        "models.Service", related_name="pools", on_delete=fields.CASCADE
+    )
+    position = fields.IntField(default=0)
+
+    service_id: int
+
+    class Meta:
+        table = "service_pool"
+        table_description = "One pool of the resources a service requires"
+        ordering = ("position", "id")
+
+
+class ServicePoolMember(Model):
+    id = fields.IntField(primary_key=True)
+    pool: fields.ForeignKeyRelation[ServicePool] = fields.ForeignKeyField(
+        "models.ServicePool", related_name="members", on_delete=fields.CASCADE
+    )
+    resource: fields.ForeignKeyRelation[Resource] = fields.ForeignKeyField(
+        "models.Resource", related_name="pool_memberships", on_delete=fields.CASCADE
+    )
+    position = fields.IntField(default=0)
+
+    pool_id: int
+    resource_id: int
+
+    class Meta:
+        table = "service_pool_member"
+        table_description = "A resource in a service pool"
+        ordering = ("position", "id")
+
+
+class Customer(Model):
+    """A person who books, whatever channels they write from.
+
+    Not tied to the business row, so re-importing the business file does not
+    forget who the customers are.
+    """
+
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=200, default="")
+    phone = fields.CharField(max_length=32, null=True)
+    email = fields.CharField(max_length=254, null=True)
+    locale = fields.CharField(max_length=16, null=True)
+    timezone = fields.CharField(max_length=64, null=True)
+    created_at = UTCDatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "customer"
+        table_description = "People who book"
+
+
+class ChannelIdentity(Model):
+    """How a channel names a customer (Telegram user id, phone number, Slack user)."""
+
+    id = fields.IntField(primary_key=True)
+    customer: fields.ForeignKeyRelation[Customer] = fields.ForeignKeyField(
+        "models.Customer", related_name="identities", on_delete=fields.CASCADE
+    )
+    channel = fields.CharField(max_length=32)
+    external_id = fields.CharField(max_length=255)
+    created_at = UTCDatetimeField(auto_now_add=True)
+
+    customer_id: int
+
+    class Meta:
+        table = "channel_identity"
+        table_description = "How a channel names a customer"
+        unique_together = (("channel", "external_id"),)
+
+
+class Booking(Model):
+    """An appointment; what it occupies lives in its :class:`BookingResource` rows."""
+
+    id = fields.IntField(primary_key=True)
+    business: fields.ForeignKeyRelation[Business] = fields.ForeignKeyField(
+        "models.Business", related_name="bookings", on_delete=fields.CASCADE
+    )
+    service: fields.ForeignKeyRelation[Service] = fields.ForeignKeyField(
+        "models.Service", related_name="bookings", on_delete=fields.RESTRICT
+    )
+    customer: fields.ForeignKeyNullableRelation[Customer] = fields.ForeignKeyField(
+        "models.Customer", related_name="bookings", on_delete=fields.SET_NULL, null=True
+    )
+    start = UTCDatetimeField()
+    end = UTCDatetimeField()
+    status = fields.CharEnumField(BookingStatus, max_length=16, default=BookingStatus.CONFIRMED)
+    source_channel = fields.CharField(max_length=32, default="")
+    manage_token = fields.CharField(max_length=64, unique=True, default=new_manage_token)
+    seats = fields.IntField(default=1)
+    idempotency_key = fields.CharField(max_length=128, null=True, unique=True)
+    created_at = UTCDatetimeField(auto_now_add=True)
+    updated_at = UTCDatetimeField(auto_now=True)
+
+    business_id: int
+    service_id: int
+    customer_id: int | None
+
+    class Meta:
+        table = "booking"
+        table_description = "Appointments"
+        indexes = (
+            Index(fields=("business_id", "start")),
+            Index(fields=("customer_id", "start")),
+        )
+
+
+class BookingResource(Model):
+    """The occupancy row: seats of one resource taken by one booking, buffers included.
+
+    ``active`` is true while the booking is confirmed and ``exclusive`` while the
+    resource's capacity is 1; PostgreSQL's exclusion constraint checks
+    ``WHERE active AND exclusive``, so both are copied here rather than joined.
+    What the constraint counts is exactly what a snapshot reads as busy.
+
+    ``appointment_start``/``appointment_end`` repeat the booking's own times
+    (without buffers) so that the slot query reads this table alone: the join
+    to ``booking`` cost more than the rest of the busy query on PostgreSQL and
+    grows with every booking ever made. Whoever moves a booking moves its rows.
+    """
+
+    id = fields.IntField(primary_key=True)
+    booking: fields.ForeignKeyRelation[Booking] = fields.ForeignKeyField(
+        "models.Booking", related_name="occupancy", on_delete=fields.CASCADE
+    )
+    resource: fields.ForeignKeyRelation[Resource] = fields.ForeignKeyField(
+        "models.Resource", related_name="occupancy", on_delete=fields.RESTRICT
+    )
+    position = fields.SmallIntField(default=0)
+    """Place of the resource in the booking's resource list (the service's pool order)."""
+    occupied_start = UTCDatetimeField()
+    occupied_end = UTCDatetimeField()
+    appointment_start = UTCDatetimeField()
+    appointment_end = UTCDatetimeField()
+    seats = fields.IntField(default=1)
+    active = fields.BooleanField(default=True)
+    exclusive = fields.BooleanField(default=True)
+
+    booking_id: int
+    resource_id: int
+
+    class Meta:
+        table = "booking_resource"
+        table_description = "Occupancy: seats of a resource taken by a booking, buffers included"
+        indexes = (
+            Index(fields=("resource_id", "occupied_start", "occupied_end")),
+            Index(fields=("resource_id", "occupied_end")),
+            # Neither database indexes a foreign key by itself; deleting bookings
+            # (cascade, re-import) would scan this table once per booking.
+            Index(fields=("booking_id",)),
+        )
+
+
+class BookingHistory(Model):
+    """Append-only audit of a booking: who did what, when, from which channel."""
+
+    id = fields.IntField(primary_key=True)
+    booking: fields.ForeignKeyRelation[Booking] = fields.ForeignKeyField(
+        "models.Booking", related_name="history", on_delete=fields.CASCADE
+    )
+    at = UTCDatetimeField(auto_now_add=True)
+    actor = fields.CharField(max_length=200, default="")
+    channel = fields.CharField(max_length=32, default="")
+    action = fields.CharField(max_length=32)
+    data = fields.JSONField[dict[str, Any]](default=dict)
+
+    booking_id: int
+
+    class Meta:
+        table = "booking_history"
+        table_description = "Append-only audit of bookings"
+        indexes = (Index(fields=("booking_id", "at")),)

@@ -1,0 +1,1 @@
+"""Tortoise migrations of the app label ``models``; applied by ``core.db.migrate``."""
