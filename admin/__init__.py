@@ -1,0 +1,1 @@
+"""The admin panel (arrives with its own issue)."""

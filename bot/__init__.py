@@ -1,0 +1,1 @@
+"""The conversation: dialog, language understanding, replies (arrives with the chat issue)."""

@@ -1,0 +1,1 @@
+"""Adapters to the outside world (arrive with the bookings and chat issues)."""

@@ -1,0 +1,55 @@
+"""Availability from the database: load the snapshot a query needs, ask the engine.
+
+This is the one door through which the CLI, the API and the bot reach the
+engine, so the range that must be loaded for a query is worked out once.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from core.engine import Explanation, Slot, Snapshot, explain, find_slots, nearest
+from core.store import load_snapshot
+
+MARGIN = timedelta(days=3)
+"""Local dates differ from UTC ones by under 15 hours, and occupied windows
+(duration plus buffers) are limited to a day by the business file, so three
+days either side of the dates surely hold every instant a query can touch."""
+
+
+def utc_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=UTC)
+
+
+async def snapshot_for_dates(first: date, last: date, service_id: str) -> Snapshot:
+    return await load_snapshot(
+        utc_midnight(first) - MARGIN, utc_midnight(last) + MARGIN, [service_id]
+    )
+
+
+async def slots_between(
+    service_id: str, first: date, last: date, now: datetime, provider: str | None = None
+) -> list[Slot]:
+    snapshot = await snapshot_for_dates(first, last, service_id)
+    return find_slots(snapshot, service_id, first, last, now, provider)
+
+
+async def explain_start(
+    service_id: str, start: datetime, now: datetime, provider: str | None = None
+) -> tuple[Explanation, Snapshot]:
+    day = start.astimezone(UTC).date()
+    snapshot = await snapshot_for_dates(day, day, service_id)
+    return explain(snapshot, service_id, start, now, provider), snapshot
+
+
+async def nearest_slots(
+    service_id: str, target: datetime, now: datetime, n: int = 4, provider: str | None = None
+) -> list[Slot]:
+    first = min(now, target).astimezone(UTC).date()
+    # nearest() widens its search up to the booking window; load all of it at once.
+    snapshot = await load_snapshot(
+        utc_midnight(first) - MARGIN,
+        utc_midnight(max(now, target).astimezone(UTC).date()) + timedelta(days=400),
+        [service_id],
+    )
+    return nearest(snapshot, service_id, target, now, n, provider)

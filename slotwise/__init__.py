@@ -1,0 +1,1 @@
+"""Slotwise: the composition root (the command, settings, the app)."""

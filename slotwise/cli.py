@@ -1,0 +1,252 @@
+"""The ``slotwise`` command.
+
+Each subcommand opens the database, does one thing, and closes it. Errors a
+person can fix (a bad file, an unknown service, a database that cannot be
+reached) are printed as one clear message and exit with status 1; a
+traceback is never the answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable, Coroutine
+from datetime import UTC, date, datetime, timedelta
+from functools import wraps
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
+import click
+
+from core import availability
+from core.businessfile import BusinessFileError, dump_business, load_business_file
+from core.db import database, migrate
+from core.engine import EngineError, find_slots
+from core.store import NoBusiness, load_business, replace_business
+from slotwise.present import explanation_json, reason_text, slots_json, slots_text
+from slotwise.settings import get_settings
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+DEMO_FILE = Path(__file__).parent / "demo" / "demo.yaml"
+MAX_QUERY_DAYS = 366
+NEXT_DAYS = 14
+NEXT_SLOTS = 6
+
+
+class Failure(click.ClickException):
+    """A problem the user can fix, shown without a traceback."""
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"slotwise: {self.format_message()}", err=True)
+
+
+def friendly(func: Callable[P, Coroutine[Any, Any, T]]) -> Callable[P, T]:
+    """Run an async command and turn the errors a user can fix into clear messages."""
+
+    @wraps(func)
+    def run(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return asyncio.run(func(*args, **kwargs))
+        except BusinessFileError as error:
+            raise Failure(
+                f"the business file has problems; nothing was imported:\n{error}"
+            ) from None
+        except (EngineError, NoBusiness) as error:
+            raise Failure(str(error)) from None
+        except (ConnectionError, OSError) as error:
+            raise Failure(f"cannot reach the database: {error}") from None
+
+    return run
+
+
+def _db_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--db",
+        "db_url",
+        metavar="URL",
+        default=None,
+        help="Database URL (default: SLOTWISE_DATABASE_URL, else ./data/slotwise.sqlite3).",
+    )(func)
+
+
+def _url(db_url: str | None) -> str:
+    return db_url or get_settings().database_url
+
+
+def _parse_now(value: str | None) -> datetime:
+    if value is None:
+        return datetime.now(UTC)
+    return _parse_instant(value, "--now")
+
+
+def _parse_instant(value: str, option: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not an ISO-8601 time such as 2026-12-01T09:30:00Z", param_hint=option
+        ) from None
+    if moment.tzinfo is None:
+        raise click.BadParameter(
+            f"{value!r} has no UTC offset; add Z or +01:00, e.g. {value}Z", param_hint=option
+        )
+    return moment
+
+
+def _parse_date(value: str, option: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not a date in the form YYYY-MM-DD", param_hint=option
+        ) from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Slotwise: real free slots, booked by chat, never twice."""
+
+
+@main.command("migrate")
+@_db_option
+@friendly
+async def migrate_command(db_url: str | None) -> None:
+    """Create or upgrade the database schema."""
+    await migrate(_url(db_url))
+    click.echo("The database is up to date.")
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@_db_option
+@friendly
+async def import_command(file: Path, db_url: str | None) -> None:
+    """Replace the business in the database with the one in FILE (YAML or JSON)."""
+    business = load_business_file(file)
+    url = _url(db_url)
+    await migrate(url)
+    async with database(url):
+        await replace_business(business)
+    click.echo(
+        f"Imported {business.info.name!r}: {len(business.resources)} resources, "
+        f"{len(business.services)} services, {len(business.bookings)} bookings."
+    )
+
+
+@main.command("export")
+@_db_option
+@friendly
+async def export_command(db_url: str | None) -> None:
+    """Write the business in the database to standard output as a business file."""
+    async with database(_url(db_url)):
+        business = await load_business()
+    click.echo(dump_business(business), nl=False)
+
+
+@main.command("slots")
+@click.option("--service", "service_id", required=True, metavar="ID", help="Service id.")
+@click.option("--from", "first", required=True, metavar="YYYY-MM-DD", help="First local date.")
+@click.option("--to", "last", required=True, metavar="YYYY-MM-DD", help="Last local date.")
+@click.option("--provider", default=None, metavar="ID", help="Only slots using this resource.")
+@click.option("--now", default=None, metavar="ISO", help="The instant of the query (default: now).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON with UTC starts.")
+@_db_option
+@friendly
+async def slots_command(
+    service_id: str,
+    first: str,
+    last: str,
+    provider: str | None,
+    now: str | None,
+    as_json: bool,
+    db_url: str | None,
+) -> None:
+    """List the free slots of a service between two local dates, both included."""
+    first_day, last_day = _parse_date(first, "--from"), _parse_date(last, "--to")
+    if last_day < first_day:
+        raise click.BadParameter(f"{last} is before --from {first}", param_hint="--to")
+    if (last_day - first_day).days >= MAX_QUERY_DAYS:
+        raise click.BadParameter(
+            f"at most {MAX_QUERY_DAYS} days at once; narrow --from/--to", param_hint="--to"
+        )
+    moment = _parse_now(now)
+    async with database(_url(db_url)):
+        snapshot = await availability.snapshot_for_dates(first_day, last_day, service_id)
+    slots = find_slots(snapshot, service_id, first_day, last_day, moment, provider)
+    if as_json:
+        click.echo(json.dumps(slots_json(slots)))
+    else:
+        click.echo(slots_text(slots, snapshot.resources, snapshot.timezone, snapshot.locale))
+
+
+@main.command("explain")
+@click.option("--service", "service_id", required=True, metavar="ID", help="Service id.")
+@click.option("--start", required=True, metavar="ISO", help="The start to explain, with offset.")
+@click.option("--provider", default=None, metavar="ID", help="Require this resource.")
+@click.option("--now", default=None, metavar="ISO", help="The instant of the query (default: now).")
+@click.option("--json", "as_json", is_flag=True, help="Print the reasons as JSON.")
+@_db_option
+@friendly
+async def explain_command(
+    service_id: str,
+    start: str,
+    provider: str | None,
+    now: str | None,
+    as_json: bool,
+    db_url: str | None,
+) -> None:
+    """Say whether START is a free slot of the service and, if not, why."""
+    moment = _parse_instant(start, "--start")
+    async with database(_url(db_url)):
+        explanation, snapshot = await availability.explain_start(
+            service_id, moment, _parse_now(now), provider
+        )
+    if as_json:
+        click.echo(json.dumps(explanation_json(explanation)))
+        return
+    if explanation.slot is not None:
+        names = ", ".join(snapshot.resources[r].name for r in explanation.slot.resources)
+        click.echo(f"{start} is a free slot ({names}).")
+        return
+    click.echo(f"{start} is not a free slot:")
+    for reason in explanation.reasons:
+        click.echo(f"  - {reason_text(reason, snapshot.timezone, snapshot.locale)}")
+
+
+@main.command("run")
+@_db_option
+@friendly
+async def run_command(db_url: str | None) -> None:
+    """Migrate, load the demo business into an empty database, and show what is bookable.
+
+    Until the server arrives this is what ``make run`` shows: the next free slots
+    of every service, straight from the engine.
+    """
+    url = _url(db_url)
+    await migrate(url)
+    async with database(url):
+        try:
+            business = await load_business()
+        except NoBusiness:
+            business = load_business_file(DEMO_FILE)
+            await replace_business(business)
+            click.echo(f"Loaded the demo business {business.info.name!r} into {url}.")
+        now = datetime.now(UTC)
+        today = now.date()
+        click.echo(f"{business.info.name}: the next free slots of each service\n")
+        for service in business.services:
+            slots = await availability.slots_between(
+                service.id, today, today + timedelta(days=NEXT_DAYS), now
+            )
+            snapshot_resources = {r.id: r for r in business.resources}
+            click.echo(f"{service.name} ({service.id}, {service.duration_min} min)")
+            text = slots_text(
+                slots[:NEXT_SLOTS], snapshot_resources, business.info.timezone, business.info.locale
+            )
+            click.echo("  " + text.replace("\n", "\n  ") + "\n")
+    click.echo(
+        "Try: .venv/bin/slotwise slots --service ID --from YYYY-MM-DD --to YYYY-MM-DD\n"
+        "     .venv/bin/slotwise explain --service ID --start 2026-12-01T09:00:00Z"
+    )

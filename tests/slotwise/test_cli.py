@@ -1,0 +1,121 @@
+"""The ``slotwise`` command end to end: import, slots, explain, export, on each database."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from core.businessfile import parse_business
+from slotwise.cli import main
+
+GOLDEN = Path(__file__).parents[1] / "golden"
+GOLDEN_FILES = sorted(GOLDEN.glob("*.json"))
+
+
+def slotwise(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def import_document(tmp_path: Path, url: str, document: dict[str, Any]) -> None:
+    path = tmp_path / "business.json"
+    path.write_text(json.dumps(document))
+    result = slotwise("import", str(path), "--db", url)
+    assert result.exit_code == 0, result.output
+    assert "Imported" in result.output
+
+
+@pytest.mark.parametrize("path", GOLDEN_FILES, ids=lambda p: p.stem)
+def test_golden_examples_through_the_command(path: Path, tmp_path: Path, empty_db_url: str) -> None:
+    example = json.loads(path.read_text())
+    import_document(tmp_path, empty_db_url, example["business"])
+    for query in example["queries"]:
+        args = ["slots", "--service", query["service"], "--from", query["from"]]
+        args += ["--to", query["to"], "--now", query["now"], "--json", "--db", empty_db_url]
+        if "provider" in query:
+            args += ["--provider", query["provider"]]
+        result = slotwise(*args)
+        assert result.exit_code == 0, result.output
+        slots = json.loads(result.output)["slots"]
+        assert [s["start"] for s in slots] == [e["start"] for e in query["expect"]]
+
+
+def test_export_gives_back_the_imported_business(tmp_path: Path, empty_db_url: str) -> None:
+    for path in GOLDEN_FILES:
+        document = json.loads(path.read_text())["business"]
+        import_document(tmp_path, empty_db_url, document)
+        result = slotwise("export", "--db", empty_db_url)
+        assert result.exit_code == 0, result.output
+        assert parse_business(result.output) == parse_business(json.dumps(document))
+
+
+def test_bad_file_lists_every_problem_and_imports_nothing(
+    tmp_path: Path, empty_db_url: str
+) -> None:
+    good = json.loads((GOLDEN / "03-staff-and-room.json").read_text())["business"]
+    import_document(tmp_path, empty_db_url, good)
+    bad = json.loads(json.dumps(good))
+    bad["resources"][0]["weekly_hours"]["mon"] = [["14:00", "10:00"]]
+    bad["services"][0]["requires"][1] = ["room-l"]
+    path = tmp_path / "bad.yaml"
+    path.write_text(json.dumps(bad))
+    result = CliRunner().invoke(main, ["import", str(path), "--db", empty_db_url])
+    assert result.exit_code == 1
+    assert "nothing was imported" in result.output
+    assert "resources[0].weekly_hours.mon[0]: end 10:00 is before start 14:00" in result.output
+    assert "did you mean 'room-1'?" in result.output
+    assert "Traceback" not in result.output
+    exported = slotwise("export", "--db", empty_db_url).output
+    assert parse_business(exported) == parse_business(json.dumps(good))
+
+
+def test_explain_says_why(tmp_path: Path, empty_db_url: str) -> None:
+    example = json.loads((GOLDEN / "03-staff-and-room.json").read_text())
+    import_document(tmp_path, empty_db_url, example["business"])
+    now = "2026-12-01T00:00:00Z"
+    args = ["explain", "--service", "massage", "--now", now, "--db", empty_db_url]
+    text = slotwise(*args, "--start", "2026-12-07T12:00:00Z").output
+    assert "is not a free slot" in text
+    assert "Room 1 is blocked" in text
+    data = json.loads(slotwise(*args, "--start", "2026-12-07T10:00:00Z", "--json").output)
+    assert data["is_slot"] is False
+    tom = next(r for r in data["reasons"] if r["resource"] == "tom")
+    assert tom["code"] == "busy"
+    assert tom["ref"].startswith("booking ")
+    free = json.loads(slotwise(*args, "--start", "2026-12-07T11:00:00Z", "--json").output)
+    assert free["is_slot"] is True
+    assert free["resources"] == ["tom", "room-1"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--service", "nope"], "unknown service 'nope'"),
+        (["--service", "massage", "--provider", "zed"], "'zed' is not in any resource pool"),
+        (["--service", "massage", "--now", "2026-12-01T00:00"], "has no UTC offset"),
+        (["--service", "massage", "--to", "2026-12-01"], "is before --from"),
+        (["--service", "massage", "--from", "12/07/2026"], "is not a date"),
+    ],
+)
+def test_slots_errors_are_one_clear_line(
+    tmp_path: Path, empty_db_url: str, args: list[str], message: str
+) -> None:
+    example = json.loads((GOLDEN / "03-staff-and-room.json").read_text())
+    import_document(tmp_path, empty_db_url, example["business"])
+    base = {"--from": "2026-12-07", "--to": "2026-12-07"}
+    for i in range(0, len(args), 2):
+        base[args[i]] = args[i + 1]
+    argv = ["slots", "--db", empty_db_url, *[x for kv in base.items() for x in kv]]
+    result = CliRunner().invoke(main, argv)
+    assert result.exit_code != 0
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_empty_database_says_what_to_do(empty_db_url: str) -> None:
+    result = CliRunner().invoke(main, ["export", "--db", empty_db_url])
+    assert result.exit_code == 1
+    assert "slotwise import FILE" in result.output
