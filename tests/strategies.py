@@ -1,8 +1,9 @@
 """Shared hypothesis strategies: random businesses and the queries to ask them.
 
 Every time they produce lies on a whole minute (hours and blocks on a 5- or
-15-minute grid, busy items and ``now`` on whole minutes), which is what the
+15-minute grid, busy items on whole minutes), which is what the
 minute-by-minute reference in ``tests/core/engine/reference.py`` relies on.
+``now`` may carry whole seconds: the reference compares it exactly.
 Query windows cluster around the 2026 DST transitions of a few zones chosen to
 be awkward: a 30-minute shift, a +12:45 offset, and a zone with no DST at all.
 """
@@ -172,5 +173,8 @@ def queries(draw: st.DrawFn) -> Query:
     pools = snapshot.services[service_id].requires
     provider = draw(st.none() | st.none() | st.sampled_from([r for p in pools for r in p]))
     span_min = ((last - first).days + 1) * 1440
-    now = window_start + timedelta(minutes=draw(st.integers(-3 * 1440, span_min)))
+    now = window_start + timedelta(
+        minutes=draw(st.integers(-3 * 1440, span_min)),
+        seconds=draw(st.sampled_from([0, 0, 0, 1, 59])),  # whole seconds: notice is exact
+    )
     return Query(snapshot, service_id, first, last, now, provider)
