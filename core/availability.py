@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from core.engine import Explanation, Slot, Snapshot, explain, find_slots, nearest
+from core.engine import Explanation, Slot, Snapshot, explain, find_slots, nearest, service_of
 from core.store import load_snapshot
 
 MARGIN = timedelta(days=3)
@@ -45,11 +45,11 @@ async def explain_start(
 async def nearest_slots(
     service_id: str, target: datetime, now: datetime, n: int = 4, provider: str | None = None
 ) -> list[Slot]:
-    first = min(now, target).astimezone(UTC).date()
-    # nearest() widens its search up to the booking window; load all of it at once.
-    snapshot = await load_snapshot(
-        utc_midnight(first) - MARGIN,
-        utc_midnight(max(now, target).astimezone(UTC).date()) + timedelta(days=400),
-        [service_id],
-    )
+    """The slots nearest ``target``; the search may widen to the whole booking window,
+    so the busy time of exactly that window is loaded (after a light look at the rules)."""
+    rules = await load_snapshot(now, now, [service_id])
+    service = service_of(rules, service_id)
+    first = now - MARGIN
+    last = now + timedelta(days=service.max_advance_days) + MARGIN
+    snapshot = await load_snapshot(first, last, [service_id])
     return nearest(snapshot, service_id, target, now, n, provider)

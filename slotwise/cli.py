@@ -17,12 +17,13 @@ from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 import click
+from tortoise.exceptions import DBConnectionError, OperationalError
 
 from core import availability
 from core.businessfile import BusinessFileError, dump_business, load_business_file
-from core.db import database, migrate
+from core.db import DatabaseURLError, database, migrate
 from core.engine import EngineError, find_slots
-from core.store import NoBusiness, load_business, replace_business
+from core.store import InvalidBusiness, NoBusiness, load_business, replace_business
 from slotwise.present import explanation_json, reason_text, slots_json, slots_text
 from slotwise.settings import get_settings
 
@@ -53,12 +54,24 @@ def friendly(func: Callable[P, Coroutine[Any, Any, T]]) -> Callable[P, T]:
             raise Failure(
                 f"the business file has problems; nothing was imported:\n{error}"
             ) from None
-        except (EngineError, NoBusiness) as error:
+        except (EngineError, NoBusiness, InvalidBusiness, DatabaseURLError) as error:
             raise Failure(str(error)) from None
-        except (ConnectionError, OSError) as error:
+        except (DBConnectionError, ConnectionError, OSError) as error:
             raise Failure(f"cannot reach the database: {error}") from None
+        except OperationalError as error:
+            if _missing_table(error):
+                raise Failure(
+                    "the database has no Slotwise tables yet; run 'slotwise migrate' "
+                    "or 'slotwise import FILE'"
+                ) from None
+            raise Failure(f"the database refused the query: {error}") from None
 
     return run
+
+
+def _missing_table(error: Exception) -> bool:
+    text = str(error)
+    return "no such table" in text or ("relation" in text and "does not exist" in text)
 
 
 def _db_option(func: Callable[..., Any]) -> Callable[..., Any]:

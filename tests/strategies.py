@@ -1,9 +1,9 @@
 """Shared hypothesis strategies: random businesses and the queries to ask them.
 
-Every time they produce lies on a whole minute (hours and blocks on a 5- or
-15-minute grid, busy items on whole minutes), which is what the
-minute-by-minute reference in ``tests/core/engine/reference.py`` relies on.
-``now`` may carry whole seconds: the reference compares it exactly.
+Every time they produce but ``now`` lies on a whole minute (hours and blocks
+on a 5- or 15-minute grid, busy items on whole minutes), which is what the
+minute-by-minute reference in ``tests/core/engine/reference.py`` relies on;
+``now`` may carry whole seconds, as the reference compares it exactly.
 Query windows cluster around the 2026 DST transitions of a few zones chosen to
 be awkward: a 30-minute shift, a +12:45 offset, and a zone with no DST at all.
 """

@@ -11,7 +11,7 @@ from core.engine.errors import EngineError, UnknownProvider, UnknownService
 from core.engine.explain import Explanation, Reason, ReasonCode, explain
 from core.engine.intervals import Intervals
 from core.engine.nearest import nearest
-from core.engine.slots import find_slots
+from core.engine.slots import find_slots, service_of
 from core.engine.snapshot import (
     RESOURCE_KINDS,
     WEEKDAYS,
@@ -46,4 +46,5 @@ __all__ = [
     "explain",
     "find_slots",
     "nearest",
+    "service_of",
 ]

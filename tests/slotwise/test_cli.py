@@ -119,3 +119,27 @@ def test_empty_database_says_what_to_do(empty_db_url: str) -> None:
     result = CliRunner().invoke(main, ["export", "--db", empty_db_url])
     assert result.exit_code == 1
     assert "slotwise import FILE" in result.output
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("mysql://somewhere/db", "unsupported scheme 'mysql'"),
+        ("postgres://nobody@127.0.0.1:1/none", "cannot reach the database"),
+    ],
+)
+def test_bad_database_url_is_one_clear_line(url: str, message: str) -> None:
+    result = CliRunner().invoke(main, ["export", "--db", url])
+    assert result.exit_code == 1
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_database_without_tables_says_to_migrate(tmp_path: Path) -> None:
+    url = f"sqlite://{tmp_path / 'fresh.db'}"
+    result = CliRunner().invoke(main, ["slots", "--service", "x", "--from", "2026-12-01",
+                                       "--to", "2026-12-01", "--db", url])  # fmt: skip
+    assert result.exit_code == 1
+    assert "run 'slotwise migrate'" in result.output
+    assert slotwise("migrate", "--db", url).exit_code == 0
+    assert "slotwise import FILE" in CliRunner().invoke(main, ["export", "--db", url]).output

@@ -9,11 +9,16 @@ It assumes that every time in the snapshot (hours, blocks, busy items, zone
 offsets) falls on a whole minute, which the shared strategies guarantee; then
 openness and use are constant over each minute and checking minute starts is
 checking every instant.
+
+Two readings follow the engine where the spec is silent: a ``provider`` that
+sits in several pools narrows the first of them, and a resource or service
+marked inactive serves nothing.
 """
 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -124,7 +129,10 @@ def pools_for(service: Service, provider: str | None) -> list[tuple[str, ...]]:
     return pools
 
 
-def choices(oracle: Oracle, service: Service, start: datetime, pools: list[tuple[str, ...]]):
+def choices(
+    oracle: Oracle, service: Service, start: datetime, pools: list[tuple[str, ...]]
+) -> Iterator[tuple[str, ...]]:
+    """Every choice of distinct resources, one per pool, that can serve ``start``."""
     for combo in itertools.product(*pools):
         if len(set(combo)) == len(combo) and all(
             oracle.can_serve(rid, service, start) for rid in combo
