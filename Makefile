@@ -25,7 +25,8 @@ run: $(RUNTIME)
 	$(BIN)/slotwise run
 
 test: $(DEV)
-	$(BIN)/pytest -q
+	$(BIN)/coverage run -m pytest -q
+	$(BIN)/coverage report --skip-covered --fail-under=90 --include='core/engine/*'
 
 bench: $(DEV)
 	$(BIN)/python -m bench

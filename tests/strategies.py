@@ -3,7 +3,7 @@
 Every time they produce but ``now`` lies on a whole minute (hours and blocks
 on a 5- or 15-minute grid, busy items on whole minutes), which is what the
 minute-by-minute reference in ``tests/core/engine/reference.py`` relies on;
-``now`` may carry whole seconds, as the reference compares it exactly.
+``now`` may carry seconds and microseconds, as the reference compares it exactly.
 Query windows cluster around the 2026 DST transitions of a few zones chosen to
 be awkward: a 30-minute shift, a +12:45 offset, and a zone with no DST at all.
 """
@@ -69,7 +69,14 @@ def day_hours(grid: int) -> st.SearchStrategy[DayHours]:
         return tuple((a, b) for a, b in spans if a < b)
 
     presets = st.sampled_from(
-        [(), ((0, 1440),), ((0, 120), (120, 1440)), ((60, 300), (480, 1080)), ((420, 1320),)]
+        [
+            ((0, 1440),),
+            (),
+            ((0, 120), (120, 1440)),  # touching at 02:00, inside the gap in some zones
+            ((60, 300), (480, 1080)),  # the small hours, and a working day
+            ((90, 240),),
+            ((0, 180), (600, 1440)),
+        ]
     )
     return st.one_of(presets, presets, points.map(pair))
 
@@ -103,7 +110,12 @@ _BYDAY = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 def resources(draw: st.DrawFn, rid: str, around: date) -> Resource:
     grid = draw(st.sampled_from([5, 15]))
     hours = day_hours(grid)
-    weekly = {day: draw(hours) for day in range(7) if draw(st.integers(0, 4)) > 0}
+    closed = draw(st.sets(st.integers(0, 6), max_size=4))  # simplest: open every day
+    if draw(st.booleans()):  # the same hours on every open day, as most businesses keep
+        same = draw(hours)
+        weekly = {day: same for day in range(7) if day not in closed}
+    else:
+        weekly = {day: draw(hours) for day in range(7) if day not in closed}
     override_days = st.integers(-3, 4).map(lambda k: around + timedelta(days=k))
     overrides = draw(st.dictionaries(override_days, hours, max_size=3))
     return Resource(
@@ -137,7 +149,7 @@ def services(draw: st.DrawFn, sid: str, resource_ids: list[str]) -> Service:
 def query_days(zone: str) -> st.SearchStrategy[tuple[date, date]]:
     """1-3 local days around a transition of this zone or of another (a resource's)."""
     own = TRANSITIONS[zone]
-    anchors = [*own, *own, *ALL_TRANSITIONS, date(YEAR, 1, 15)]
+    anchors = [*own, *own, *own, *own, *ALL_TRANSITIONS, date(YEAR, 1, 15)]
     return st.tuples(st.sampled_from(anchors), st.integers(-2, 0), st.integers(1, 3)).map(
         lambda t: (t[0] + timedelta(days=t[1]), t[0] + timedelta(days=t[1] + t[2] - 1))
     )
@@ -175,6 +187,7 @@ def queries(draw: st.DrawFn) -> Query:
     span_min = ((last - first).days + 1) * 1440
     now = window_start + timedelta(
         minutes=draw(st.integers(-3 * 1440, span_min)),
-        seconds=draw(st.sampled_from([0, 0, 0, 1, 59])),  # whole seconds: notice is exact
+        seconds=draw(st.sampled_from([0, 0, 0, 1, 59])),
+        microseconds=draw(st.sampled_from([0, 0, 0, 1, 500_000])),
     )
     return Query(snapshot, service_id, first, last, now, provider)

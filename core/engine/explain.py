@@ -15,7 +15,7 @@ from typing import Literal
 
 from core.engine.calendar import blocks_meeting, hours_instants
 from core.engine.intervals import Intervals
-from core.engine.slots import ServicePlan, service_of
+from core.engine.slots import ServicePlan, bookable_bounds, service_of
 from core.engine.snapshot import Busy, Slot, Snapshot
 from core.engine.zones import instant_seconds, instant_wall, segments, to_datetime
 
@@ -79,14 +79,12 @@ def explain(
     """Whether ``start`` is a slot of the service and, when it is not, every reason why."""
     service = service_of(snapshot, service_id)
     at = instant_seconds(start)
-    now_s = instant_seconds(now)
     reasons: list[Reason] = []
     if not service.active:
         reasons.append(Reason("service_inactive"))
     if not _on_grid(snapshot.timezone, at, service.step_min):
         reasons.append(Reason("off_grid", minutes=service.step_min))
-    earliest = now_s + service.min_notice_min * 60
-    latest = now_s + service.max_advance_days * 86400
+    earliest, latest = bookable_bounds(service, now)
     if at < earliest:
         reasons.append(
             Reason("too_soon", minutes=service.min_notice_min, earliest=to_datetime(earliest))

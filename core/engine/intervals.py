@@ -104,7 +104,8 @@ class Intervals:
         starts as ``[a + head, b - tail + 1)`` so that the latest start is included.
         """
         out = [(a + head, b - tail + 1) for a, b in self._spans if a + head <= b - tail]
-        return Intervals._trusted(out)
+        # With no tail, a start may sit on a span's end and touch the next span: merge.
+        return Intervals._trusted(_normalise(out) if tail <= 0 else out)
 
 
 _INFINITY = 1 << 62

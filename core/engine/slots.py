@@ -11,6 +11,7 @@ booking window hold. Nothing walks minute by minute.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -22,7 +23,6 @@ from core.engine.intervals import Intervals
 from core.engine.occupancy import Occupancy
 from core.engine.snapshot import Busy, Resource, Service, Slot, Snapshot
 from core.engine.zones import (
-    instant_seconds,
     segments,
     to_datetime,
     wall_of_date,
@@ -39,14 +39,35 @@ def service_of(snapshot: Snapshot, service_id: str) -> Service:
         raise UnknownService(service_id, sorted(snapshot.services)) from None
 
 
-def effective_pools(service: Service, provider: str | None) -> tuple[tuple[str, ...], ...]:
-    """The service's pools, with the first pool that holds ``provider`` narrowed to it."""
+def pool_variants(service: Service, provider: str | None) -> list[tuple[tuple[str, ...], ...]]:
+    """The ways the service's pools can be read so that ``provider`` takes part.
+
+    Without a provider that is the pools themselves. With one, each pool that holds
+    it is narrowed to it in turn: the slot must use the provider, in any pool that
+    lists it.
+    """
     if provider is None:
-        return service.requires
-    for index, pool in enumerate(service.requires):
-        if provider in pool:
-            return (*service.requires[:index], (provider,), *service.requires[index + 1 :])
-    raise UnknownProvider(provider, service.id)
+        return [service.requires]
+    variants = [
+        (*service.requires[:index], (provider,), *service.requires[index + 1 :])
+        for index, pool in enumerate(service.requires)
+        if provider in pool
+    ]
+    if not variants:
+        raise UnknownProvider(provider, service.id)
+    return variants
+
+
+def bookable_bounds(service: Service, now: datetime) -> tuple[int, int]:
+    """The earliest and latest start (whole seconds) allowed by notice and the window.
+
+    ``now`` may carry microseconds: the earliest start rounds up and the latest down,
+    so half a second past 09:00 never lets 09:00 through.
+    """
+    exact = now.timestamp()
+    earliest = math.ceil(exact + service.min_notice_min * 60)
+    latest = math.floor(exact + service.max_advance_days * _DAY)
+    return earliest, latest
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +94,7 @@ def busy_by_resource(
     for item in busy:
         if item.resource_id in resources and item.start < hi and item.end > lo:
             grouped[item.resource_id].append(
-                (int(item.start.timestamp()), int(item.end.timestamp()), item.seats)
+                (math.floor(item.start.timestamp()), math.ceil(item.end.timestamp()), item.seats)
             )
     return grouped
 
@@ -132,38 +153,44 @@ class ServicePlan:
     ) -> None:
         self.snapshot = snapshot
         self.service = service_of(snapshot, service_id)
-        self.pools = effective_pools(self.service, provider)
+        self.variants = pool_variants(self.service, provider)
+        self.pools = self.variants[0]
+        """The pools as the first variant reads them (what explanations talk about)."""
         self.window = Window.of(self.service)
         lo, hi = start - self.window.before, end + self.window.after
-        wanted = {r for pool in self.pools for r in pool}
+        wanted = {r for pools in self.variants for pool in pools for r in pool}
         busy = busy_by_resource(snapshot.busy, wanted, lo, hi)
         self.views: dict[str, ResourceView] = {}
-        for pool in self.pools:
-            for resource_id in pool:
-                if resource_id in self.views:
-                    continue
-                resource = snapshot.resources.get(resource_id)
-                if resource is None:
-                    continue
+        for resource_id in sorted(wanted):
+            resource = snapshot.resources.get(resource_id)
+            if resource is not None:
                 self.views[resource_id] = ResourceView(
                     resource, snapshot.timezone, lo, hi, busy.get(resource_id, []), self.service
                 )
-        self.pool_starts = [
-            Intervals.union_all(self.views[r].starts for r in pool if r in self.views)
-            for pool in self.pools
+        self._variant_starts = [
+            [
+                Intervals.union_all(self.views[r].starts for r in pool if r in self.views)
+                for pool in pools
+            ]
+            for pools in self.variants
         ]
-        flat = [r for pool in self.pools for r in pool]
+        self.pool_starts = self._variant_starts[0]
+        flat = [r for pool in self.service.requires for r in pool]
         self._pools_disjoint = len(flat) == len(set(flat))
 
     def choose(self, start: int) -> tuple[str, ...] | None:
         """One resource per pool, all distinct, each able to serve ``start``; pool order wins."""
-        if not all(starts.contains_point(start) for starts in self.pool_starts):
-            return None
-        if self._pools_disjoint:
-            return tuple(next(r for r in pool if self._serves(r, start)) for pool in self.pools)
-        return _distinct_choice(
-            [[r for r in pool if self._serves(r, start)] for pool in self.pools]
-        )
+        for pools, pool_starts in zip(self.variants, self._variant_starts, strict=True):
+            if not all(starts.contains_point(start) for starts in pool_starts):
+                continue
+            if self._pools_disjoint:
+                return tuple(next(r for r in pool if self._serves(r, start)) for pool in pools)
+            chosen = _distinct_choice(
+                [[r for r in pool if self._serves(r, start)] for pool in pools]
+            )
+            if chosen is not None:
+                return chosen
+        return None
 
     def _serves(self, resource_id: str, start: int) -> bool:
         view = self.views.get(resource_id)
@@ -235,15 +262,13 @@ def find_slots(
 ) -> list[Slot]:
     """The slots of a service on the local dates ``first..last`` of the business, in time order."""
     service = service_of(snapshot, service_id)
-    now_s = instant_seconds(now)
-    earliest = now_s + service.min_notice_min * 60
-    latest = now_s + service.max_advance_days * _DAY
+    earliest, latest = bookable_bounds(service, now)
     starts = [
         s
         for s in candidates(snapshot.timezone, first, last, service.step_min)
         if earliest <= s <= latest
     ]
-    effective_pools(service, provider)  # an unknown provider is an error even with no candidates
+    pool_variants(service, provider)  # an unknown provider is an error even with no candidates
     if not starts or not service.active:
         return []
     plan = ServicePlan(snapshot, service_id, starts[0], starts[-1] + 1, provider)

@@ -10,9 +10,9 @@ offsets) falls on a whole minute, which the shared strategies guarantee; then
 openness and use are constant over each minute and checking minute starts is
 checking every instant.
 
-Two readings follow the engine where the spec is silent: a ``provider`` that
-sits in several pools narrows the first of them, and a resource or service
-marked inactive serves nothing.
+A ``provider`` must be among the chosen resources, in any pool that lists it.
+A resource or service marked inactive (the engine's flag; the spec is silent)
+serves nothing.
 """
 
 from __future__ import annotations
@@ -120,22 +120,15 @@ def window(service: Service, start: datetime) -> list[datetime]:
     return [first + k * MINUTE for k in range(count)]
 
 
-def pools_for(service: Service, provider: str | None) -> list[tuple[str, ...]]:
-    """The pools, with the first pool that holds ``provider`` narrowed to it."""
-    pools = list(service.requires)
-    if provider is not None:
-        index = next(i for i, pool in enumerate(pools) if provider in pool)
-        pools[index] = (provider,)
-    return pools
-
-
 def choices(
-    oracle: Oracle, service: Service, start: datetime, pools: list[tuple[str, ...]]
+    oracle: Oracle, service: Service, start: datetime, provider: str | None
 ) -> Iterator[tuple[str, ...]]:
     """Every choice of distinct resources, one per pool, that can serve ``start``."""
-    for combo in itertools.product(*pools):
-        if len(set(combo)) == len(combo) and all(
-            oracle.can_serve(rid, service, start) for rid in combo
+    for combo in itertools.product(*service.requires):
+        if (
+            len(set(combo)) == len(combo)
+            and (provider is None or provider in combo)
+            and all(oracle.can_serve(rid, service, start) for rid in combo)
         ):
             yield combo
 
@@ -158,7 +151,6 @@ def reference_slots(
 ) -> list[RefSlot]:
     """Every slot as ``(start, one valid choice of resources)``, in time order."""
     service = snapshot.services[service_id]
-    pools = pools_for(service, provider)
     starts = [
         s
         for s in candidates(snapshot.timezone, first, last, service.step_min)
@@ -169,7 +161,7 @@ def reference_slots(
     oracle = Oracle(snapshot, starts[-1] + timedelta(days=1))
     found = []
     for start in starts:
-        choice = next(choices(oracle, service, start, pools), None)
+        choice = next(choices(oracle, service, start, provider), None)
         if choice is not None:
             found.append((start, choice))
     return found
@@ -184,10 +176,11 @@ def is_valid_choice(
 ) -> bool:
     """Whether ``resources`` (one per pool, in pool order) can serve a booking at ``start``."""
     service = snapshot.services[service_id]
-    pools = pools_for(service, provider)
-    if len(resources) != len(pools) or len(set(resources)) != len(resources):
+    if len(resources) != len(service.requires) or len(set(resources)) != len(resources):
         return False
-    if any(rid not in pool for rid, pool in zip(resources, pools, strict=True)):
+    if any(rid not in pool for rid, pool in zip(resources, service.requires, strict=True)):
+        return False
+    if provider is not None and provider not in resources:
         return False
     oracle = Oracle(snapshot, start + timedelta(days=1))
     return all(oracle.can_serve(rid, service, start) for rid in resources)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from itertools import pairwise
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from core.engine import Intervals
@@ -175,9 +175,8 @@ def test_small_helpers() -> None:
     assert repr(a) == "Intervals([(0, 2), (5, 9)])"
 
 
-@pytest.mark.xfail(strict=True, reason="shrink(head, 0) leaves touching spans unmerged")
 def test_shrink_with_zero_tail_stays_normalised() -> None:
-    # Not reachable from find_slots (a service's tail is its duration, never 0).
+    # Regression: the starts [0, 4) and [4, 7) touched and stayed unmerged.
     assert iv((0, 3), (4, 6)).shrink(0, 0) == iv((0, 7))
 
 
@@ -245,8 +244,9 @@ def test_contains_and_clip_match_model(a: Intervals, start: int, end: int) -> No
     assert model(clipped) == points & set(range(start, end))
 
 
-@given(sets, st.integers(0, 8), st.integers(1, 8))
+@given(sets, st.integers(0, 8), st.integers(0, 8))
 def test_shrink_matches_model(a: Intervals, head: int, tail: int) -> None:
+    assume(head + tail > 0)  # an empty window fits anywhere, which shrink does not model
     points = model(a)
     result = a.shrink(head, tail)
     assert_normalised(result)

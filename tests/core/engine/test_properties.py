@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+from core.businessfile import parse_business
 from core.engine import Block, Busy, DayHours, Resource, Service, Snapshot, find_slots
 from tests.core.engine.reference import is_valid_choice, reference_slots, seats_free
 from tests.strategies import TRANSITIONS, ZONES, Query, queries
@@ -40,6 +44,44 @@ def assert_matches_reference(query: Query) -> list[datetime]:
         assert is_valid_choice(snapshot, service_id, slot.start, slot.resources, query.provider)
         assert slot.seats_free == seats_free(snapshot, service_id, slot.start, slot.resources)
     return [slot.start for slot in slots]
+
+
+GOLDEN = sorted((Path(__file__).parents[2] / "golden").glob("*.json"))
+
+
+def golden_snapshot(data: dict[str, Any]) -> Snapshot:
+    """The snapshot of a golden business: its bookings occupy their windows, buffers included."""
+    business = parse_business(json.dumps(data))
+    services = {service.id: service for service in business.services}
+    busy = []
+    for booking in business.bookings:
+        service = services[booking.service]
+        start = booking.start - timedelta(minutes=service.buffer_before_min)
+        end = booking.start + timedelta(minutes=service.duration_min + service.buffer_after_min)
+        seats = service.seats if booking.seats is None else booking.seats
+        busy.extend(Busy(rid, start, end, seats) for rid in booking.resources)
+    return Snapshot(
+        timezone=business.info.timezone,
+        resources={resource.id: resource for resource in business.resources},
+        services=services,
+        busy=tuple(busy),
+    )
+
+
+@pytest.mark.parametrize("path", GOLDEN, ids=lambda p: p.stem)
+def test_reference_agrees_with_golden_examples(path: Path) -> None:
+    """The oracle itself is checked against the spec's examples, not only against the engine."""
+    example = json.loads(path.read_text())
+    snapshot = golden_snapshot(example["business"])
+    for q in example["queries"]:
+        now = datetime.fromisoformat(q["now"].replace("Z", "+00:00"))
+        first, last = date.fromisoformat(q["from"]), date.fromisoformat(q["to"])
+        found = reference_slots(snapshot, q["service"], first, last, now, q.get("provider"))
+        expected = [datetime.fromisoformat(e["start"].replace("Z", "+00:00")) for e in q["expect"]]
+        assert [start for start, _ in found] == expected
+        for e, start in zip(q["expect"], expected, strict=True):
+            resources = tuple(e["resources"])
+            assert is_valid_choice(snapshot, q["service"], start, resources, q.get("provider"))
 
 
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -215,8 +257,7 @@ def test_transition_days_match_reference(zone: str, day: date, service_id: str) 
     assert starts
 
 
-# Engine bugs found by these tests (remove the xfail marks once fixed).
-@pytest.mark.xfail(strict=True, reason="engine floors now to whole seconds")
+# Regressions: engine bugs these tests found.
 def test_notice_counts_fractions_of_a_second_of_now() -> None:
     snapshot = one_resource("Europe/Berlin", duration_min=30)
     now = utc(2026, 3, 2, 9) + timedelta(milliseconds=500)
@@ -225,7 +266,6 @@ def test_notice_counts_fractions_of_a_second_of_now() -> None:
     assert slots[0].start == utc(2026, 3, 2, 9, 30)  # 09:00 is already half a second past
 
 
-@pytest.mark.xfail(strict=True, reason="engine floors busy ends to whole seconds")
 def test_busy_end_with_fraction_of_a_second_still_occupies() -> None:
     end = utc(2026, 3, 2, 9) + timedelta(milliseconds=500)
     snapshot = one_resource(
@@ -236,10 +276,9 @@ def test_busy_end_with_fraction_of_a_second_still_occupies() -> None:
     assert utc(2026, 3, 2, 9) not in [slot.start for slot in slots]
 
 
-@pytest.mark.xfail(strict=True, reason="spec ambiguity: a provider in several pools")
 def test_provider_in_two_pools_may_serve_the_later_one() -> None:
-    # The only valid choice puts r1 in the second pool; the engine narrows the first pool
-    # that holds r1 to r1 alone and so finds no slot at all.
+    # The only valid choice puts r1 in the second pool; narrowing only the first pool
+    # that holds r1 to r1 alone found no slot at all.
     snapshot = Snapshot(
         timezone="Europe/Berlin",
         resources={
