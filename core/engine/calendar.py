@@ -16,7 +16,6 @@ from core.engine.intervals import Intervals, Span
 from core.engine.snapshot import Block, DayHours, Resource
 from core.engine.zones import (
     Segment,
-    instant_wall,
     segments,
     wall_of_date,
     wall_seconds,
@@ -25,14 +24,6 @@ from core.engine.zones import (
 
 _DAY = 86400
 _WALL_EPOCH = datetime(1970, 1, 1)  # noqa: DTZ001 - wall-time origin
-
-
-def hours_on(resource: Resource, day: date) -> DayHours:
-    """The open stretches of a local date: its override if it has one, else its weekday's."""
-    override = resource.date_overrides.get(day)
-    if override is not None:
-        return override
-    return resource.weekly_hours.get(day.weekday(), ())
 
 
 def _wall_date(wall: int) -> date:
@@ -122,11 +113,6 @@ def open_instants(resource: Resource, business_zone: str, start: int, end: int) 
     wall_start, wall_end = _wall_range(segs)
     wall = open_wall(resource, wall_start, wall_end) - blocked_wall(resource, wall_start, wall_end)
     return wall_to_instants(wall, segs).clip(start, end)
-
-
-def wall_datetime(instant: int, segs: tuple[Segment, ...]) -> datetime:
-    """The naive local wall-clock datetime of an instant."""
-    return _WALL_EPOCH + timedelta(seconds=instant_wall(instant, segs))
 
 
 def hours_instants(resource: Resource, business_zone: str, start: int, end: int) -> Intervals:

@@ -205,14 +205,6 @@ class ServicePlan:
             seats_free=seats,
         )
 
-    def within_policy(self, start: int, now: int) -> bool:
-        service = self.service
-        return (
-            service.active
-            and start >= now + service.min_notice_min * 60
-            and start <= now + service.max_advance_days * _DAY
-        )
-
 
 def _distinct_choice(able: list[list[str]]) -> tuple[str, ...] | None:
     """A system of distinct representatives (Kuhn's augmenting paths), preferring pool order."""

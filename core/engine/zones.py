@@ -11,6 +11,7 @@ repeat when clocks go back get two.
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -37,7 +38,7 @@ def instant_seconds(moment: datetime) -> int:
     """Seconds since the epoch of an aware datetime."""
     if moment.tzinfo is None:
         raise ValueError(f"naive datetime {moment.isoformat()} where an instant was expected")
-    return int(moment.timestamp()) if moment.microsecond == 0 else int(moment.timestamp() // 1)
+    return math.floor(moment.timestamp())
 
 
 def to_datetime(seconds: int) -> datetime:
@@ -109,10 +110,3 @@ def instant_wall(instant: int, segs: tuple[Segment, ...]) -> int:
         if start <= instant < end:
             return instant + offset
     raise ValueError("instant outside the segments")  # pragma: no cover - callers cover it
-
-
-def instant_range_of_dates(first: date, last: date) -> tuple[int, int]:
-    """A generous instant range that surely covers the local dates ``first..last``."""
-    start = wall_of_date(first) - 2 * 86400
-    end = wall_of_date(last) + 3 * 86400
-    return start, end
