@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import statistics
 import subprocess
@@ -54,6 +55,12 @@ def median_ms(func: Callable[[], object], runs: int = 15) -> float:
         func()
         times.append((time.perf_counter() - start) * 1000)
     return statistics.median(times)
+
+
+def calibration_ms() -> float:
+    """A fixed pure-Python workload: the machines we share vary in speed over the day
+    by 2x and more, so every report says how fast the machine was while measuring."""
+    return median_ms(lambda: sum(i * i for i in range(1_000_000)), 7)
 
 
 def window_snapshot(business: Business) -> Snapshot:
@@ -136,15 +143,21 @@ def main() -> None:
     postgres = os.environ.get("SLOTWISE_BENCH_DATABASE_URL") or os.environ.get(
         "SLOTWISE_TEST_DATABASE_URL"
     )
+    print(f"machine calibration: {calibration_ms():.1f} ms (sum of 1e6 squares)")
     engine_rows, sqlite_rows, postgres_rows = {}, {}, {}
     for scenario in scenarios:
         business = build(scenario.providers, scenario.bookings, scenario.span_days)
+        # The benchmark keeps whole businesses alive, which a real process does not:
+        # move them out of the garbage collector's sight so they do not tax its passes.
+        gc.collect()
+        gc.freeze()
         engine_rows[scenario.name] = engine_figures(business)
         with tempfile.TemporaryDirectory() as tmp:
             sqlite_rows[scenario.name] = database_figures(f"sqlite://{tmp}/bench.sqlite3", business)
         if postgres:
             postgres_rows[scenario.name] = database_figures(postgres, business)
         print(f"measured: {scenario.name}", file=sys.stderr)
+    print(f"machine calibration after: {calibration_ms():.1f} ms")
     print_table("Engine alone (snapshot in memory), median", engine_rows)
     print_table("SQLite, `slotwise slots` (treatment and consult, 14 days), median", sqlite_rows)
     if postgres_rows:

@@ -1,0 +1,84 @@
+"""The errors of the core, which every caller (CLI, API, bot) turns into words.
+
+    SlotwiseError
+     ├── InvalidRequest (ValueError)     a field is wrong; ``field`` names it
+     ├── NotFound (LookupError)          no such booking, hold or service
+     ├── SlotUnavailable                 the start cannot be booked
+     │    ├── NotASlot                   the rules forbid it; ``explanation`` says why
+     │    └── SlotTaken                  someone else has it; ``alternatives`` are near
+     ├── HoldError
+     │    ├── HoldExpired                the hold is gone (expired or released)
+     │    └── HoldNotYours               the token belongs to another client
+     └── PolicyViolation                 too late to cancel or move, too many moves, blackout
+
+    core.engine.EngineError (ValueError) unknown service or provider in a query
+    core.store.StoreError                no business, invalid business
+
+Each carries a stable ``code`` (used by the REST API's problem documents and
+by the bot to pick its sentence) and a human message that names the fix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from core.engine import Explanation, Slot
+
+
+class SlotwiseError(Exception):
+    code = "error"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class InvalidRequest(SlotwiseError, ValueError):
+    code = "invalid_request"
+
+
+class NotFound(SlotwiseError, LookupError):
+    code = "not_found"
+
+
+class SlotUnavailable(SlotwiseError):
+    code = "slot_unavailable"
+
+    def __init__(
+        self, message: str, *, alternatives: Sequence[Slot] = (), field: str | None = "start"
+    ) -> None:
+        super().__init__(message, field=field)
+        self.alternatives = tuple(alternatives)
+
+
+class NotASlot(SlotUnavailable):
+    code = "not_a_slot"
+
+    def __init__(
+        self, message: str, explanation: Explanation, *, alternatives: Sequence[Slot] = ()
+    ) -> None:
+        super().__init__(message, alternatives=alternatives)
+        self.explanation = explanation
+
+
+class SlotTaken(SlotUnavailable):
+    code = "slot_taken"
+
+
+class HoldError(SlotwiseError):
+    code = "hold_error"
+
+
+class HoldExpired(HoldError):
+    code = "hold_expired"
+
+
+class HoldNotYours(HoldError):
+    code = "hold_not_yours"
+
+
+class PolicyViolation(SlotwiseError):
+    code = "policy_violation"
