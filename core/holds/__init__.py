@@ -5,6 +5,27 @@ One :class:`HoldStore` interface, two stores: in memory (one process) and Redis
 guarantees that capacity is never exceeded.
 """
 
-from core.holds.base import Hold, HoldStore, new_hold_token
+from core.holds.base import Hold, HoldStore, HoldStoreUnavailable, new_hold_token
+from core.holds.memory import MemoryHoldStore
+from core.holds.redis import RedisHoldStore
 
-__all__ = ["Hold", "HoldStore", "new_hold_token"]
+__all__ = [
+    "Hold",
+    "HoldStore",
+    "HoldStoreUnavailable",
+    "MemoryHoldStore",
+    "RedisHoldStore",
+    "make_hold_store",
+    "new_hold_token",
+]
+
+
+def make_hold_store(redis_url: str | None, *, prefix: str = "slotwise") -> HoldStore:
+    """The store the settings ask for: Redis when a URL is given, else memory.
+
+    An empty URL counts as none, because an unset variable in ``.env`` often
+    arrives as an empty string.
+    """
+    if not redis_url:
+        return MemoryHoldStore()
+    return RedisHoldStore.from_url(redis_url, prefix=prefix)

@@ -9,6 +9,15 @@ from datetime import datetime
 from typing import Protocol
 
 
+class HoldStoreUnavailable(Exception):
+    """The shared hold store cannot be reached.
+
+    Its own type, not a ``SlotwiseError``: it is an outage, not an answer about
+    the slot, so callers decide whether to fail the request or go on without
+    holds (the database still guarantees capacity).
+    """
+
+
 def new_hold_token() -> str:
     """An unguessable token: whoever holds it owns the hold."""
     return secrets.token_urlsafe(24)
@@ -40,6 +49,9 @@ class HoldStore(Protocol):
 
         Check and take happen atomically with respect to other ``take`` calls, in
         every process that shares the store. Returns whether the hold was taken.
+        A resource missing from ``limits`` refuses the hold; a malformed hold (naive
+        datetimes, no seats, no resources, an empty window, already expired) raises
+        ``ValueError``, because it is the caller's mistake, not a taken slot.
         """
         ...
 
