@@ -8,7 +8,8 @@ there is one definition of each rule.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from core.engine.snapshot import Resource, Service
@@ -35,8 +36,36 @@ class BookingRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class Blackout:
+    """A stretch of the business's local wall time (naive) in which it accepts no changes."""
+
+    start: datetime
+    end: datetime
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ServicePolicy:
+    """What a customer may change about a booking of a service, and until when.
+
+    Not part of the engine's :class:`Service`: it does not decide what a slot is,
+    only whether an existing booking may be cancelled or moved.
+    """
+
+    cancel_notice_min: int = 0
+    """Minutes before the start after which a cancellation is refused."""
+    reschedule_notice_min: int = 0
+    """Minutes before the (current) start after which a move is refused."""
+    max_reschedules: int | None = None
+    """How often one booking may be moved; ``None`` is no limit."""
+    blackouts: tuple[Blackout, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Business:
     info: BusinessInfo
     resources: tuple[Resource, ...]
     services: tuple[Service, ...]
     bookings: tuple[BookingRecord, ...] = ()
+    policies: Mapping[str, ServicePolicy] = field(default_factory=dict)
+    """Change policies by service id; a service not listed has the default policy."""

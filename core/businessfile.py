@@ -44,7 +44,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails, PydanticCustomError
 
-from core.business import BookingRecord, Business, BusinessInfo
+from core.business import Blackout, BookingRecord, Business, BusinessInfo, ServicePolicy
 from core.engine.snapshot import (
     RESOURCE_KINDS,
     WEEKDAYS,
@@ -356,12 +356,13 @@ def _date_key(value: object) -> date:
     raise _fail(f"{shown} is not a date YYYY-MM-DD")
 
 
-def _wall_time(value: object) -> datetime:
-    """A naive local date and time: block times are the resource's wall clock."""
+def _wall_time(value: object, whose: str = "block times are the resource's") -> datetime:
+    """A naive local date and time: block times are the resource's wall clock,
+    blackout times the business's."""
     if isinstance(value, datetime):
         if value.tzinfo is not None:
             raise _fail(
-                f"{value.isoformat()} has a UTC offset; block times are the resource's "
+                f"{value.isoformat()} has a UTC offset; {whose} "
                 'local wall time without one, e.g. "2026-12-01T10:00"'
             )
         return value
@@ -376,7 +377,7 @@ def _wall_time(value: object) -> datetime:
     offset = _OFFSET.search(text)
     if offset and _WALL.fullmatch(text[: offset.start()]):
         raise _fail(
-            f"{_quote(value)} has a UTC offset; block times are the resource's local wall "
+            f"{_quote(value)} has a UTC offset; {whose} local wall "
             f'time without one, e.g. "{text[: offset.start()]}"'
         )
     raise _fail(f'{_quote(value)} is not a local date and time like "2026-12-01T10:00"')
@@ -423,6 +424,10 @@ Interval = Annotated[tuple[int, int], PlainValidator(_interval)]
 Day = Annotated[list[Interval], AfterValidator(_no_overlap)]
 DateKey = Annotated[date, PlainValidator(_date_key)]
 WallTime = Annotated[datetime, PlainValidator(_wall_time)]
+BlackoutTime = Annotated[
+    datetime,
+    PlainValidator(lambda value: _wall_time(value, "blackout times are the business's")),
+]
 Instant = Annotated[datetime, PlainValidator(_instant)]
 Pool = Annotated[list[Ref], Field(min_length=1), AfterValidator(_distinct)]
 
@@ -530,6 +535,21 @@ class _Resource(_Model):
     active: StrictBool = True
 
 
+class _Blackout(_Model):
+    start: BlackoutTime
+    end: BlackoutTime
+    reason: StrictStr = ""
+
+    @model_validator(mode="after")
+    def _check(self) -> _Blackout:
+        if self.end <= self.start:
+            raise _fail(
+                f"end {_local_text(self.end)} is not after start {_local_text(self.start)}",
+                "end",
+            )
+        return self
+
+
 class _Service(_Model):
     id: Slug
     name: Name
@@ -542,6 +562,10 @@ class _Service(_Model):
     seats: Count = 1
     requires: Annotated[list[Pool], Field(min_length=1)]
     active: StrictBool = True
+    cancel_notice_min: Minutes = 0
+    reschedule_notice_min: Minutes = 0
+    max_reschedules: Minutes | None = None
+    blackouts: list[_Blackout] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _check(self) -> _Service:
@@ -582,6 +606,7 @@ _FIELDS: dict[tuple[str, ...], type[BaseModel]] = {
     ("resources", "weekly_hours"): _Week,
     ("resources", "blocks"): _Block,
     ("services",): _Service,
+    ("services", "blackouts"): _Blackout,
     ("bookings",): _Booking,
 }
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]+")
@@ -878,6 +903,22 @@ def _business(model: _File) -> Business:
             )
             for item in model.bookings
         ),
+        policies={
+            item.id: policy
+            for item in model.services
+            if (policy := _policy(item)) != ServicePolicy()
+        },
+    )
+
+
+def _policy(model: _Service) -> ServicePolicy:
+    return ServicePolicy(
+        cancel_notice_min=model.cancel_notice_min,
+        reschedule_notice_min=model.reschedule_notice_min,
+        max_reschedules=model.max_reschedules,
+        blackouts=tuple(
+            Blackout(start=item.start, end=item.end, reason=item.reason) for item in model.blackouts
+        ),
     )
 
 
@@ -1022,7 +1063,14 @@ _SERVICE_DEFAULTS = {
 }
 
 
-def _service_data(service: Service) -> dict[str, Any]:
+_POLICY_DEFAULTS = {
+    "cancel_notice_min": 0,
+    "reschedule_notice_min": 0,
+    "max_reschedules": None,
+}
+
+
+def _service_data(service: Service, policy: ServicePolicy) -> dict[str, Any]:
     data: dict[str, Any] = {
         "id": service.id,
         "name": service.name,
@@ -1034,6 +1082,20 @@ def _service_data(service: Service) -> dict[str, Any]:
     if not service.active:
         data["active"] = False
     data["requires"] = [_Flow(pool) for pool in service.requires]
+    for field, default in _POLICY_DEFAULTS.items():
+        if getattr(policy, field) != default:
+            data[field] = getattr(policy, field)
+    if policy.blackouts:
+        data["blackouts"] = [_blackout_data(blackout) for blackout in policy.blackouts]
+    return data
+
+
+def _blackout_data(blackout: Blackout) -> _FlowMap:
+    data = _FlowMap(
+        start=_Quoted(_local_text(blackout.start)), end=_Quoted(_local_text(blackout.end))
+    )
+    if blackout.reason:
+        data["reason"] = blackout.reason
     return data
 
 
@@ -1056,7 +1118,10 @@ def dump_business(business: Business) -> str:
     data: dict[str, Any] = {
         "business": info,
         "resources": [_resource_data(resource) for resource in business.resources],
-        "services": [_service_data(service) for service in business.services],
+        "services": [
+            _service_data(service, business.policies.get(service.id, ServicePolicy()))
+            for service in business.services
+        ],
     }
     if business.bookings:
         data["bookings"] = [_booking_data(booking) for booking in business.bookings]

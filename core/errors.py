@@ -5,7 +5,9 @@
      ├── NotFound (LookupError)          no such booking, hold or service
      ├── SlotUnavailable                 the start cannot be booked
      │    ├── NotASlot                   the rules forbid it; ``explanation`` says why
-     │    └── SlotTaken                  someone else has it; ``alternatives`` are near
+     │    ├── SlotTaken                  someone else has it; ``alternatives`` are near
+     │    └── SeriesConflict             some occurrences of a recurring booking cannot be
+     │                                   booked; ``conflicts`` has each, with alternatives
      ├── HoldError
      │    ├── HoldExpired                the hold is gone (expired or released)
      │    └── HoldNotYours               the token belongs to another client
@@ -21,7 +23,9 @@ by the bot to pick its sentence) and a human message that names the fix.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     from core.engine import Explanation, Slot
@@ -66,6 +70,28 @@ class NotASlot(SlotUnavailable):
 
 class SlotTaken(SlotUnavailable):
     code = "slot_taken"
+
+
+@dataclass(frozen=True, slots=True)
+class OccurrenceConflict:
+    """One occurrence of a recurring request that cannot be booked, and what is near it."""
+
+    start: datetime
+    code: Literal["not_a_slot", "slot_taken"]
+    message: str
+    alternatives: tuple[Slot, ...] = ()
+    explanation: Explanation | None = None
+    """The engine's reasons when the rules forbid the start (``not_a_slot``)."""
+
+
+class SeriesConflict(SlotUnavailable):
+    """A recurring request is booked whole or not at all; this says which dates failed."""
+
+    code = "series_conflict"
+
+    def __init__(self, message: str, conflicts: Sequence[OccurrenceConflict]) -> None:
+        super().__init__(message)
+        self.conflicts = tuple(conflicts)
 
 
 class HoldError(SlotwiseError):

@@ -120,6 +120,9 @@ class WeeklyHours(Model):
     class Meta:
         table = "weekly_hours"
         table_description = "Open stretches per weekday, minutes after local midnight"
+        # Read by resource on every slot query and twice per booking; neither
+        # database indexes a foreign key by itself.
+        indexes = (Index(fields=("resource_id",)),)
 
 
 class DateOverride(Model):
@@ -145,6 +148,7 @@ class DateOverride(Model):
         table_description = (
             "Open stretches replacing the weekly hours of a date, null times = closed"
         )
+        indexes = (Index(fields=("resource_id",)),)
 
 
 class Block(Model):
@@ -173,6 +177,7 @@ class Block(Model):
     class Meta:
         table = "block"
         table_description = "Time a resource cannot be booked, naive local wall time as ISO text"
+        indexes = (Index(fields=("resource_id",)),)
 
 
 class Service(Model):
@@ -191,6 +196,12 @@ class Service(Model):
     seats = fields.IntField(default=1)
     active = fields.BooleanField(default=True)
     position = fields.IntField(default=0)
+    cancel_notice_min = fields.IntField(default=0, db_default=0)
+    """Change policy (see :class:`core.business.ServicePolicy`): minutes before the
+    start after which a cancellation is refused."""
+    reschedule_notice_min = fields.IntField(default=0, db_default=0)
+    max_reschedules = fields.IntField(null=True)
+    """Moves allowed per booking; null is no limit."""
 
     business_id: int
 
@@ -198,6 +209,29 @@ class Service(Model):
         table = "service"
         table_description = "What can be booked, with durations and policies"
         unique_together = (("business", "slug"),)
+        ordering = ("position", "id")
+
+
+class ServiceBlackout(Model):
+    """A stretch of local wall time in which bookings of a service cannot be changed.
+
+    Naive ISO text in the business timezone, for the reason given at :class:`Block`.
+    """
+
+    id = fields.IntField(primary_key=True)
+    service: fields.ForeignKeyRelation[Service] = fields.ForeignKeyField(
+        "models.Service", related_name="blackouts", on_delete=fields.CASCADE
+    )
+    start = fields.CharField(max_length=32)
+    end = fields.CharField(max_length=32)
+    reason = fields.TextField(default="")
+    position = fields.IntField(default=0)
+
+    service_id: int
+
+    class Meta:
+        table = "service_blackout"
+        table_description = "Local wall-time stretches in which bookings of a service cannot change"
         ordering = ("position", "id")
 
 
@@ -216,6 +250,7 @@ class ServicePool(Model):
         table = "service_pool"
         table_description = "One pool of the resources a service requires"
         ordering = ("position", "id")
+        indexes = (Index(fields=("service_id",)),)
 
 
 class ServicePoolMember(Model):
@@ -235,6 +270,7 @@ class ServicePoolMember(Model):
         table = "service_pool_member"
         table_description = "A resource in a service pool"
         ordering = ("position", "id")
+        indexes = (Index(fields=("pool_id",)),)
 
 
 class Customer(Model):
@@ -276,6 +312,39 @@ class ChannelIdentity(Model):
         unique_together = (("channel", "external_id"),)
 
 
+class BookingSeries(Model):
+    """Bookings made together by one recurring request (weekly, every 2 weeks, every N days).
+
+    The rule is kept as asked, so the series can be shown and moved as a whole;
+    each occurrence is an ordinary :class:`Booking` pointing here.
+    """
+
+    id = fields.IntField(primary_key=True)
+    business: fields.ForeignKeyRelation[Business] = fields.ForeignKeyField(
+        "models.Business", related_name="series", on_delete=fields.CASCADE
+    )
+    service: fields.ForeignKeyRelation[Service] = fields.ForeignKeyField(
+        "models.Service", related_name="series", on_delete=fields.CASCADE
+    )
+    customer: fields.ForeignKeyNullableRelation[Customer] = fields.ForeignKeyField(
+        "models.Customer", related_name="series", on_delete=fields.SET_NULL, null=True
+    )
+    frequency = fields.CharField(max_length=16)
+    """``weekly``, ``biweekly`` or ``days``."""
+    interval_days = fields.IntField()
+    count = fields.IntField()
+    first_start = UTCDatetimeField()
+    created_at = UTCDatetimeField(auto_now_add=True)
+
+    business_id: int
+    service_id: int
+    customer_id: int | None
+
+    class Meta:
+        table = "booking_series"
+        table_description = "Recurring requests, whose occurrences are bookings"
+
+
 class Booking(Model):
     """An appointment; what it occupies lives in its :class:`BookingResource` rows."""
 
@@ -296,12 +365,17 @@ class Booking(Model):
     manage_token = fields.CharField(max_length=64, unique=True, default=new_manage_token)
     seats = fields.IntField(default=1)
     idempotency_key = fields.CharField(max_length=128, null=True, unique=True)
+    reschedule_count = fields.IntField(default=0, db_default=0)
+    series: fields.ForeignKeyNullableRelation[BookingSeries] = fields.ForeignKeyField(
+        "models.BookingSeries", related_name="bookings", on_delete=fields.SET_NULL, null=True
+    )
     created_at = UTCDatetimeField(auto_now_add=True)
     updated_at = UTCDatetimeField(auto_now=True)
 
     business_id: int
     service_id: int
     customer_id: int | None
+    series_id: int | None
 
     class Meta:
         table = "booking"
@@ -309,6 +383,7 @@ class Booking(Model):
         indexes = (
             Index(fields=("business_id", "start")),
             Index(fields=("customer_id", "start")),
+            Index(fields=("series_id",)),
         )
 
 
@@ -377,3 +452,70 @@ class BookingHistory(Model):
         table = "booking_history"
         table_description = "Append-only audit of bookings"
         indexes = (Index(fields=("booking_id", "at")),)
+
+
+class Outbox(Model):
+    """A message a change of a booking causes, written in the change's own transaction.
+
+    The worker sends rows whose ``available_at`` has come and whose ``sent_at`` is
+    null, then sets ``sent_at``; ``dedup_key`` is unique, so a retried cause can
+    never queue the same message twice, and the receiving side can drop a second
+    delivery by the same key (sending is at least once).
+    """
+
+    id = fields.IntField(primary_key=True)
+    dedup_key = fields.CharField(max_length=200, unique=True)
+    kind = fields.CharField(max_length=48)
+    booking: fields.ForeignKeyNullableRelation[Booking] = fields.ForeignKeyField(
+        "models.Booking", related_name="outbox", on_delete=fields.CASCADE, null=True
+    )
+    payload = fields.JSONField[dict[str, Any]](default=dict)
+    available_at = UTCDatetimeField()
+    sent_at = UTCDatetimeField(null=True)
+    attempts = fields.IntField(default=0)
+    last_error = fields.TextField(default="")
+    created_at = UTCDatetimeField(auto_now_add=True)
+
+    booking_id: int | None
+
+    class Meta:
+        table = "outbox"
+        table_description = "Messages to send, written with their cause, sent at least once"
+        indexes = (
+            Index(fields=("sent_at", "available_at")),
+            Index(fields=("booking_id",)),
+        )
+
+
+def new_waitlist_token() -> str:
+    """Unguessable handle to leave the waitlist; the entry id is guessable."""
+    return secrets.token_urlsafe(18)
+
+
+class WaitlistEntry(Model):
+    """Someone who wants a service in a window that had no room when they asked."""
+
+    id = fields.IntField(primary_key=True)
+    token = fields.CharField(max_length=64, unique=True, default=new_waitlist_token)
+    customer: fields.ForeignKeyRelation[Customer] = fields.ForeignKeyField(
+        "models.Customer", related_name="waitlist", on_delete=fields.CASCADE
+    )
+    service: fields.ForeignKeyRelation[Service] = fields.ForeignKeyField(
+        "models.Service", related_name="waitlist", on_delete=fields.CASCADE
+    )
+    provider: fields.ForeignKeyNullableRelation[Resource] = fields.ForeignKeyField(
+        "models.Resource", related_name="waitlist", on_delete=fields.CASCADE, null=True
+    )
+    wished_start = UTCDatetimeField()
+    wished_end = UTCDatetimeField()
+    source_channel = fields.CharField(max_length=32, default="")
+    created_at = UTCDatetimeField(auto_now_add=True)
+
+    customer_id: int
+    service_id: int
+    provider_id: int | None
+
+    class Meta:
+        table = "waitlist_entry"
+        table_description = "Customers waiting for room in a wished window"
+        indexes = (Index(fields=("service_id", "wished_start")),)

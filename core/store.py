@@ -5,6 +5,9 @@ there and writes the new business, so a failed import leaves the old one.
 ``load_business`` is the export. ``load_snapshot`` is the hot path behind every
 slot query: a fixed handful of queries reading only the columns the engine
 needs (the busy time through the occupancy index), never one query per row.
+The booking service reads the same pieces separately (``load_service_rules``,
+``complete_rules``, ``load_busy``, ``load_resources``) because it locks between
+them, and writes its rows with ``insert_rows``.
 
 StoreError
  ├── NoBusiness (LookupError)      the database holds no business yet
@@ -15,9 +18,10 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import ValidationError
@@ -25,8 +29,9 @@ from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from core import models as m
-from core.business import BookingRecord, Business, BusinessInfo
+from core.business import Blackout, BookingRecord, Business, BusinessInfo, ServicePolicy
 from core.db import connection
+from core.engine.slots import pool_variants
 from core.engine.snapshot import (
     Block,
     Busy,
@@ -79,7 +84,9 @@ async def replace_business(business: Business) -> None:
                 using_db=conn,
             )
             resource_ids = await _write_resources(conn, row.id, business.resources)
-            service_ids = await _write_services(conn, row.id, business.services, resource_ids)
+            service_ids = await _write_services(
+                conn, row.id, business.services, resource_ids, business.policies
+            )
             await _write_bookings(conn, row.id, business, resource_ids, service_ids)
     except ValidationError as exc:  # a value a column cannot hold; rolled back
         raise InvalidBusiness(f"cannot store the business: {exc}") from exc
@@ -94,6 +101,7 @@ async def _delete_everything(conn: BaseDBAsyncClient) -> None:
     """Booking rows first (a service or resource that still has bookings cannot be
     deleted), then the businesses, whose deletion cascades to their rules."""
     await m.BookingHistory.all().using_db(conn).delete()
+    await m.Outbox.filter(booking_id__isnull=False).using_db(conn).delete()
     await m.BookingResource.all().using_db(conn).delete()
     await m.Booking.all().using_db(conn).delete()
     await m.Business.all().using_db(conn).delete()
@@ -156,11 +164,15 @@ async def _write_resources(
     return ids
 
 
+_NO_POLICY = ServicePolicy()
+
+
 async def _write_services(
     conn: BaseDBAsyncClient,
     business_id: int,
     services: Sequence[Service],
     resource_ids: dict[str, int],
+    policies: Mapping[str, ServicePolicy],
 ) -> dict[str, int]:
     await m.Service.bulk_create(
         [
@@ -177,6 +189,9 @@ async def _write_services(
                 seats=s.seats,
                 active=s.active,
                 position=i,
+                cancel_notice_min=policies.get(s.id, _NO_POLICY).cancel_notice_min,
+                reschedule_notice_min=policies.get(s.id, _NO_POLICY).reschedule_notice_min,
+                max_reschedules=policies.get(s.id, _NO_POLICY).max_reschedules,
             )
             for i, s in enumerate(services)
         ],
@@ -184,6 +199,20 @@ async def _write_services(
     )
     ids: dict[str, int] = dict(
         await m.Service.filter(business_id=business_id).using_db(conn).values_list("slug", "id")
+    )
+    await m.ServiceBlackout.bulk_create(
+        [
+            m.ServiceBlackout(
+                service_id=ids[service_id],
+                start=b.start.isoformat(),
+                end=b.end.isoformat(),
+                reason=b.reason,
+                position=k,
+            )
+            for service_id, policy in policies.items()
+            for k, b in enumerate(policy.blackouts)
+        ],
+        using_db=conn,
     )
     await m.ServicePool.bulk_create(
         [
@@ -338,10 +367,28 @@ _ROWS_PER_INSERT = 500
 async def _insert_many(
     conn: BaseDBAsyncClient, table: str, columns: Sequence[str], rows: list[list[Any]]
 ) -> None:
-    """``INSERT ... VALUES (...), (...)`` in chunks: one round trip per few hundred rows."""
+    await insert_rows(conn, table, columns, rows)
+
+
+async def insert_rows(
+    conn: BaseDBAsyncClient,
+    table: str,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    returning: Sequence[str] = (),
+) -> list[Sequence[Any]]:
+    """``INSERT ... VALUES (...), (...)`` in chunks: one round trip per few hundred rows.
+
+    Values are written as the models would write them (instants in UTC, see
+    :func:`_db_values`; JSON columns take text). With ``returning``, those columns
+    of the new rows, in no promised order.
+    """
     postgres = conn.capabilities.dialect == "postgres"
     names = ", ".join(f'"{c}"' for c in columns)
+    back = f" RETURNING {', '.join(chr(34) + c + chr(34) for c in returning)}" if returning else ""
     width = len(columns)
+    found: list[Sequence[Any]] = []
     for first in range(0, len(rows), _ROWS_PER_INSERT):
         chunk = rows[first : first + _ROWS_PER_INSERT]
         if postgres:
@@ -353,15 +400,20 @@ async def _insert_many(
             one = "(" + ", ".join("?" * width) + ")"
             groups = (one for _ in chunk)
         values = [v for row in chunk for v in _db_values(row, postgres)]
-        await conn.execute_query(
-            f'INSERT INTO "{table}" ({names}) VALUES {", ".join(groups)}', values
-        )
+        sql = f'INSERT INTO "{table}" ({names}) VALUES {", ".join(groups)}{back}'
+        if returning:
+            # execute_query drops what an INSERT returns on PostgreSQL; this one fetches.
+            result = await conn.execute_query_dict(sql, values)
+            found.extend([row[c] for c in returning] for row in result)
+        else:
+            await conn.execute_query(sql, values)
+    return found
 
 
-def _db_values(row: list[Any], postgres: bool) -> list[Any]:
+def _db_values(row: Sequence[Any], postgres: bool) -> list[Any]:
     """What :class:`core.models.UTCDatetimeField` would write for each value."""
     if postgres:
-        return row
+        return list(row)
     return [_text(v) if isinstance(v, datetime) else v for v in row]
 
 
@@ -405,6 +457,17 @@ def _check(business: Business) -> None:
         _fits(f"{where}.name", service.name, m.Service, "name")
         for name in _SERVICE_NUMBERS:
             _in_range(f"{where}.{name}", getattr(service, name), _INT)
+        policy = business.policies.get(service.id, _NO_POLICY)
+        for name in _POLICY_NUMBERS:
+            _in_range(f"{where}.{name}", getattr(policy, name), _INT)
+        for k, blackout in enumerate(policy.blackouts):
+            if blackout.start.tzinfo is not None or blackout.end.tzinfo is not None:
+                raise InvalidBusiness(
+                    f"{where}.blackouts[{k}]: times must be naive local wall time"
+                )
+    unknown = sorted(set(business.policies) - {s.id for s in business.services})
+    if unknown:
+        raise InvalidBusiness(f"policies: unknown service {unknown[0]!r}")
     for i, record in enumerate(business.bookings):
         if record.seats is not None:
             _in_range(f"bookings[{i}].seats", record.seats, _INT)
@@ -456,6 +519,7 @@ def _check(business: Business) -> None:
 _INT = range(-(2**31), 2**31)
 """What an integer column holds on PostgreSQL (SQLite holds more; they must agree)."""
 _MINUTES = range(24 * 60 + 1)
+_POLICY_NUMBERS = ("cancel_notice_min", "reschedule_notice_min", "max_reschedules")
 _SERVICE_NUMBERS = (
     "duration_min",
     "buffer_before_min",
@@ -497,9 +561,8 @@ async def load_business() -> Business:
     seats: the file's default, so that an exported file stays as short as the
     imported one (a file that spelled the default out loses the spelling).
     """
-    business_id, info = await _business_row()
+    business_id, info, services, _ = await _services()
     resources = await _resources(business_id, None)
-    services = await _services(business_id)
     service_by_id = dict(services)
     slug_by_resource = {resource_id: r.id for resource_id, r in resources}
 
@@ -533,7 +596,46 @@ async def load_business() -> Business:
         resources=tuple(r for _, r in resources),
         services=tuple(s for _, s in services),
         bookings=tuple(bookings),
+        policies={
+            slug: policy
+            for slug, policy in (await _policies(business_id)).items()
+            if policy != _NO_POLICY
+        },
     )
+
+
+async def load_policy(service_id: str) -> ServicePolicy:
+    """The change policy of one service (two queries); UnknownService-free: a service
+    that is not there has the default policy, the caller has already looked it up."""
+    business_id, _ = await _business_row()
+    return (await _policies(business_id, service_id)).get(service_id, _NO_POLICY)
+
+
+async def _policies(business_id: int, slug: str | None = None) -> dict[str, ServicePolicy]:
+    query = m.Service.filter(business_id=business_id)
+    if slug is not None:
+        query = query.filter(slug=slug)
+    rows = await query.order_by("position", "id").values_list(
+        "id", "slug", "cancel_notice_min", "reschedule_notice_min", "max_reschedules"
+    )
+    blackouts: dict[int, list[Blackout]] = defaultdict(list)
+    for service_id, a, b, reason in (
+        await m.ServiceBlackout.filter(service_id__in=[row[0] for row in rows])
+        .order_by("position", "id")
+        .values_list("service_id", "start", "end", "reason")
+    ):
+        blackouts[service_id].append(
+            Blackout(datetime.fromisoformat(a), datetime.fromisoformat(b), reason)
+        )
+    return {
+        slug: ServicePolicy(
+            cancel_notice_min=cancel,
+            reschedule_notice_min=move,
+            max_reschedules=moves,
+            blackouts=tuple(blackouts.get(service_id, ())),
+        )
+        for service_id, slug, cancel, move, moves in rows
+    }
 
 
 async def load_snapshot(
@@ -545,39 +647,201 @@ async def load_snapshot(
     looks at around its candidates (the services' buffers). With
     ``service_ids`` only the resources those services can use are loaded (with
     their hours, blocks and busy time); every service's definition is there
-    regardless. Eight queries whatever the size of the business.
+    regardless. Three queries whatever the size of the business.
     """
     if start.tzinfo is None or end.tzinfo is None:
         raise ValueError("load_snapshot needs aware datetimes")
-    business_id, info = await _business_row()
-    services = await _services(business_id)
-    wanted: set[str] | None = None
-    if service_ids is not None:
-        by_slug = {s.id: s for _, s in services}
-        wanted = {
-            slug
-            for service_id in service_ids
-            if service_id in by_slug
-            for pool in by_slug[service_id].requires
-            for slug in pool
-        }
-    resources = await _resources(business_id, wanted)
-    busy = await _busy({rid: r.id for rid, r in resources}, start, end)
+    rules = await load_rules(service_ids)
+    busy = await load_busy(rules.resource_ids, start, end)
     return Snapshot(
-        timezone=info.timezone,
-        resources={r.id: r for _, r in resources},
-        services={s.id: s for _, s in services},
+        timezone=rules.snapshot.timezone,
+        resources=rules.snapshot.resources,
+        services=rules.snapshot.services,
         busy=busy,
-        locale=info.locale,
+        locale=rules.snapshot.locale,
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Rules:
+    """A snapshot without busy time, plus the database ids the booking service writes with.
+
+    The booking service reads the rules once, then the busy time of exactly the
+    window it checks, and under lock the rules of only the resources it locked;
+    :func:`load_snapshot` is these pieces put together.
+    """
+
+    business_id: int
+    snapshot: Snapshot
+    """``busy`` is empty."""
+    resource_ids: Mapping[str, int]
+    """Database id of each loaded resource, by slug."""
+    service_ids: Mapping[str, int]
+    """Database id of every service, by slug."""
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceRules:
+    """The first half of :class:`Rules`: the services, and which resources a query can use.
+
+    The booking service reads this, locks those resources when they are all a
+    request can use, and only then reads their rules (:func:`complete_rules`).
+    """
+
+    business_id: int
+    info: BusinessInfo
+    services: Mapping[str, Service]
+    service_ids: Mapping[str, int]
+    wanted: frozenset[str] | None
+    """The resources the query can use; ``None`` is every resource."""
+    members: Mapping[str, tuple[int, int]]
+    """Database id and capacity of every resource in the loaded services' pools."""
+
+
+async def load_service_rules(
+    service_ids: Sequence[str] | None = None,
+    *,
+    provider: str | None = None,
+    resources: Collection[str] | None = None,
+    every_service: bool = True,
+) -> ServiceRules:
+    """The services, and the resources a query can use (see :func:`load_rules`); one query."""
+    business_id, info, services, members = await _services(
+        None if every_service or service_ids is None else service_ids
+    )
+    wanted: set[str] | None = None
+    if service_ids is not None:
+        by_slug = {s.id: s for _, s in services}
+        wanted = set()
+        for service_id in service_ids:
+            service = by_slug.get(service_id)
+            if service is None:
+                continue
+            wanted.update(
+                slug
+                for pools in pool_variants(service, provider)
+                for pool in pools
+                for slug in pool
+            )
+    if resources is not None:
+        wanted = set(resources) if wanted is None else wanted & set(resources)
+    return ServiceRules(
+        business_id=business_id,
+        info=info,
+        services={s.id: s for _, s in services},
+        service_ids={s.id: service_id for service_id, s in services},
+        wanted=None if wanted is None else frozenset(wanted),
+        members=members,
+    )
+
+
+async def complete_rules(base: ServiceRules) -> Rules:
+    """The rules of the resources ``base`` names: one query."""
+    loaded = await _resources(base.business_id, None if base.wanted is None else set(base.wanted))
+    return Rules(
+        business_id=base.business_id,
+        snapshot=Snapshot(
+            timezone=base.info.timezone,
+            resources={r.id: r for _, r in loaded},
+            services=base.services,
+            locale=base.info.locale,
+        ),
+        resource_ids={r.id: resource_id for resource_id, r in loaded},
+        service_ids=base.service_ids,
+    )
+
+
+async def load_rules(
+    service_ids: Sequence[str] | None = None,
+    *,
+    provider: str | None = None,
+    resources: Collection[str] | None = None,
+    every_service: bool = True,
+) -> Rules:
+    """The business's rules: every service, and the resources a query can use.
+
+    With ``service_ids``, the resources of those services' pools; with a
+    ``provider`` too, only those the engine reads for that provider (the provider
+    itself and the other pools), which raises ``UnknownProvider`` when no pool
+    holds it; with ``resources``, only those of them. ``every_service=False``
+    leaves out the definitions of the services not asked for (the booking
+    service's hot path). Two queries.
+    """
+    return await complete_rules(
+        await load_service_rules(
+            service_ids, provider=provider, resources=resources, every_service=every_service
+        )
+    )
+
+
+async def load_resources(business_id: int, slugs: Collection[str]) -> dict[str, Resource]:
+    """Just these resources with their hours, overrides and blocks: one query.
+
+    What the booking service re-reads under lock, where every query counts.
+    """
+    return {r.id: r for _, r in await _resources(business_id, set(slugs))}
+
+
+async def load_busy(
+    resource_ids: Mapping[str, int],
+    start: datetime,
+    end: datetime,
+    *,
+    except_bookings: Collection[int] = (),
+) -> tuple[Busy, ...]:
+    """Busy time of confirmed bookings on these resources (slug to database id) that
+    overlaps ``[start, end)``; one query over the occupancy index.
+
+    ``except_bookings`` leaves bookings out: the ones being moved.
+    """
+    if start.tzinfo is None or end.tzinfo is None:
+        raise ValueError("load_busy needs aware datetimes")
+    busy = await _busy({rid: slug for slug, rid in resource_ids.items()}, start, end)
+    if not except_bookings:
+        return busy
+    refs = {f"booking {booking_id}" for booking_id in except_bookings}
+    return tuple(b for b in busy if b.ref not in refs)
+
+
+async def load_info() -> BusinessInfo:
+    """Name, timezone and locale of the business (one query)."""
+    _, info = await _business_row()
+    return info
+
+
+class _Sql:
+    """Raw SQL with arguments for either dialect: ``?`` on SQLite, ``$n`` on PostgreSQL.
+
+    The reads here run on every slot query and every booking, twice; through the
+    model layer each cost about a millisecond of Python to build and convert, which
+    was most of a booking's time, so they are written out by hand.
+    """
+
+    def __init__(self) -> None:
+        self.conn = connection()
+        self.postgres = self.conn.capabilities.dialect == "postgres"
+        self.args: list[Any] = []
+
+    def arg(self, value: Any) -> str:
+        self.args.append(value)
+        return f"${len(self.args)}" if self.postgres else "?"
+
+    def among(self, column: str, values: Iterable[Any]) -> str:
+        items = list(values)
+        if self.postgres:
+            kind = "text" if items and isinstance(items[0], str) else "int"
+            return f"{column} = ANY({self.arg(items)}::{kind}[])"
+        return f"{column} IN ({', '.join(self.arg(v) for v in items)})"
+
+    async def rows(self, sql: str) -> list[Sequence[Any]]:
+        _, found = await self.conn.execute_query(sql, self.args)
+        self.args = []
+        return cast(list[Sequence[Any]], list(found))  # records and sqlite3.Row: sequences
+
+
 async def _business_row() -> tuple[int, BusinessInfo]:
-    rows = (
-        await m.Business.all()
-        .order_by("id")
-        .limit(1)
-        .values_list("id", "name", "timezone", "locale")
+    rows = await _Sql().rows(
+        'SELECT "id", "name", "timezone", "locale" FROM "business" ORDER BY "id" LIMIT 1'
     )
     if not rows:
         raise NoBusiness()
@@ -586,48 +850,68 @@ async def _business_row() -> tuple[int, BusinessInfo]:
 
 
 async def _resources(business_id: int, wanted: set[str] | None) -> list[tuple[int, Resource]]:
-    """Resources in file order with their hours, overrides and blocks: four queries."""
-    query = m.Resource.filter(business_id=business_id)
-    if wanted is not None:
-        query = query.filter(slug__in=sorted(wanted))
-    rows = await query.order_by("position", "id").values_list(
-        "id", "slug", "name", "kind", "capacity", "timezone", "active"
-    )
-    ids = [row[0] for row in rows]
-    if not ids:
+    """Resources in file order with their hours, overrides and blocks: one query.
+
+    The four tables come back as one ``UNION ALL`` of rows of the same shape:
+    (table, resource id, order, order, text, number, number, text, text, text).
+    """
+    sql = _Sql()
+
+    def which(column: str) -> str:
+        where = f'"business_id" = {sql.arg(business_id)}'
+        if wanted is not None:
+            where += f" AND {sql.among('slug', sorted(wanted))}"
+        return f'{column} IN (SELECT "id" FROM "resource" WHERE {where})'
+
+    if wanted is not None and not wanted:
         return []
+    null_text, null_int = "CAST(NULL AS TEXT)", "CAST(NULL AS INTEGER)"
+    # Made in the order they appear, so that PostgreSQL's $n count along.
+    of_resource, of_hours, of_overrides, of_blocks = (
+        which('"id"'),
+        which('"resource_id"'),
+        which('"resource_id"'),
+        which('"resource_id"'),
+    )
+    rows = await sql.rows(
+        f'SELECT \'r\', "id", "position", "id", "slug", "capacity", '
+        f'CASE WHEN "active" THEN 1 ELSE 0 END, "name", "kind", "timezone" '
+        f'FROM "resource" WHERE {of_resource} '
+        f'UNION ALL SELECT \'h\', "resource_id", "id", 0, CAST("weekday" AS TEXT), '
+        f'"start_min", "end_min", {null_text}, {null_text}, {null_text} '
+        f'FROM "weekly_hours" WHERE {of_hours} '
+        f'UNION ALL SELECT \'o\', "resource_id", "id", 0, CAST("date" AS TEXT), '
+        f'"start_min", "end_min", {null_text}, {null_text}, {null_text} '
+        f'FROM "date_override" WHERE {of_overrides} '
+        f'UNION ALL SELECT \'b\', "resource_id", "id", 0, "start", {null_int}, {null_int}, '
+        f'"end", "rrule", "reason" '
+        f'FROM "block" WHERE {of_blocks} '
+        "ORDER BY 1, 3, 4"
+    )
+    resources: list[tuple[int, str, int, bool, str, str, str | None]] = []
     hours: dict[int, dict[int, list[tuple[int, int]]]] = defaultdict(dict)
-    for resource_id, weekday, a, b in (
-        await m.WeeklyHours.filter(resource_id__in=ids)
-        .order_by("id")
-        .values_list("resource_id", "weekday", "start_min", "end_min")
-    ):
-        day_hours = hours[resource_id].setdefault(weekday, [])
-        if a is not None and b is not None:
-            day_hours.append((a, b))
     overrides: dict[int, dict[date, list[tuple[int, int]]]] = defaultdict(dict)
-    for resource_id, day, a, b in (
-        await m.DateOverride.filter(resource_id__in=ids)
-        .order_by("id")
-        .values_list("resource_id", "date", "start_min", "end_min")
-    ):
-        stretches = overrides[resource_id].setdefault(day, [])
-        if a is not None and b is not None:
-            stretches.append((a, b))
     blocks: dict[int, list[Block]] = defaultdict(list)
-    for resource_id, a, b, rrule, reason in (
-        await m.Block.filter(resource_id__in=ids)
-        .order_by("id")
-        .values_list("resource_id", "start", "end", "rrule", "reason")
-    ):
-        blocks[resource_id].append(
-            Block(
-                start=datetime.fromisoformat(a),
-                end=datetime.fromisoformat(b),
-                rrule=rrule,
-                reason=reason,
+    for table, resource_id, _, _, text, a, b, d, e, f in rows:
+        if table == "r":
+            resources.append((resource_id, text, a, bool(b), d, e, f))
+        elif table == "h":
+            day_hours = hours[resource_id].setdefault(int(text), [])
+            if a is not None and b is not None:
+                day_hours.append((a, b))
+        elif table == "o":
+            stretches = overrides[resource_id].setdefault(date.fromisoformat(text), [])
+            if a is not None and b is not None:
+                stretches.append((a, b))
+        else:
+            blocks[resource_id].append(
+                Block(
+                    start=datetime.fromisoformat(text),
+                    end=datetime.fromisoformat(d),
+                    rrule=e,
+                    reason=f,
+                )
             )
-        )
     return [
         (
             resource_id,
@@ -640,10 +924,10 @@ async def _resources(business_id: int, wanted: set[str] | None) -> list[tuple[in
                 weekly_hours=_day_hours(hours.get(resource_id, {})),
                 date_overrides=_day_hours(overrides.get(resource_id, {})),
                 blocks=tuple(blocks.get(resource_id, ())),
-                active=bool(active),
+                active=active,
             ),
         )
-        for resource_id, slug, name, kind, capacity, timezone, active in rows
+        for resource_id, slug, capacity, active, name, kind, timezone in resources
     ]
 
 
@@ -656,38 +940,61 @@ def _day_hours(days: dict[_Day, list[tuple[int, int]]]) -> dict[_Day, DayHours]:
     return {day: tuple(stretches) for day, stretches in days.items()}
 
 
-async def _services(business_id: int) -> list[tuple[int, Service]]:
-    """Services in file order with their pools: two queries."""
-    rows = (
-        await m.Service.filter(business_id=business_id)
-        .order_by("position", "id")
-        .values_list(
-            "id",
-            "slug",
-            "name",
-            "duration_min",
-            "buffer_before_min",
-            "buffer_after_min",
-            "slot_step_min",
-            "min_notice_min",
-            "max_advance_days",
-            "seats",
-            "active",
+async def _services(
+    only: Collection[str] | None = None,
+) -> tuple[int, BusinessInfo, list[tuple[int, Service]], dict[str, tuple[int, int]]]:
+    """The business, its services in file order with their pools (``only`` these, when
+    given), and the database id and capacity of each pool member: one query."""
+    sql = _Sql()
+    wanted = ""
+    if only is not None:
+        wanted = f" AND {sql.among('s.slug', sorted(only))}" if only else " AND 1 = 0"
+    # A member is "slug id capacity" (slugs have neither spaces nor commas). PostgreSQL
+    # hands back one row per pool with its members joined by commas; SQLite cannot
+    # order an aggregate before 3.44, so there one row per member.
+    member = 'r."slug" || \' \' || r."id" || \' \' || r."capacity"'
+    if sql.postgres:
+        members = f'string_agg({member}, \',\' ORDER BY m."position", m."id")'
+        grouped = (
+            'GROUP BY b."id", s."id", p."id" ORDER BY s."position", s."id", p."position", p."id"'
         )
+    else:
+        members = member
+        grouped = 'ORDER BY s."position", s."id", p."position", p."id", m."position", m."id"'
+    rows = await sql.rows(
+        'SELECT b."id", b."name", b."timezone", b."locale", s."id", s."slug", s."name", '
+        's."duration_min", s."buffer_before_min", s."buffer_after_min", s."slot_step_min", '
+        f's."min_notice_min", s."max_advance_days", s."seats", s."active", p."id", {members} '
+        'FROM "business" b LEFT JOIN "service" s ON s."business_id" = b."id"' + wanted + " "
+        'LEFT JOIN "service_pool" p ON p."service_id" = s."id" '
+        'LEFT JOIN "service_pool_member" m ON m."pool_id" = p."id" '
+        'LEFT JOIN "resource" r ON r."id" = m."resource_id" '
+        f'WHERE b."id" = (SELECT MIN("id") FROM "business") {grouped}'
     )
+    if not rows:
+        raise NoBusiness()
+    business_id, name, timezone, locale = rows[0][:4]
+    info = BusinessInfo(name=name, timezone=timezone, locale=locale)
+    fields: dict[int, Sequence[Any]] = {}
     pools: dict[int, dict[int, list[str]]] = defaultdict(dict)
-    for service_id, pool_id, slug in (
-        await m.ServicePoolMember.filter(pool__service__business_id=business_id)
-        .order_by("pool__position", "pool_id", "position", "id")
-        .values_list("pool__service_id", "pool_id", "resource__slug")
-    ):
-        pools[service_id].setdefault(pool_id, []).append(slug)
-    return [
+    found: dict[str, tuple[int, int]] = {}
+    for row in rows:
+        service_id = row[4]
+        if service_id is None:
+            continue
+        fields.setdefault(service_id, row[5:15])
+        if row[15] is not None and row[16] is not None:
+            pool = pools[service_id].setdefault(row[15], [])
+            for entry in row[16].split(","):
+                slug, resource_id, capacity = entry.split(" ")
+                pool.append(slug)
+                found[slug] = (int(resource_id), int(capacity))
+    services = [
         (
             service_id,
             Service(
                 id=slug,
-                name=name,
+                name=title,
                 duration_min=duration,
                 requires=tuple(tuple(pool) for pool in pools.get(service_id, {}).values()),
                 buffer_before_min=before,
@@ -699,10 +1006,9 @@ async def _services(business_id: int) -> list[tuple[int, Service]]:
                 active=bool(active),
             ),
         )
-        for (
-            service_id,
+        for service_id, (
             slug,
-            name,
+            title,
             duration,
             before,
             after,
@@ -711,8 +1017,9 @@ async def _services(business_id: int) -> list[tuple[int, Service]]:
             advance,
             seats,
             active,
-        ) in rows
+        ) in fields.items()
     ]
+    return business_id, info, services, found
 
 
 _BUSY_SQL = (

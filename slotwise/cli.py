@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Callable, Coroutine
 from datetime import UTC, date, datetime, timedelta
 from functools import wraps
@@ -33,7 +34,7 @@ T = TypeVar("T")
 DEMO_FILE = Path(__file__).parent / "demo" / "demo.yaml"
 MAX_QUERY_DAYS = 366
 NEXT_DAYS = 14
-NEXT_SLOTS = 6
+NEXT_SLOTS = 3
 
 
 class Failure(click.ClickException):
@@ -232,11 +233,8 @@ async def explain_command(
 @_db_option
 @friendly
 async def run_command(db_url: str | None) -> None:
-    """Migrate, load the demo business into an empty database, and show what is bookable.
-
-    Until the server arrives this is what ``make run`` shows: the next free slots
-    of every service, straight from the engine.
-    """
+    """Migrate, load the demo business into an empty database, show what is bookable,
+    and serve the REST API: what ``make run`` does."""
     url = _url(db_url)
     await migrate(url)
     async with database(url):
@@ -260,6 +258,43 @@ async def run_command(db_url: str | None) -> None:
             )
             click.echo("  " + text.replace("\n", "\n  ") + "\n")
     click.echo(
-        "Try: .venv/bin/slotwise slots --service ID --from YYYY-MM-DD --to YYYY-MM-DD\n"
-        "     .venv/bin/slotwise explain --service ID --start 2026-12-01T09:00:00Z"
+        "Also try: .venv/bin/slotwise slots --service consult --from YYYY-MM-DD --to YYYY-MM-DD\n"
+        "          .venv/bin/slotwise explain --service consult --start 2026-12-01T09:00:00Z\n"
     )
+    await _serve(None, None, db_url)
+
+
+@main.command("serve")
+@click.option("--host", default=None, help="Address to listen on (default: SLOTWISE_HOST).")
+@click.option("--port", type=int, default=None, help="Port (default: SLOTWISE_PORT).")
+@_db_option
+def serve_command(host: str | None, port: int | None, db_url: str | None) -> None:
+    """Serve the REST API (and, as they arrive, the web chat and admin) with Hypercorn."""
+    asyncio.run(_serve(host, port, db_url))
+
+
+async def _serve(host: str | None, port: int | None, db_url: str | None) -> None:
+    from hypercorn.asyncio import serve
+    from hypercorn.config import Config
+
+    from slotwise.app import create_app
+
+    settings = get_settings()
+    updates: dict[str, Any] = {}
+    if db_url:
+        updates["database_url"] = db_url
+    if host:
+        updates["host"] = host
+    if port:
+        updates["port"] = port
+    settings = settings.model_copy(update=updates)
+    config = Config()
+    config.bind = [f"{settings.host}:{settings.port}"]
+    config.accesslog = "-"
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    base = f"http://{settings.host}:{settings.port}/api/v1"
+    click.echo(f"Slotwise is listening: {base}/services  (API description: {base}/openapi.json)")
+    click.echo("Press Ctrl+C to stop.")
+    await serve(create_app(settings), config)

@@ -26,6 +26,12 @@ class Settings(BaseSettings):
         default=None, description="redis://HOST:PORT/DB; unset keeps holds and state in memory."
     )
     hold_ttl_seconds: int = Field(default=300, gt=0, description="How long a held slot lives.")
+    holds_per_minute: int = Field(
+        default=30, gt=0, description="Holds one API client may take per minute."
+    )
+    lock_timeout_ms: int = Field(
+        default=2000, gt=0, description="How long a booking waits for a busy resource's lock."
+    )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, gt=0, lt=65536)
     log_level: str = "INFO"

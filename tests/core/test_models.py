@@ -58,11 +58,15 @@ async def _occupy(
     )
 
 
-async def test_both_migrations_are_applied_and_a_rerun_applies_nothing(db: TestDatabase) -> None:
+async def test_all_migrations_are_applied_and_a_rerun_applies_nothing(db: TestDatabase) -> None:
     _, rows = await connection().execute_query(
         'SELECT "name" FROM "tortoise_migrations" ORDER BY "name"'
     )
-    assert [r[0] for r in rows] == ["0001_initial", "0002_occupancy_exclusion"]
+    assert [r[0] for r in rows] == [
+        "0001_initial",
+        "0002_occupancy_exclusion",
+        "0003_booking_service",
+    ]
     assert await migrate(db.url) == []
     # migrate() runs in a context of its own: the open database is still usable.
     assert await m.Business.all().count() == 0
@@ -205,7 +209,11 @@ async def test_migrate_creates_a_relative_sqlite_files_directory(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     url = "sqlite://var/data/slotwise.db"
-    assert await migrate(url) == ["0001_initial", "0002_occupancy_exclusion"]
+    assert await migrate(url) == [
+        "0001_initial",
+        "0002_occupancy_exclusion",
+        "0003_booking_service",
+    ]
     assert (tmp_path / "var" / "data" / "slotwise.db").is_file()
     async with database(url):
         _, rows = await connection().execute_query("PRAGMA journal_mode")

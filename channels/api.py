@@ -1,0 +1,423 @@
+"""The public REST API under ``/api/v1``: for web widgets, partners and tests.
+
+Thin by design: it checks the shape of a request, calls ``core`` (the same
+availability and booking services the CLI and the bot use) and translates
+the answer. Every error leaves as ``application/problem+json`` with a stable
+``code``; a request can never produce a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, StrictStr
+from quart import Blueprint, Response, current_app, request
+from quart_schema import (
+    RequestSchemaValidationError,
+    document_headers,
+    validate_querystring,
+    validate_request,
+)
+from werkzeug.exceptions import HTTPException
+
+from channels.problems import problem
+from channels.ratelimit import RateLimiter
+from core.bookings import Actor, BookingInfo, BookingService, CustomerInput
+from core.engine import EngineError, Slot, UnknownProvider, UnknownService
+from core.errors import (
+    HoldError,
+    HoldExpired,
+    InvalidRequest,
+    NotASlot,
+    NotFound,
+    PolicyViolation,
+    SlotUnavailable,
+)
+from core.holds import Hold
+from core.store import NoBusiness, load_snapshot
+
+log = logging.getLogger(__name__)
+
+api = Blueprint("api", __name__, url_prefix="/api/v1")
+
+MAX_SLOT_DAYS = 62
+
+
+# --- request shapes -----------------------------------------------------------------------
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+Name = Annotated[StrictStr, Field(min_length=1, max_length=200)]
+Id = Annotated[StrictStr, Field(min_length=1, max_length=100)]
+
+
+class SlotsQuery(Strict):
+    service: Id
+    from_: date = Field(alias="from")
+    to: date
+    provider: Id | None = None
+
+
+class HoldRequest(Strict):
+    service: Id
+    start: AwareDatetime
+    provider: Id | None = None
+    seats: Annotated[StrictInt, Field(ge=1, le=1000)] | None = None
+
+
+class CustomerBody(Strict):
+    name: Name
+    phone: Annotated[StrictStr, Field(max_length=40)] | None = None
+    email: Annotated[StrictStr, Field(max_length=200)] | None = None
+
+
+class BookingRequest(Strict):
+    service: Id
+    start: AwareDatetime
+    provider: Id | None = None
+    seats: Annotated[StrictInt, Field(ge=1, le=1000)] | None = None
+    customer: CustomerBody
+    hold: Annotated[StrictStr, Field(min_length=1, max_length=200)] | None = None
+
+
+class CancelRequest(Strict):
+    reason: Annotated[StrictStr, Field(max_length=500)] = ""
+
+
+class RescheduleRequest(Strict):
+    start: AwareDatetime
+
+
+class WaitlistRequest(Strict):
+    service: Id
+    provider: Id | None = None
+    customer: CustomerBody
+    window_start: AwareDatetime
+    window_end: AwareDatetime
+
+
+class IdempotencyHeaders(BaseModel):
+    idempotency_key: Annotated[StrictStr, Field(min_length=1, max_length=200)] | None = None
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def utc_z(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def slot_json(slot: Slot) -> dict[str, Any]:
+    return {
+        "start": utc_z(slot.start),
+        "end": utc_z(slot.end),
+        "resources": list(slot.resources),
+        "seats_free": slot.seats_free,
+    }
+
+
+def booking_json(booking: BookingInfo) -> dict[str, Any]:
+    return {
+        "id": booking.id,
+        "manage_token": booking.manage_token,
+        "service": booking.service_id,
+        "start": utc_z(booking.start),
+        "end": utc_z(booking.end),
+        "status": booking.status,
+        "resources": list(booking.resources),
+        "seats": booking.seats,
+        "customer": {"name": booking.customer_name},
+        "source_channel": booking.source_channel,
+        "reschedule_count": booking.reschedule_count,
+    }
+
+
+def hold_json(hold: Hold) -> dict[str, Any]:
+    return {
+        "token": hold.token,
+        "expires_at": utc_z(hold.expires_at),
+        "service": hold.service_id,
+        "start": utc_z(hold.start),
+        "resources": list(hold.resources),
+        "seats": hold.seats,
+    }
+
+
+def bookings() -> BookingService:
+    service: BookingService = current_app.extensions["slotwise.bookings"]
+    return service
+
+
+def client_id() -> str:
+    """Who is asking: the client's own id when it sends one, else its address."""
+    header = request.headers.get("X-Client-Id", "").strip()
+    return f"client:{header[:100]}" if header else f"addr:{request.remote_addr or 'unknown'}"
+
+
+def customer_input(body: CustomerBody) -> CustomerInput:
+    if not body.phone and not body.email:
+        raise InvalidRequest("give a phone number or an e-mail address", field="customer.phone")
+    return CustomerInput(name=body.name.strip(), phone=body.phone, email=body.email)
+
+
+# --- read ---------------------------------------------------------------------------------
+
+
+@api.get("/services")
+async def list_services() -> dict[str, Any]:
+    snapshot = await load_snapshot(datetime.now(UTC), datetime.now(UTC))
+    return {
+        "services": [
+            {
+                "id": s.id,
+                "name": s.name,
+                "duration_min": s.duration_min,
+                "buffer_before_min": s.buffer_before_min,
+                "buffer_after_min": s.buffer_after_min,
+                "slot_step_min": s.step_min,
+                "min_notice_min": s.min_notice_min,
+                "max_advance_days": s.max_advance_days,
+                "seats": s.seats,
+                "requires": [list(pool) for pool in s.requires],
+            }
+            for s in snapshot.services.values()
+            if s.active
+        ]
+    }
+
+
+@api.get("/providers")
+async def list_providers() -> dict[str, Any]:
+    snapshot = await load_snapshot(datetime.now(UTC), datetime.now(UTC))
+    return {
+        "providers": [
+            {
+                "id": r.id,
+                "name": r.name,
+                "kind": r.kind,
+                "capacity": r.capacity,
+                "timezone": r.timezone or snapshot.timezone,
+            }
+            for r in snapshot.resources.values()
+            if r.active
+        ]
+    }
+
+
+@api.get("/slots")
+@validate_querystring(SlotsQuery)
+async def list_slots(query_args: SlotsQuery) -> dict[str, Any] | Response:
+    if query_args.to < query_args.from_:
+        return problem(400, "invalid_request", "'to' is before 'from'", field="to")
+    if (query_args.to - query_args.from_).days >= MAX_SLOT_DAYS:
+        return problem(
+            400, "invalid_request", f"ask for at most {MAX_SLOT_DAYS} days at once", field="to"
+        )
+    slots = await bookings().offer(
+        query_args.service, query_args.from_, query_args.to, query_args.provider
+    )
+    return {"slots": [slot_json(slot) for slot in slots]}
+
+
+# --- holds --------------------------------------------------------------------------------
+
+
+@api.post("/holds")
+@validate_request(HoldRequest)
+async def create_hold(data: HoldRequest) -> tuple[dict[str, Any], int] | Response:
+    limiter: RateLimiter = current_app.extensions["slotwise.hold_limiter"]
+    wait = limiter.check(client_id())
+    if wait is not None:
+        return problem(
+            429,
+            "rate_limited",
+            f"too many holds from this client; try again in {wait} seconds",
+            headers={"Retry-After": str(wait)},
+        )
+    hold = await bookings().hold(
+        data.service, data.start, owner=client_id(), provider=data.provider, seats=data.seats
+    )
+    return hold_json(hold), 201
+
+
+@api.delete("/holds/<token>")
+async def delete_hold(token: str) -> tuple[str, int]:
+    await bookings().release(token, owner=client_id())
+    return "", 204
+
+
+# --- bookings -----------------------------------------------------------------------------
+
+
+@api.post("/bookings")
+@validate_request(BookingRequest)
+@document_headers(IdempotencyHeaders)
+async def create_booking(data: BookingRequest) -> tuple[dict[str, Any], int]:
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not 0 < len(key) <= 200:
+        raise InvalidRequest("Idempotency-Key must be 1 to 200 characters", field="Idempotency-Key")
+    scoped_key = f"{client_id()}:{key}" if key else None
+    customer = customer_input(data.customer)
+    if data.hold:
+        booking = await bookings().confirm(
+            data.hold, customer, owner=client_id(), idempotency_key=scoped_key
+        )
+        if booking.service_id != data.service or booking.start != data.start:
+            log.info("hold %s confirmed for its own service and start", data.hold[:6])
+    else:
+        booking = await bookings().book(
+            data.service,
+            data.start,
+            customer,
+            provider=data.provider,
+            seats=data.seats,
+            idempotency_key=scoped_key,
+        )
+    return booking_json(booking), 201
+
+
+@api.get("/bookings/<manage_token>")
+async def get_booking(manage_token: str) -> dict[str, Any]:
+    return booking_json(await bookings().get(manage_token))
+
+
+@api.post("/bookings/<manage_token>/cancel")
+@validate_request(CancelRequest)
+async def cancel_booking(manage_token: str, data: CancelRequest) -> dict[str, Any]:
+    actor = Actor(kind="customer", name=client_id(), channel="api")
+    return booking_json(await bookings().cancel(manage_token, actor=actor, reason=data.reason))
+
+
+@api.post("/bookings/<manage_token>/reschedule")
+@validate_request(RescheduleRequest)
+async def reschedule_booking(manage_token: str, data: RescheduleRequest) -> dict[str, Any]:
+    actor = Actor(kind="customer", name=client_id(), channel="api")
+    return booking_json(await bookings().reschedule(manage_token, data.start, actor=actor))
+
+
+@api.post("/waitlist")
+@validate_request(WaitlistRequest)
+async def join_waitlist(data: WaitlistRequest) -> tuple[dict[str, Any], int] | Response:
+    if data.window_end <= data.window_start:
+        return problem(
+            400, "invalid_request", "window_end must be after window_start", field="window_end"
+        )
+    entry = await bookings().join_waitlist(
+        data.service,
+        data.window_start,
+        data.window_end,
+        customer_input(data.customer),
+        provider=data.provider,
+    )
+    return {"id": entry.id, "service": data.service, "status": "waiting"}, 201
+
+
+# --- errors -------------------------------------------------------------------------------
+
+
+@api.errorhandler(RequestSchemaValidationError)
+async def invalid_shape(error: RequestSchemaValidationError) -> Response:
+    issues = getattr(error.validation_error, "errors", None)
+    if callable(issues):
+        first = issues()[0]
+        field = ".".join(str(part) for part in first.get("loc", ()) if part != "body")
+        message = first.get("msg", "invalid value")
+        if first.get("type") == "extra_forbidden":
+            message = "unknown field"
+        elif first.get("type") == "timezone_aware":
+            message = "give a time with a UTC offset, e.g. 2026-12-01T09:30:00Z"
+        return problem(400, "invalid_request", f"{field or 'body'}: {message}", field=field or None)
+    return problem(
+        400, "invalid_request", "the request body is not valid JSON of the expected shape"
+    )
+
+
+@api.errorhandler(NotASlot)
+async def not_a_slot(error: NotASlot) -> Response:
+    reasons = [reason.code for reason in error.explanation.reasons]
+    return problem(
+        422,
+        error.code,
+        error.message,
+        field=error.field,
+        reasons=reasons,
+        alternatives=[slot_json(s) for s in error.alternatives],
+    )
+
+
+@api.errorhandler(SlotUnavailable)
+async def slot_unavailable(error: SlotUnavailable) -> Response:
+    """Taken, or any other reason the slot cannot be had now: 409 with alternatives."""
+    return problem(
+        409,
+        error.code,
+        error.message,
+        field=error.field,
+        alternatives=[slot_json(s) for s in error.alternatives],
+    )
+
+
+@api.errorhandler(HoldError)
+async def hold_error(error: HoldError) -> Response:
+    status = 410 if isinstance(error, HoldExpired) else 403
+    return problem(status, error.code, error.message, field="hold")
+
+
+@api.errorhandler(NotFound)
+async def not_found(error: NotFound) -> Response:
+    return problem(404, error.code, error.message, field=error.field)
+
+
+@api.errorhandler(PolicyViolation)
+async def policy(error: PolicyViolation) -> Response:
+    return problem(409, error.code, error.message, field=error.field)
+
+
+@api.errorhandler(InvalidRequest)
+async def invalid(error: InvalidRequest) -> Response:
+    return problem(400, error.code, error.message, field=error.field)
+
+
+@api.errorhandler(EngineError)
+async def engine_error(error: EngineError) -> Response:
+    field = "provider" if isinstance(error, UnknownProvider) else "service"
+    code = "unknown_service" if isinstance(error, UnknownService) else "unknown_provider"
+    status = 404 if isinstance(error, UnknownService) else 400
+    return problem(status, code, str(error).split(": ", 1)[-1], field=field)
+
+
+@api.errorhandler(NoBusiness)
+async def no_business(error: NoBusiness) -> Response:
+    return problem(503, "no_business", str(error))
+
+
+@api.errorhandler(HTTPException)
+async def http_error(error: HTTPException) -> Response:
+    status = error.code or 500
+    codes = {
+        400: "invalid_request",
+        404: "not_found",
+        405: "method_not_allowed",
+        413: "request_too_large",
+        415: "unsupported_media_type",
+    }
+    detail = error.description or "request failed"
+    if status == 400:
+        detail = "the request body is not valid JSON; send a JSON object"
+    return problem(status, codes.get(status, "http_error"), detail)
+
+
+@api.errorhandler(UnicodeDecodeError)
+async def not_utf8(error: UnicodeDecodeError) -> Response:
+    return problem(400, "invalid_request", "the request body is not UTF-8 text; send JSON in UTF-8")
+
+
+@api.errorhandler(Exception)
+async def unexpected(error: Exception) -> Response:
+    log.exception("unexpected error in %s %s", request.method, request.path)
+    return problem(500, "internal_error", "something went wrong on our side; it has been logged")

@@ -1,0 +1,30 @@
+"""Booking services: holds, bookings and their changes, series, the waitlist, the outbox.
+
+The public surface is what this module re-exports; the REST API, the bot and
+the admin panel use :class:`BookingService` and these types, nothing deeper.
+"""
+
+from core.bookings.recurring import Recurrence
+from core.bookings.service import ALTERNATIVES, BookingService, ConcurrentChange, utc_now
+from core.bookings.types import (
+    Actor,
+    ActorKind,
+    BookingInfo,
+    CustomerInput,
+    SeriesInfo,
+    WaitlistEntryInfo,
+)
+
+__all__ = [
+    "ALTERNATIVES",
+    "Actor",
+    "ActorKind",
+    "BookingInfo",
+    "BookingService",
+    "ConcurrentChange",
+    "CustomerInput",
+    "Recurrence",
+    "SeriesInfo",
+    "WaitlistEntryInfo",
+    "utc_now",
+]

@@ -1,0 +1,71 @@
+"""The ASGI application: one factory that builds it from settings.
+
+``create_app`` wires the parts; Quart's ``before_serving``/``after_serving``
+own start-up (migrations, the database, the hold store) and shutdown, so
+tests build the app with test settings and drive it through its test client.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from quart import Quart, Response
+from quart_schema import Info, QuartSchema
+
+from channels.api import api
+from channels.problems import problem
+from channels.ratelimit import RateLimiter
+from core.bookings import BookingService
+from core.db import close_db, migrate, open_db
+from core.holds import make_hold_store
+from slotwise.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None) -> Quart:
+    settings = settings or get_settings()
+    app = Quart("slotwise")
+    app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
+    QuartSchema(
+        app,
+        openapi_path="/api/v1/openapi.json",
+        redoc_ui_path=None,
+        scalar_ui_path=None,
+        swagger_ui_path=None,
+        info=Info(title="Slotwise API", version="1"),
+    )
+    app.register_blueprint(api)
+    app.extensions["slotwise.hold_limiter"] = RateLimiter(settings.holds_per_minute)
+
+    @app.before_serving
+    async def start() -> None:
+        applied = await migrate(settings.database_url)
+        if applied:
+            log.info("applied migrations: %s", ", ".join(applied))
+        await open_db(settings.database_url, global_fallback=True)
+        holds = make_hold_store(settings.redis_url)
+        app.extensions["slotwise.holds"] = holds
+        app.extensions["slotwise.bookings"] = BookingService(
+            holds,
+            hold_ttl=timedelta(seconds=settings.hold_ttl_seconds),
+            lock_timeout=timedelta(milliseconds=settings.lock_timeout_ms),
+        )
+
+    @app.after_serving
+    async def stop() -> None:
+        holds = app.extensions.pop("slotwise.holds", None)
+        if holds is not None:
+            await holds.close()
+        await close_db()
+
+    @app.errorhandler(404)
+    async def page_not_found(error: Exception) -> Response:
+        return problem(404, "not_found", "there is nothing at this address")
+
+    @app.errorhandler(405)
+    async def method_not_allowed(error: Exception) -> Response:
+        return problem(405, "method_not_allowed", "this address does not take that method")
+
+    return app
