@@ -28,8 +28,10 @@ test: $(DEV)
 	$(BIN)/coverage run -m pytest -q
 	$(BIN)/coverage report --skip-covered --fail-under=90 --include='core/engine/*'
 
+# PostgreSQL figures need SLOTWISE_BENCH_DATABASE_URL (a database whose content may be replaced).
 bench: $(DEV)
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.booking
 
 lint: $(DEV)
 	$(BIN)/ruff format --check .

@@ -45,6 +45,7 @@ from pydantic import (
 from pydantic_core import ErrorDetails, PydanticCustomError
 
 from core.business import Blackout, BookingRecord, Business, BusinessInfo, ServicePolicy
+from core.engine.slots import distinct_choice
 from core.engine.snapshot import (
     RESOURCE_KINDS,
     WEEKDAYS,
@@ -713,23 +714,6 @@ def _unique_ids(data: Mapping[str, Any], section: str) -> Iterator[Problem]:
             first[ident] = index
 
 
-def _fill(pools: Sequence[Sequence[str]]) -> bool:
-    """Whether distinct resources can be chosen, one from each pool (a bipartite matching)."""
-    owner: dict[str, int] = {}
-
-    def place(pool: int, seen: set[str]) -> bool:
-        for resource in pools[pool]:
-            if resource in seen:
-                continue
-            seen.add(resource)
-            if resource not in owner or place(owner[resource], seen):
-                owner[resource] = pool
-                return True
-        return False
-
-    return all(place(pool, set()) for pool in range(len(pools)))
-
-
 def _cross_checks(data: Mapping[str, Any]) -> Iterator[Problem]:
     yield from _unique_ids(data, "resources")
     yield from _unique_ids(data, "services")
@@ -758,7 +742,7 @@ def _cross_checks(data: Mapping[str, Any]) -> Iterator[Problem]:
                     )
         if not all(resource in capacity for pool in pools for resource in pool):
             continue
-        if not _fill(pools):
+        if distinct_choice(pools) is None:
             yield Problem(
                 f"{where}.requires",
                 "can never be booked: no choice of different resources fills every pool",

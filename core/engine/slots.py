@@ -185,7 +185,7 @@ class ServicePlan:
                 continue
             if self._pools_disjoint:
                 return tuple(next(r for r in pool if self._serves(r, start)) for pool in pools)
-            chosen = _distinct_choice(
+            chosen = distinct_choice(
                 [[r for r in pool if self._serves(r, start)] for pool in pools]
             )
             if chosen is not None:
@@ -206,7 +206,7 @@ class ServicePlan:
         )
 
 
-def _distinct_choice(able: list[list[str]]) -> tuple[str, ...] | None:
+def distinct_choice(able: Sequence[Sequence[str]]) -> tuple[str, ...] | None:
     """A system of distinct representatives (Kuhn's augmenting paths), preferring pool order."""
     owner: dict[str, int] = {}
 

@@ -78,6 +78,7 @@ def test_no_request_gets_a_server_error(server: str, tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         timeout=600,
+        cwd=tmp_path,
         env={**os.environ, "NO_COLOR": "1"},
     )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
