@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -19,7 +20,7 @@ from core.businessfile import parse_business
 from core.db import connection
 from core.engine import UnknownProvider, UnknownService
 from core.errors import HoldExpired, HoldNotYours, InvalidRequest, NotASlot, SlotTaken
-from core.holds import Hold, HoldStoreUnavailable
+from core.holds import Hold, HoldStoreUnavailable, RedisHoldStore
 from core.holds.memory import MemoryHoldStore
 from core.store import replace_business
 from tests.conftest import TestDatabase
@@ -495,3 +496,30 @@ async def test_the_admin_can_book_for_a_customer_and_is_named_in_history(setup: 
     )
     history = await m.BookingHistory.get(booking_id=info.id)
     assert (history.actor, history.channel) == ("staff:Ben", "slack")
+
+
+async def test_holds_in_redis_keep_a_slot_from_a_second_service_process(
+    db: TestDatabase, redis_url: str
+) -> None:
+    """Two service instances (two processes, say) sharing Redis see each other's holds."""
+    await load_clinic()
+    prefix = f"test-{secrets.token_hex(4)}"
+    first, second = (
+        RedisHoldStore.from_url(redis_url, prefix=prefix),
+        RedisHoldStore.from_url(redis_url, prefix=prefix),
+    )
+    try:
+        clock = Clock()
+        mine, theirs = BookingService(first, clock=clock), BookingService(second, clock=clock)
+        hold = await mine.hold("solo", at(TUESDAY, 10), owner="chat-1")
+        assert at(TUESDAY, 10) not in [
+            s.start for s in await theirs.offer("solo", TUESDAY, TUESDAY)
+        ]
+        with pytest.raises(SlotTaken):
+            await theirs.hold("solo", at(TUESDAY, 10), owner="chat-2")
+        info = await theirs.confirm(hold.token, ALICE, owner="chat-1")
+        assert info.start == at(TUESDAY, 10)
+        assert await first.get(hold.token, NOW) is None
+    finally:
+        await first.close()
+        await second.close()
