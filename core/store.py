@@ -49,6 +49,21 @@ IMPORT_CHANNEL = "file"
 """``source_channel`` and history channel of bookings that came from a business file."""
 
 
+OCCUPANCY_COLUMNS = (
+    "booking_id",
+    "resource_id",
+    "position",
+    "occupied_start",
+    "occupied_end",
+    "appointment_start",
+    "appointment_end",
+    "seats",
+    "active",
+    "exclusive",
+)
+"""The columns of an occupancy row, in the order every writer of them uses."""
+
+
 class StoreError(Exception):
     """The database cannot do what was asked; the message says why and what to do."""
 
@@ -339,18 +354,7 @@ async def _write_bookings(
     await _insert_many(
         conn,
         "booking_resource",
-        (
-            "booking_id",
-            "resource_id",
-            "position",
-            "occupied_start",
-            "occupied_end",
-            "appointment_start",
-            "appointment_end",
-            "seats",
-            "active",
-            "exclusive",
-        ),
+        OCCUPANCY_COLUMNS,
         occupancy,
     )
     await _insert_many(

@@ -25,7 +25,7 @@ from core.bookings import outbox
 from core.bookings.plan import Placed
 from core.bookings.recurring import Recurrence
 from core.bookings.types import Actor, BookingInfo, CustomerInput
-from core.store import Rules, insert_rows
+from core.store import OCCUPANCY_COLUMNS, Rules, insert_rows
 
 __all__ = ["CANCELLED", "CONFIRMED", "customers_of", "infos", "insert_bookings", "occupancy_values"]
 
@@ -47,18 +47,6 @@ _BOOKING_COLUMNS = (
     "series_id",
     "created_at",
     "updated_at",
-)
-_OCCUPANCY_COLUMNS = (
-    "booking_id",
-    "resource_id",
-    "position",
-    "occupied_start",
-    "occupied_end",
-    "appointment_start",
-    "appointment_end",
-    "seats",
-    "active",
-    "exclusive",
 )
 
 
@@ -246,7 +234,7 @@ async def insert_bookings(
     await insert_rows(
         conn,
         "booking_resource",
-        _OCCUPANCY_COLUMNS,
+        OCCUPANCY_COLUMNS,
         [
             occupancy_values(info.id, k, rules, p, r)
             for info, p in zip(made, placed, strict=True)
