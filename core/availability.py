@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from core.engine import Explanation, Slot, Snapshot, explain, find_slots, nearest, service_of
+from core.engine import Explanation, Slot, Snapshot, explain, find_slots
 from core.store import load_snapshot
 
 MARGIN = timedelta(days=3)
@@ -40,16 +40,3 @@ async def explain_start(
     day = start.astimezone(UTC).date()
     snapshot = await snapshot_for_dates(day, day, service_id)
     return explain(snapshot, service_id, start, now, provider), snapshot
-
-
-async def nearest_slots(
-    service_id: str, target: datetime, now: datetime, n: int = 4, provider: str | None = None
-) -> list[Slot]:
-    """The slots nearest ``target``; the search may widen to the whole booking window,
-    so the busy time of exactly that window is loaded (after a light look at the rules)."""
-    rules = await load_snapshot(now, now, [service_id])
-    service = service_of(rules, service_id)
-    first = now - MARGIN
-    last = now + timedelta(days=service.max_advance_days) + MARGIN
-    snapshot = await load_snapshot(first, last, [service_id])
-    return nearest(snapshot, service_id, target, now, n, provider)

@@ -38,10 +38,3 @@ async def test_explain_start_points_at_the_stored_booking(db: TestDatabase) -> N
     assert len(refs) == 1
     assert next(iter(refs)).startswith("booking ")
     assert snapshot.resources["tom"].name == "Tom"
-
-
-async def test_nearest_slots_on_both_sides_of_a_taken_time(db: TestDatabase) -> None:
-    await load_spa()
-    wish = datetime(2026, 12, 7, 12, tzinfo=UTC)  # room 1 is blocked 12:00-13:00
-    starts = [s.start for s in await availability.nearest_slots("massage", wish, NOW, n=2)]
-    assert starts == [datetime(2026, 12, 7, 11, tzinfo=UTC), datetime(2026, 12, 7, 13, tzinfo=UTC)]
