@@ -1,7 +1,9 @@
 """Availability from the database: load the snapshot a query needs, ask the engine.
 
-This is the one door through which the CLI, the API and the bot reach the
-engine, so the range that must be loaded for a query is worked out once.
+Read-only questions (``slotwise slots`` and ``explain``, the benchmarks) come
+through here, so the range that must be loaded for a query is worked out once.
+Whoever books or offers slots to customers goes through
+:class:`core.bookings.BookingService` instead, whose snapshots also count holds.
 """
 
 from __future__ import annotations
