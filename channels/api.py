@@ -24,8 +24,9 @@ from werkzeug.exceptions import HTTPException
 
 from channels.problems import problem
 from channels.ratelimit import RateLimiter
+from channels.wire import slot_json, utc_z
 from core.bookings import Actor, BookingInfo, BookingService, CustomerInput
-from core.engine import EngineError, Slot, UnknownProvider, UnknownService
+from core.engine import EngineError, UnknownProvider, UnknownService
 from core.errors import (
     HoldError,
     HoldExpired,
@@ -106,19 +107,6 @@ class IdempotencyHeaders(BaseModel):
 
 
 # --- helpers ------------------------------------------------------------------------------
-
-
-def utc_z(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def slot_json(slot: Slot) -> dict[str, Any]:
-    return {
-        "start": utc_z(slot.start),
-        "end": utc_z(slot.end),
-        "resources": list(slot.resources),
-        "seats_free": slot.seats_free,
-    }
 
 
 def booking_json(booking: BookingInfo) -> dict[str, Any]:

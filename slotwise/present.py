@@ -7,31 +7,19 @@ timezone; JSON carries instants in UTC with a ``Z``, as the spec writes them.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from gettext import gettext as _
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
 
+from channels.wire import slot_json, utc_z
 from core.engine import Explanation, Reason, Resource, Slot
 
 
-def utc_z(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def slots_json(slots: Sequence[Slot]) -> dict[str, Any]:
-    return {
-        "slots": [
-            {
-                "start": utc_z(slot.start),
-                "resources": list(slot.resources),
-                "seats_free": slot.seats_free,
-            }
-            for slot in slots
-        ]
-    }
+    return {"slots": [slot_json(slot) for slot in slots]}
 
 
 def slots_text(
