@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import wraps
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
+from zoneinfo import ZoneInfo
 
 import click
 from tortoise.exceptions import DBConnectionError, OperationalError
@@ -23,8 +24,14 @@ from tortoise.exceptions import DBConnectionError, OperationalError
 from core import availability
 from core.businessfile import BusinessFileError, dump_business, load_business_file
 from core.db import DatabaseURLError, database, migrate
-from core.engine import EngineError, find_slots
-from core.store import InvalidBusiness, NoBusiness, load_business, replace_business
+from core.engine import EngineError, Snapshot, find_slots
+from core.store import (
+    InvalidBusiness,
+    NoBusiness,
+    load_business,
+    load_snapshot,
+    replace_business,
+)
 from slotwise.present import explanation_json, reason_text, slots_json, slots_text
 from slotwise.settings import get_settings
 
@@ -237,31 +244,40 @@ async def run_command(db_url: str | None) -> None:
     and serve the REST API: what ``make run`` does."""
     url = _url(db_url)
     await migrate(url)
+    now = datetime.now(UTC)
     async with database(url):
         try:
-            business = await load_business()
+            snapshot = await _upcoming(now)
         except NoBusiness:
             business = load_business_file(DEMO_FILE)
             await replace_business(business)
             click.echo(f"Loaded the demo business {business.info.name!r} into {url}.")
-        now = datetime.now(UTC)
-        today = now.date()
-        click.echo(f"{business.info.name}: the next free slots of each service\n")
-        for service in business.services:
-            slots = await availability.slots_between(
-                service.id, today, today + timedelta(days=NEXT_DAYS), now
-            )
-            snapshot_resources = {r.id: r for r in business.resources}
-            click.echo(f"{service.name} ({service.id}, {service.duration_min} min)")
-            text = slots_text(
-                slots[:NEXT_SLOTS], snapshot_resources, business.info.timezone, business.info.locale
-            )
-            click.echo("  " + text.replace("\n", "\n  ") + "\n")
+            snapshot = await _upcoming(now)
+    today = now.astimezone(ZoneInfo(snapshot.timezone)).date()
+    click.echo("The next free slots of each service:\n")
+    for service in snapshot.services.values():
+        if not service.active:
+            continue
+        slots = find_slots(snapshot, service.id, today, today + timedelta(days=NEXT_DAYS), now)
+        click.echo(f"{service.name} ({service.id}, {service.duration_min} min)")
+        text = slots_text(
+            slots[:NEXT_SLOTS], snapshot.resources, snapshot.timezone, snapshot.locale
+        )
+        click.echo("  " + text.replace("\n", "\n  ") + "\n")
     click.echo(
         "Also try: .venv/bin/slotwise slots --service consult --from YYYY-MM-DD --to YYYY-MM-DD\n"
         "          .venv/bin/slotwise explain --service consult --start 2026-12-01T09:00:00Z\n"
     )
     await _serve(None, None, db_url)
+
+
+async def _upcoming(now: datetime) -> Snapshot:
+    """Rules and busy time of every service for the days ``make run`` shows (one load)."""
+    today = now.astimezone(UTC).date()
+    return await load_snapshot(
+        availability.utc_midnight(today) - availability.MARGIN,
+        availability.utc_midnight(today + timedelta(days=NEXT_DAYS)) + availability.MARGIN,
+    )
 
 
 @main.command("serve")
@@ -294,6 +310,8 @@ async def _serve(host: str | None, port: int | None, db_url: str | None) -> None
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # Hypercorn's errors through our own logging set-up, printed once, in our format.
+    config.errorlog = logging.getLogger("hypercorn.error")
     base = f"http://{settings.host}:{settings.port}/api/v1"
     click.echo(f"Slotwise is listening: {base}/services  (API description: {base}/openapi.json)")
     click.echo("Press Ctrl+C to stop.")
