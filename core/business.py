@@ -3,7 +3,9 @@
 The business file parser produces a :class:`Business`, the store writes one to
 the database and reads it back, and ``slotwise export`` prints it. The engine's
 own types (:mod:`core.engine.snapshot`) describe resources and services, so
-there is one definition of each rule.
+there is one definition of each rule. A :class:`Directory` is the small part
+the chat reads to recognise what a customer names: services and staff with
+their aliases.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ class BusinessInfo:
     timezone: str
     """IANA zone; the slot grid lives here."""
     locale: str = "en"
+    colour: str | None = None
+    """``#rrggbb``, lowercase: the web chat's accent; ``None`` is the chat's own default."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,3 +73,29 @@ class Business:
     bookings: tuple[BookingRecord, ...] = ()
     policies: Mapping[str, ServicePolicy] = field(default_factory=dict)
     """Change policies by service id; a service not listed has the default policy."""
+    service_aliases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Other names customers use for a service, by service id; a service not listed has none."""
+    resource_aliases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """The same for resources. Two mappings: a service and a resource may share an id."""
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """Something a customer can ask for by name: a service or a provider."""
+
+    id: str
+    name: str
+    aliases: tuple[str, ...] = ()
+    kind: str = "service"
+    """``"service"``, or the resource's kind: ``"staff"``, ``"room"`` or ``"equipment"``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Directory:
+    """What a customer can ask for by name: the bot's vocabulary of this business."""
+
+    info: BusinessInfo
+    services: tuple[Entry, ...]
+    """Active services, in file order."""
+    providers: tuple[Entry, ...]
+    """Active staff resources that some active service's pools list, in file order."""

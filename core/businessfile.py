@@ -221,6 +221,9 @@ _WALL = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d{1,6})?)?")
 _OFFSET = re.compile(r"(?:Z|z|[+-]\d\d(?::?\d\d)?)$")
 _LOCALE = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*")
 _UNTIL = re.compile(r"UNTIL=([^;\s]*)", re.IGNORECASE)
+_COLOUR = re.compile(r"#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
+MAX_ALIASES = 20
+MAX_ALIAS_LENGTH = 100
 
 
 def _fail(message: str, *at: str | int) -> PydanticCustomError:
@@ -290,6 +293,44 @@ def _locale(value: str) -> str:
     if not _LOCALE.fullmatch(value):
         raise _fail(f"{_quote(value)} is not a language code like 'en' or 'de-AT'")
     return value
+
+
+def _colour(value: object) -> str:
+    """``#rgb`` or ``#rrggbb``, kept as lowercase ``#rrggbb``."""
+    if value is None:
+        # YAML reads an unquoted `colour: #0f766e` as a comment, leaving nothing.
+        raise _fail('expected a colour like "#0f766e"; write it in quotes, as # starts a comment')
+    if not isinstance(value, str):
+        raise _fail(f'expected a colour like "#0f766e" in quotes, got {_show(value)}')
+    match = _COLOUR.fullmatch(value.strip())
+    if match is None:
+        raise _fail(f'{_quote(value)} is not a colour; write it as "#rrggbb", e.g. "#0f766e"')
+    digits = match[1].lower()
+    return "#" + (digits if len(digits) == 6 else "".join(digit * 2 for digit in digits))
+
+
+def _alias(value: str) -> str:
+    if not value.strip():
+        raise _fail("must not be empty")
+    if len(value) > MAX_ALIAS_LENGTH:
+        raise _fail(f"{_quote(value)} is longer than {MAX_ALIAS_LENGTH} characters")
+    return value
+
+
+def _aliases(values: list[str]) -> list[str]:
+    if len(values) > MAX_ALIASES:
+        raise _fail(f"at most {MAX_ALIASES} aliases, got {len(values)}")
+    first: dict[str, int] = {}
+    for index, value in enumerate(values):
+        key = value.casefold()
+        if key in first:
+            raise _fail(
+                f"{_quote(value)} is listed twice (also aliases[{first[key]}]); "
+                "aliases are compared ignoring case",
+                index,
+            )
+        first[key] = index
+    return values
 
 
 def _kind(value: str) -> str:
@@ -431,6 +472,7 @@ BlackoutTime = Annotated[
 ]
 Instant = Annotated[datetime, PlainValidator(_instant)]
 Pool = Annotated[list[Ref], Field(min_length=1), AfterValidator(_distinct)]
+Aliases = Annotated[list[Annotated[StrictStr, AfterValidator(_alias)]], AfterValidator(_aliases)]
 
 
 class _Model(BaseModel):
@@ -441,6 +483,7 @@ class _Info(_Model):
     name: Name
     timezone: Zone
     locale: Annotated[StrictStr, AfterValidator(_locale)] = "en"
+    colour: Annotated[str | None, PlainValidator(_colour)] = None
 
 
 class _Week(_Model):
@@ -527,6 +570,7 @@ def _check_rrule(text: str, start: datetime) -> None:
 class _Resource(_Model):
     id: Slug
     name: Name
+    aliases: Aliases = Field(default_factory=list)
     kind: Annotated[StrictStr, AfterValidator(_kind)] = "staff"
     capacity: Count = 1
     timezone: Zone | None = None
@@ -554,6 +598,7 @@ class _Blackout(_Model):
 class _Service(_Model):
     id: Slug
     name: Name
+    aliases: Aliases = Field(default_factory=list)
     duration_min: Count
     buffer_before_min: Minutes = 0
     buffer_after_min: Minutes = 0
@@ -875,6 +920,7 @@ def _business(model: _File) -> Business:
             name=model.business.name,
             timezone=model.business.timezone,
             locale=model.business.locale,
+            colour=model.business.colour,
         ),
         resources=tuple(_resource(item) for item in model.resources),
         services=tuple(_service(item) for item in model.services),
@@ -892,6 +938,8 @@ def _business(model: _File) -> Business:
             for item in model.services
             if (policy := _policy(item)) != ServicePolicy()
         },
+        service_aliases={item.id: tuple(item.aliases) for item in model.services if item.aliases},
+        resource_aliases={item.id: tuple(item.aliases) for item in model.resources if item.aliases},
     )
 
 
@@ -1014,8 +1062,11 @@ def _block_data(block: Block) -> _FlowMap:
     return data
 
 
-def _resource_data(resource: Resource) -> dict[str, Any]:
-    data: dict[str, Any] = {"id": resource.id, "name": resource.name, "kind": resource.kind}
+def _resource_data(resource: Resource, aliases: Sequence[str]) -> dict[str, Any]:
+    data: dict[str, Any] = {"id": resource.id, "name": resource.name}
+    if aliases:
+        data["aliases"] = _Flow(aliases)
+    data["kind"] = resource.kind
     if resource.capacity != 1:
         data["capacity"] = resource.capacity
     if resource.timezone is not None:
@@ -1054,12 +1105,13 @@ _POLICY_DEFAULTS = {
 }
 
 
-def _service_data(service: Service, policy: ServicePolicy) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "id": service.id,
-        "name": service.name,
-        "duration_min": service.duration_min,
-    }
+def _service_data(
+    service: Service, policy: ServicePolicy, aliases: Sequence[str]
+) -> dict[str, Any]:
+    data: dict[str, Any] = {"id": service.id, "name": service.name}
+    if aliases:
+        data["aliases"] = _Flow(aliases)
+    data["duration_min"] = service.duration_min
     for field, default in _SERVICE_DEFAULTS.items():
         if getattr(service, field) != default:
             data[field] = getattr(service, field)
@@ -1099,11 +1151,20 @@ def dump_business(business: Business) -> str:
     info: dict[str, Any] = {"name": business.info.name, "timezone": business.info.timezone}
     if business.info.locale != "en":
         info["locale"] = business.info.locale
+    if business.info.colour is not None:
+        info["colour"] = _Quoted(business.info.colour)
     data: dict[str, Any] = {
         "business": info,
-        "resources": [_resource_data(resource) for resource in business.resources],
+        "resources": [
+            _resource_data(resource, business.resource_aliases.get(resource.id, ()))
+            for resource in business.resources
+        ],
         "services": [
-            _service_data(service, business.policies.get(service.id, ServicePolicy()))
+            _service_data(
+                service,
+                business.policies.get(service.id, ServicePolicy()),
+                business.service_aliases.get(service.id, ()),
+            )
             for service in business.services
         ],
     }

@@ -69,6 +69,8 @@ class Business(Model):
     name = fields.CharField(max_length=200)
     timezone = fields.CharField(max_length=64)
     locale = fields.CharField(max_length=16, default="en")
+    colour = fields.CharField(max_length=7, null=True)
+    """``#rrggbb`` for the web chat; null is the chat's own colour."""
     created_at = UTCDatetimeField(auto_now_add=True)
     updated_at = UTCDatetimeField(auto_now=True)
 
@@ -84,6 +86,8 @@ class Resource(Model):
     )
     slug = fields.CharField(max_length=64)
     name = fields.CharField(max_length=200)
+    aliases = fields.JSONField[list[str]](default=list, db_default=[])
+    """Other names customers use for it, in file order."""
     kind = fields.CharEnumField(ResourceKind, max_length=16, default=ResourceKind.STAFF)
     capacity = fields.IntField(default=1)
     timezone = fields.CharField(max_length=64, null=True)
@@ -187,6 +191,8 @@ class Service(Model):
     )
     slug = fields.CharField(max_length=64)
     name = fields.CharField(max_length=200)
+    aliases = fields.JSONField[list[str]](default=list, db_default=[])
+    """Other names customers use for it, in file order."""
     duration_min = fields.IntField()
     buffer_before_min = fields.IntField(default=0)
     buffer_after_min = fields.IntField(default=0)

@@ -5,6 +5,8 @@ there and writes the new business, so a failed import leaves the old one.
 ``load_business`` is the export. ``load_snapshot`` is the hot path behind every
 slot query: a fixed handful of queries reading only the columns the engine
 needs (the busy time through the occupancy index), never one query per row.
+``load_directory`` is what the chat reads to recognise the services and staff
+a customer names: no hours, no bookings.
 The booking service reads the same pieces separately (``load_service_rules``,
 ``complete_rules``, ``load_busy``, ``load_resources``) because it locks between
 them, and writes its rows with ``insert_rows``.
@@ -29,7 +31,15 @@ from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from core import models as m
-from core.business import Blackout, BookingRecord, Business, BusinessInfo, ServicePolicy
+from core.business import (
+    Blackout,
+    BookingRecord,
+    Business,
+    BusinessInfo,
+    Directory,
+    Entry,
+    ServicePolicy,
+)
 from core.db import connection
 from core.engine.slots import pool_variants
 from core.engine.snapshot import (
@@ -41,6 +51,28 @@ from core.engine.snapshot import (
     Service,
     Snapshot,
 )
+
+__all__ = [
+    "IMPORT_CHANNEL",
+    "OCCUPANCY_COLUMNS",
+    "InvalidBusiness",
+    "NoBusiness",
+    "Rules",
+    "ServiceRules",
+    "StoreError",
+    "complete_rules",
+    "insert_rows",
+    "load_business",
+    "load_busy",
+    "load_directory",
+    "load_info",
+    "load_policy",
+    "load_resources",
+    "load_rules",
+    "load_service_rules",
+    "load_snapshot",
+    "replace_business",
+]
 
 _Named = TypeVar("_Named", Resource, Service)
 _Day = TypeVar("_Day", int, date)
@@ -96,11 +128,19 @@ async def replace_business(business: Business) -> None:
                 name=business.info.name,
                 timezone=business.info.timezone,
                 locale=business.info.locale,
+                colour=business.info.colour,
                 using_db=conn,
             )
-            resource_ids = await _write_resources(conn, row.id, business.resources)
+            resource_ids = await _write_resources(
+                conn, row.id, business.resources, business.resource_aliases
+            )
             service_ids = await _write_services(
-                conn, row.id, business.services, resource_ids, business.policies
+                conn,
+                row.id,
+                business.services,
+                resource_ids,
+                business.policies,
+                business.service_aliases,
             )
             await _write_bookings(conn, row.id, business, resource_ids, service_ids)
     except ValidationError as exc:  # a value a column cannot hold; rolled back
@@ -123,7 +163,10 @@ async def _delete_everything(conn: BaseDBAsyncClient) -> None:
 
 
 async def _write_resources(
-    conn: BaseDBAsyncClient, business_id: int, resources: Sequence[Resource]
+    conn: BaseDBAsyncClient,
+    business_id: int,
+    resources: Sequence[Resource],
+    aliases: Mapping[str, tuple[str, ...]],
 ) -> dict[str, int]:
     await m.Resource.bulk_create(
         [
@@ -131,6 +174,7 @@ async def _write_resources(
                 business_id=business_id,
                 slug=r.id,
                 name=r.name,
+                aliases=list(aliases.get(r.id, ())),
                 kind=m.ResourceKind(r.kind),
                 capacity=r.capacity,
                 timezone=r.timezone,
@@ -188,6 +232,7 @@ async def _write_services(
     services: Sequence[Service],
     resource_ids: dict[str, int],
     policies: Mapping[str, ServicePolicy],
+    aliases: Mapping[str, tuple[str, ...]],
 ) -> dict[str, int]:
     await m.Service.bulk_create(
         [
@@ -195,6 +240,7 @@ async def _write_services(
                 business_id=business_id,
                 slug=s.id,
                 name=s.name,
+                aliases=list(aliases.get(s.id, ())),
                 duration_min=s.duration_min,
                 buffer_before_min=s.buffer_before_min,
                 buffer_after_min=s.buffer_after_min,
@@ -438,6 +484,7 @@ def _check(business: Business) -> None:
     _fits("business.name", info.name, m.Business, "name")
     _fits("business.timezone", info.timezone, m.Business, "timezone")
     _fits("business.locale", info.locale, m.Business, "locale")
+    _fits("business.colour", info.colour, m.Business, "colour")
     for i, resource in enumerate(business.resources):
         where = f"resources[{i}]"
         _fits(f"{where}.id", resource.id, m.Resource, "slug")
@@ -472,6 +519,12 @@ def _check(business: Business) -> None:
     unknown = sorted(set(business.policies) - {s.id for s in business.services})
     if unknown:
         raise InvalidBusiness(f"policies: unknown service {unknown[0]!r}")
+    unknown = sorted(set(business.service_aliases) - {s.id for s in business.services})
+    if unknown:
+        raise InvalidBusiness(f"service_aliases: unknown service {unknown[0]!r}")
+    unknown = sorted(set(business.resource_aliases) - {r.id for r in business.resources})
+    if unknown:
+        raise InvalidBusiness(f"resource_aliases: unknown resource {unknown[0]!r}")
     for i, record in enumerate(business.bookings):
         if record.seats is not None:
             _in_range(f"bookings[{i}].seats", record.seats, _INT)
@@ -605,7 +658,17 @@ async def load_business() -> Business:
             for slug, policy in (await _policies(business_id)).items()
             if policy != _NO_POLICY
         },
+        service_aliases=await _aliases(m.Service, business_id),
+        resource_aliases=await _aliases(m.Resource, business_id),
     )
+
+
+async def _aliases(
+    model: type[m.Service] | type[m.Resource], business_id: int
+) -> dict[str, tuple[str, ...]]:
+    """The aliases of every service (or resource) that has any, by slug: one query."""
+    rows = await model.filter(business_id=business_id).values_list("slug", "aliases")
+    return {slug: tuple(aliases) for slug, aliases in rows if aliases}
 
 
 async def load_policy(service_id: str) -> ServicePolicy:
@@ -808,9 +871,48 @@ async def load_busy(
 
 
 async def load_info() -> BusinessInfo:
-    """Name, timezone and locale of the business (one query)."""
+    """Name, timezone, locale and colour of the business (one query)."""
     _, info = await _business_row()
     return info
+
+
+async def load_directory() -> Directory:
+    """The names a customer can ask for: active services, and the active staff that
+    some active service's pools list, both in file order with their aliases.
+
+    Three queries over the business, service and resource tables (by their
+    ``business_id`` indexes) and the pools; no hours, no bookings.
+    """
+    business_id, info = await _business_row()
+    sql = _Sql()
+    services = await sql.rows(
+        'SELECT "slug", "name", "aliases" FROM "service" '
+        f'WHERE "business_id" = {sql.arg(business_id)} AND "active" ORDER BY "position", "id"'
+    )
+    providers = await sql.rows(
+        'SELECT r."slug", r."name", r."aliases", r."kind" FROM "resource" r '
+        f'WHERE r."business_id" = {sql.arg(business_id)} AND r."active" '
+        f'AND r."kind" = {sql.arg(m.ResourceKind.STAFF.value)} '
+        'AND r."id" IN (SELECT m."resource_id" FROM "service" s '
+        'JOIN "service_pool" p ON p."service_id" = s."id" '
+        'JOIN "service_pool_member" m ON m."pool_id" = p."id" '
+        f'WHERE s."business_id" = {sql.arg(business_id)} AND s."active") '
+        'ORDER BY r."position", r."id"'
+    )
+    return Directory(
+        info=info,
+        services=tuple(Entry(slug, name, _alias_list(aliases)) for slug, name, aliases in services),
+        providers=tuple(
+            Entry(slug, name, _alias_list(aliases), _kind(kind))
+            for slug, name, aliases, kind in providers
+        ),
+    )
+
+
+def _alias_list(value: Any) -> tuple[str, ...]:
+    """A JSON column read raw: text on SQLite and (without a codec) on PostgreSQL."""
+    aliases = json.loads(value) if isinstance(value, str | bytes) else value
+    return tuple(aliases or ())
 
 
 class _Sql:
@@ -845,12 +947,12 @@ class _Sql:
 
 async def _business_row() -> tuple[int, BusinessInfo]:
     rows = await _Sql().rows(
-        'SELECT "id", "name", "timezone", "locale" FROM "business" ORDER BY "id" LIMIT 1'
+        'SELECT "id", "name", "timezone", "locale", "colour" FROM "business" ORDER BY "id" LIMIT 1'
     )
     if not rows:
         raise NoBusiness()
-    business_id, name, timezone, locale = rows[0]
-    return business_id, BusinessInfo(name=name, timezone=timezone, locale=locale)
+    business_id, name, timezone, locale, colour = rows[0]
+    return business_id, BusinessInfo(name=name, timezone=timezone, locale=locale, colour=colour)
 
 
 async def _resources(business_id: int, wanted: set[str] | None) -> list[tuple[int, Resource]]:
@@ -966,9 +1068,10 @@ async def _services(
         members = member
         grouped = 'ORDER BY s."position", s."id", p."position", p."id", m."position", m."id"'
     rows = await sql.rows(
-        'SELECT b."id", b."name", b."timezone", b."locale", s."id", s."slug", s."name", '
-        's."duration_min", s."buffer_before_min", s."buffer_after_min", s."slot_step_min", '
-        f's."min_notice_min", s."max_advance_days", s."seats", s."active", p."id", {members} '
+        'SELECT b."id", b."name", b."timezone", b."locale", b."colour", '
+        's."id", s."slug", s."name", s."duration_min", s."buffer_before_min", '
+        's."buffer_after_min", s."slot_step_min", s."min_notice_min", s."max_advance_days", '
+        f's."seats", s."active", p."id", {members} '
         'FROM "business" b LEFT JOIN "service" s ON s."business_id" = b."id"' + wanted + " "
         'LEFT JOIN "service_pool" p ON p."service_id" = s."id" '
         'LEFT JOIN "service_pool_member" m ON m."pool_id" = p."id" '
@@ -977,19 +1080,19 @@ async def _services(
     )
     if not rows:
         raise NoBusiness()
-    business_id, name, timezone, locale = rows[0][:4]
-    info = BusinessInfo(name=name, timezone=timezone, locale=locale)
+    business_id, name, timezone, locale, colour = rows[0][:5]
+    info = BusinessInfo(name=name, timezone=timezone, locale=locale, colour=colour)
     fields: dict[int, Sequence[Any]] = {}
     pools: dict[int, dict[int, list[str]]] = defaultdict(dict)
     found: dict[str, tuple[int, int]] = {}
     for row in rows:
-        service_id = row[4]
+        service_id = row[5]
         if service_id is None:
             continue
-        fields.setdefault(service_id, row[5:15])
-        if row[15] is not None and row[16] is not None:
-            pool = pools[service_id].setdefault(row[15], [])
-            for entry in row[16].split(","):
+        fields.setdefault(service_id, row[6:16])
+        if row[16] is not None and row[17] is not None:
+            pool = pools[service_id].setdefault(row[16], [])
+            for entry in row[17].split(","):
                 slug, resource_id, capacity = entry.split(" ")
                 pool.append(slug)
                 found[slug] = (int(resource_id), int(capacity))

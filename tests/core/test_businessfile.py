@@ -117,7 +117,9 @@ def test_golden_bookings_are_utc_and_keep_seats_unset() -> None:
 
 def test_demo_business() -> None:
     business = load_business_file(DEMO)
-    assert business.info == BusinessInfo(name="Slotwise Demo", timezone="Europe/Berlin")
+    assert business.info == BusinessInfo(
+        name="Slotwise Demo", timezone="Europe/Berlin", colour="#0f766e"
+    )
     by_id = {resource.id: resource for resource in business.resources}
     services = {service.id: service for service in business.services}
     doctors = {"dr-lee", "dr-kim", "dr-novak"}
@@ -136,6 +138,21 @@ def test_demo_business() -> None:
     assert services["colour"].duration_min == 90
     assert services["yoga"].requires == (("mia",), ("hall",))
     assert 5 in by_id["ana"].weekly_hours  # the salon opens on Saturdays
+
+
+def test_demo_names_every_service_and_staff_member_in_five_languages() -> None:
+    business = load_business_file(DEMO)
+    staff = [r.id for r in business.resources if r.kind == "staff"]
+    assert set(business.service_aliases) == {s.id for s in business.services}
+    assert set(business.resource_aliases) == set(staff)
+    assert {"corte de pelo", "Haarschnitt", "coupe", "стрижка"} <= set(
+        business.service_aliases["haircut"]
+    )
+    assert {"consulta", "Beratung", "Sprechstunde", "консультация"} <= set(
+        business.service_aliases["consult"]
+    )
+    assert {"Dr Lee", "Доктор Ли"} <= set(business.resource_aliases["dr-lee"])
+    assert {"Анна", "Ана"} <= set(business.resource_aliases["ana"])
 
 
 # --- the format as the spec writes it -----------------------------------------------------
@@ -267,6 +284,73 @@ def test_dump_writes_24_00_reasons_and_non_defaults() -> None:
     assert '"2026-01-02T07:00:00Z"' in written
     assert "seats: 1" in written
     assert parse_business(written) == business
+
+
+def test_aliases_and_colour_round_trip() -> None:
+    text = """
+business: {name: Salon, timezone: Europe/Berlin, colour: "#0F7"}
+resources:
+  - {id: ana, name: Ana, aliases: [Anna, Анна, "Ana, the stylist"]}
+  - {id: cut, name: Chair, kind: equipment, aliases: [chair]}
+services:
+  - id: cut
+    name: Haircut
+    aliases: [corte de pelo, Haarschnitt, coupe, стрижка, "yes", "12:00"]
+    duration_min: 45
+    requires: [[ana], [cut]]
+"""
+    business = parse_business(text)
+    assert business.info.colour == "#00ff77"
+    # A service and a resource may share an id; each keeps its own aliases.
+    assert business.service_aliases == {
+        "cut": ("corte de pelo", "Haarschnitt", "coupe", "стрижка", "yes", "12:00")
+    }
+    assert business.resource_aliases == {
+        "ana": ("Anna", "Анна", "Ana, the stylist"),
+        "cut": ("chair",),
+    }
+    written = dump_business(business)
+    assert 'colour: "#00ff77"' in written
+    assert "    name: Haircut\n    aliases: [corte de pelo, Haarschnitt, coupe, стрижка," in written
+    assert parse_business(written) == business
+    assert dump_business(parse_business(written)) == written
+
+
+@pytest.mark.parametrize(
+    ("written", "stored"),
+    [("#0f766e", "#0f766e"), ("#0F766E", "#0f766e"), ("#AbC", "#aabbcc"), ("#000", "#000000")],
+)
+def test_colour_is_kept_as_lowercase_rrggbb(written: str, stored: str) -> None:
+    doc = copy.deepcopy(BASE)
+    doc["business"]["colour"] = written
+    assert parse_business(json.dumps(doc)).info.colour == stored
+
+
+def test_no_aliases_and_no_colour_are_the_defaults() -> None:
+    doc = copy.deepcopy(BASE)
+    doc["resources"][0]["aliases"] = []
+    business = parse_business(json.dumps(doc))
+    assert business.info.colour is None
+    assert business.service_aliases == business.resource_aliases == {}
+    written = dump_business(business)
+    assert "aliases" not in written
+    assert "colour" not in written
+
+
+def test_an_unquoted_colour_is_a_yaml_comment_and_says_so() -> None:
+    text = "business:\n  name: X\n  timezone: UTC\n  colour: #0f766e\nresources: []\nservices: []\n"
+    assert problems_of(text) == [
+        Problem(
+            "business.colour",
+            'expected a colour like "#0f766e"; write it in quotes, as # starts a comment',
+        )
+    ]
+
+
+def test_aliases_at_their_limits_are_fine() -> None:
+    doc = copy.deepcopy(BASE)
+    doc["services"][0]["aliases"] = ["x" * 100, *(f"name {i}" for i in range(19))]
+    assert len(parse_business(json.dumps(doc)).service_aliases["consult"]) == 20
 
 
 # --- YAML as people write it --------------------------------------------------------------
@@ -427,6 +511,37 @@ BAD: list[tuple[str, Edit, list[tuple[str, str]]]] = [
         [("business.locale", "is not a language code")],
     ),
     (
+        "colour a word",
+        at("business", "colour")("teal"),
+        [("business.colour", '\'teal\' is not a colour; write it as "#rrggbb", e.g. "#0f766e"')],
+    ),
+    (
+        "colour with five digits",
+        at("business", "colour")("#0f766"),
+        [("business.colour", "'#0f766' is not a colour")],
+    ),
+    (
+        "colour without #",
+        at("business", "colour")("0f766e"),
+        [("business.colour", "'0f766e' is not a colour")],
+    ),
+    (
+        "colour not hexadecimal",
+        at("business", "colour")("#0g766e"),
+        [("business.colour", "'#0g766e' is not a colour")],
+    ),
+    (
+        "colour a number",
+        at("business", "colour")(123),
+        [("business.colour", 'expected a colour like "#0f766e" in quotes, got 123')],
+    ),
+    (
+        # What YAML makes of `colour: #0f766e`: the rest of the line is a comment.
+        "colour left empty by an unquoted #",
+        at("business", "colour")(None),
+        [("business.colour", "write it in quotes, as # starts a comment")],
+    ),
+    (
         "business field misspelt",
         at("business", "timezon")("UTC"),
         [("business", "unknown field 'timezon'; did you mean 'timezone'?")],
@@ -477,6 +592,36 @@ BAD: list[tuple[str, Edit, list[tuple[str, str]]]] = [
         "active not a boolean",
         at(*room1, "active")("yes"),
         [("resources[1].active", "expected true or false, got the text 'yes'")],
+    ),
+    (
+        "resource aliases not a list",
+        at(*lee, "aliases")("Dr Lee"),
+        [("resources[0].aliases", "expected a list, got the text 'Dr Lee'")],
+    ),
+    (
+        "resource alias empty",
+        at(*lee, "aliases")(["Dr Lee", " "]),
+        [("resources[0].aliases[1]", "must not be empty")],
+    ),
+    (
+        "resource alias not text",
+        at(*lee, "aliases")(["Dr Lee", 7]),
+        [("resources[0].aliases[1]", "expected text, got 7")],
+    ),
+    (
+        "resource alias too long",
+        at(*lee, "aliases")(["x" * 101]),
+        [("resources[0].aliases[0]", "is longer than 100 characters")],
+    ),
+    (
+        "resource alias repeated in another case",
+        at(*lee, "aliases")(["Dr Lee", "Доктор Ли", "DR LEE"]),
+        [("resources[0].aliases[2]", "'DR LEE' is listed twice (also aliases[0])")],
+    ),
+    (
+        "resource alias repeated in Cyrillic capitals",
+        at(*lee, "aliases")(["доктор ли", "ДОКТОР ЛИ"]),
+        [("resources[0].aliases[1]", "is listed twice (also aliases[0])")],
     ),
     (
         "resource field unknown",
@@ -698,6 +843,26 @@ BAD: list[tuple[str, Edit, list[tuple[str, str]]]] = [
         [("services[0].active", "expected true or false, got 1")],
     ),
     (
+        "service aliases too many",
+        at(*consult, "aliases")([f"name {i}" for i in range(21)]),
+        [("services[0].aliases", "at most 20 aliases, got 21")],
+    ),
+    (
+        "service alias repeated after case folding",
+        at(*consult, "aliases")(["Straße", "consulta", "STRASSE"]),
+        [("services[0].aliases[2]", "'STRASSE' is listed twice (also aliases[0])")],
+    ),
+    (
+        "service alias empty",
+        at(*consult, "aliases")([""]),
+        [("services[0].aliases[0]", "must not be empty")],
+    ),
+    (
+        "service aliases misspelt",
+        at(*consult, "alias")(["consulta"]),
+        [("services[0]", "unknown field 'alias'; did you mean 'aliases'?")],
+    ),
+    (
         "requires empty",
         add_service(id="s", requires=[]),
         [("services[1].requires", "must not be empty")],
@@ -912,6 +1077,8 @@ RULES = [
 ]
 slugs = st.from_regex(r"[a-z0-9_-]{1,10}", fullmatch=True)
 names = st.text(min_size=1, max_size=20).filter(str.strip)
+aliases = st.lists(names, max_size=3, unique_by=str.casefold).map(tuple)
+colours = st.none() | st.from_regex(r"#[0-9a-f]{6}", fullmatch=True)
 wall_times = st.datetimes(
     min_value=datetime(2020, 1, 1),  # noqa: DTZ001
     max_value=datetime(2030, 12, 31),  # noqa: DTZ001
@@ -1016,10 +1183,13 @@ def businesses(draw: st.DrawFn) -> Business:
             name=draw(names),
             timezone=draw(st.sampled_from(ZONES)),
             locale=draw(st.sampled_from(["en", "de", "pt-BR"])),
+            colour=draw(colours),
         ),
         resources=made,
         services=offered,
         bookings=tuple(bookings),
+        service_aliases={s.id: found for s in offered if (found := draw(aliases))},
+        resource_aliases={r.id: found for r in made if (found := draw(aliases))},
     )
 
 

@@ -66,6 +66,7 @@ async def test_all_migrations_are_applied_and_a_rerun_applies_nothing(db: TestDa
         "0001_initial",
         "0002_occupancy_exclusion",
         "0003_booking_service",
+        "0004_aliases_colour",
     ]
     assert await migrate(db.url) == []
     # migrate() runs in a context of its own: the open database is still usable.
@@ -170,6 +171,29 @@ async def test_a_closed_override_day_is_a_row_without_times(db: TestDatabase) ->
     assert (row.start_min, row.end_min) == (None, None)
 
 
+async def test_rows_written_without_aliases_have_none(db: TestDatabase) -> None:
+    """What migration 0004 gives the rows already there: no aliases, no colour."""
+    business = await m.Business.create(name="B", timezone="UTC")
+    await connection().execute_script(
+        "INSERT INTO resource (business_id, slug, name, kind, capacity, active, position) "
+        f"VALUES ({business.id}, 'r', 'R', 'staff', 1, TRUE, 0); "
+        "INSERT INTO service (business_id, slug, name, duration_min, buffer_before_min, "
+        "buffer_after_min, min_notice_min, max_advance_days, seats, active, position) "
+        f"VALUES ({business.id}, 's', 'S', 30, 0, 0, 0, 60, 1, TRUE, 0)"
+    )
+    assert [r.aliases for r in await m.Resource.all()] == [[]]
+    assert [s.aliases for s in await m.Service.all()] == [[]]
+    assert (await m.Business.get()).colour is None
+
+
+async def test_aliases_keep_their_order_and_script(db: TestDatabase) -> None:
+    business = await m.Business.create(name="B", timezone="UTC", colour="#0f766e")
+    await m.Resource.create(business=business, slug="r", name="R", aliases=["Доктор Ли", "Dr Lee"])
+    row = await m.Resource.get(slug="r")
+    assert row.aliases == ["Доктор Ли", "Dr Lee"]
+    assert (await m.Business.get(id=business.id)).colour == "#0f766e"
+
+
 @pytest.mark.parametrize(
     ("url", "normal", "kind", "path"),
     [
@@ -213,6 +237,7 @@ async def test_migrate_creates_a_relative_sqlite_files_directory(
         "0001_initial",
         "0002_occupancy_exclusion",
         "0003_booking_service",
+        "0004_aliases_colour",
     ]
     assert (tmp_path / "var" / "data" / "slotwise.db").is_file()
     async with database(url):

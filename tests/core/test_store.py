@@ -5,23 +5,28 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from tortoise.exceptions import BaseORMException
 
 from core import models as m
-from core.business import BookingRecord, Business, BusinessInfo
+from core.business import BookingRecord, Business, BusinessInfo, Directory, Entry
+from core.businessfile import load_business_file
 from core.db import connection
 from core.engine.snapshot import Block, Busy, Resource, Service
 from core.store import (
     InvalidBusiness,
     NoBusiness,
     load_business,
+    load_directory,
+    load_info,
     load_snapshot,
     replace_business,
 )
 from tests.conftest import TestDatabase
 
+DEMO = Path(__file__).resolve().parents[2] / "slotwise" / "demo" / "demo.yaml"
 BERLIN = timezone(timedelta(hours=1))
 DAY = datetime(2026, 12, 1, tzinfo=UTC)
 
@@ -84,10 +89,12 @@ def clinic() -> Business:
         BookingRecord("consult", DAY.replace(day=3, hour=8), ("dr-lee", "room-2")),
     )
     return Business(
-        BusinessInfo("Demo Clinic", "Europe/Berlin", "de"),
+        BusinessInfo("Demo Clinic", "Europe/Berlin", "de", "#0f766e"),
         (lee, kim, room1, room2, laser),
         (consult, group, talk),
         bookings,
+        service_aliases={"consult": ("consulta", "Beratung", "консультация")},
+        resource_aliases={"dr-lee": ("Dr Lee", "Доктор Ли"), "room-1": ("the small room",)},
     )
 
 
@@ -104,6 +111,36 @@ async def test_import_then_export_gives_the_same_business(db: TestDatabase) -> N
     assert loaded.resources[0].date_overrides[date(2026, 12, 24)] == ()
     assert loaded.resources[0].weekly_hours[2] == ()
     assert all(b.start.utcoffset() == timedelta(0) for b in loaded.bookings)
+
+
+async def test_aliases_and_colour_are_stored(db: TestDatabase) -> None:
+    await replace_business(clinic())
+    assert await load_info() == BusinessInfo("Demo Clinic", "Europe/Berlin", "de", "#0f766e")
+    consult = await m.Service.get(slug="consult")
+    assert consult.aliases == ["consulta", "Beratung", "консультация"]
+    assert (await m.Resource.get(slug="laser")).aliases == []
+    plain = Business(
+        BusinessInfo("Solo", "UTC"),
+        (Resource("ana", "Ana"),),
+        (Service("cut", "Haircut", 30, (("ana",),)),),
+    )
+    await replace_business(plain)
+    assert (await load_info()).colour is None
+    assert await load_business() == plain
+
+
+async def test_a_service_and_a_resource_sharing_an_id_keep_their_own_aliases(
+    db: TestDatabase,
+) -> None:
+    shared = Business(
+        BusinessInfo("Salon", "UTC"),
+        (Resource("cut", "Chair", "equipment"), Resource("ana", "Ana")),
+        (Service("cut", "Haircut", 30, (("ana",), ("cut",))),),
+        service_aliases={"cut": ("стрижка", "Haarschnitt")},
+        resource_aliases={"cut": ("chair",), "ana": ("Анна",)},
+    )
+    await replace_business(shared)
+    assert await load_business() == shared
 
 
 async def test_exported_seats_are_none_when_they_are_the_services(db: TestDatabase) -> None:
@@ -245,6 +282,18 @@ async def test_imported_bookings_are_confirmed_with_history_and_occupancy(
             "bookings[5]: resource 'room-2' (capacity 3) would hold 4 seats at once, "
             "with bookings[1]",
         ),
+        (
+            lambda b: replace(b, service_aliases={"nope": ("x",)}),
+            "service_aliases: unknown service 'nope'",
+        ),
+        (
+            lambda b: replace(b, resource_aliases={"consult": ("x",)}),
+            "resource_aliases: unknown resource 'consult'",
+        ),
+        (
+            lambda b: replace(b, info=replace(b.info, colour="#0f766e80")),
+            "business.colour: longer than 7 characters",
+        ),
     ],
 )
 async def test_an_inconsistent_business_is_refused_and_changes_nothing(
@@ -271,6 +320,10 @@ async def test_an_empty_database_has_no_business(db: TestDatabase) -> None:
         await load_business()
     with pytest.raises(NoBusiness):
         await load_snapshot(DAY, DAY + timedelta(days=1))
+    with pytest.raises(NoBusiness):
+        await load_info()
+    with pytest.raises(NoBusiness):
+        await load_directory()
 
 
 async def test_snapshot_busy_is_the_overlapping_confirmed_occupancy(db: TestDatabase) -> None:
@@ -380,3 +433,83 @@ async def test_snapshot_takes_a_fixed_number_of_queries(
 async def test_snapshot_needs_aware_datetimes(db: TestDatabase) -> None:
     with pytest.raises(ValueError, match="aware"):
         await load_snapshot(wall("2026-12-01T00:00"), wall("2026-12-02T00:00"))
+
+
+# --- the directory the chat reads ---------------------------------------------------------
+
+
+async def test_directory_of_the_demo_business(db: TestDatabase) -> None:
+    demo = load_business_file(DEMO)
+    await replace_business(demo)
+    directory = await load_directory()
+    assert directory.info == demo.info
+    assert directory.info.colour == "#0f766e"
+    assert [e.id for e in directory.services] == ["consult", "checkup", "haircut", "colour", "yoga"]
+    assert all(e.kind == "service" for e in directory.services)
+    haircut = directory.services[2]
+    assert haircut == Entry("haircut", "Haircut", demo.service_aliases["haircut"])
+    assert {"corte de pelo", "Haarschnitt", "coupe", "стрижка"} <= set(haircut.aliases)
+    # Rooms (room-1, room-2, hall) are not providers, however many pools list them.
+    assert [e.id for e in directory.providers] == [
+        "dr-lee",
+        "dr-kim",
+        "dr-novak",
+        "ana",
+        "ben",
+        "mia",
+    ]
+    assert directory.providers[0] == Entry(
+        "dr-lee", "Dr. Lee", demo.resource_aliases["dr-lee"], "staff"
+    )
+    assert "Доктор Ли" in directory.providers[0].aliases
+
+
+async def test_directory_leaves_out_what_cannot_be_booked(db: TestDatabase) -> None:
+    demo = load_business_file(DEMO)
+    by_id = {r.id: r for r in demo.resources}
+    await replace_business(
+        replace(
+            demo,
+            # A receptionist is staff but in no pool; Dr. Kim is switched off; Mia only
+            # teaches yoga, which is switched off.
+            resources=(
+                *(replace(r, active=False) if r.id == "dr-kim" else r for r in demo.resources),
+                Resource("desk", "Reception", "staff"),
+            ),
+            services=tuple(
+                replace(s, active=False) if s.id == "yoga" else s for s in demo.services
+            ),
+        )
+    )
+    directory = await load_directory()
+    assert [e.id for e in directory.services] == ["consult", "checkup", "haircut", "colour"]
+    assert [e.id for e in directory.providers] == ["dr-lee", "dr-novak", "ana", "ben"]
+    assert directory.providers[2] == Entry(
+        "ana", by_id["ana"].name, ("Anna", "Анна", "Ана"), "staff"
+    )
+
+
+async def test_directory_of_a_business_without_aliases(db: TestDatabase) -> None:
+    await replace_business(
+        Business(
+            BusinessInfo("Solo", "UTC"),
+            (Resource("ana", "Ana"), Resource("chair", "Chair", "equipment")),
+            (Service("cut", "Haircut", 30, (("ana",), ("chair",))),),
+        )
+    )
+    assert await load_directory() == Directory(
+        BusinessInfo("Solo", "UTC"),
+        (Entry("cut", "Haircut"),),
+        (Entry("ana", "Ana", kind="staff"),),
+    )
+
+
+async def test_directory_takes_three_queries(
+    db: TestDatabase, caplog: pytest.LogCaptureFixture
+) -> None:
+    await replace_business(load_business_file(DEMO))
+    with caplog.at_level(logging.DEBUG, logger="tortoise.db_client"):
+        caplog.clear()
+        await load_directory()
+    queries = [r for r in caplog.records if r.name == "tortoise.db_client"]
+    assert len(queries) == 3, [r.getMessage()[:80] for r in queries]
