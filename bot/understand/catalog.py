@@ -1,0 +1,20 @@
+"""The business's services and staff as the names a message can mention."""
+
+from __future__ import annotations
+
+from bot.understand.reading import Catalog, Named
+from core.business import Directory, Entry
+
+__all__ = ["catalog_of"]
+
+
+def catalog_of(directory: Directory) -> Catalog:
+    """A :class:`Catalog` of the directory's services and providers, names first."""
+    return Catalog(
+        services=tuple(_named(entry) for entry in directory.services),
+        providers=tuple(_named(entry) for entry in directory.providers),
+    )
+
+
+def _named(entry: Entry) -> Named:
+    return Named(entry.id, (entry.name, *entry.aliases))

@@ -1,0 +1,714 @@
+"""The grammar of time wishes: tagged words to a :class:`Wish`, still without a calendar.
+
+A message is read in passes, each replacing the words it understands with
+one item, so later passes see "a clock" instead of "at", "3", "pm":
+
+1. relative counts: "in 2 hours", "dans 3 jours", "через неделю";
+2. clocks and ranges: "15:00", "at 4", "9 in the evening", "between 2 and 4",
+   "de 14h à 16h", "halb 4", "a las 5 y media";
+3. dates: "Dec 3", "3 de diciembre", "3.12.", "12/3", "the 10th", "10-го";
+4. a number right after a day word is an hour ("tomorrow 3").
+
+What is left is collected into a :class:`Wish`: which day, which part of it,
+which time or range. Turning that into instants needs ``now`` and the zone,
+and is :mod:`bot.understand.resolve`'s job. A bare number alone is never
+a time: it needs a marker ("at", "pm", ":", "Uhr", "h", a part of day) or a
+day word before it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.understand.clock import Clock
+from bot.understand.dates import month_date
+from bot.understand.lexicon import Lexicon, TagKind
+from bot.understand.tagging import Word
+
+__all__ = [
+    "After",
+    "At",
+    "Before",
+    "Between",
+    "DateRef",
+    "DayOfMonth",
+    "DaySpec",
+    "NextWeek",
+    "Offset",
+    "Relative",
+    "ThisWeek",
+    "TimeSpec",
+    "Weekday",
+    "Weekend",
+    "WholeMonth",
+    "Wish",
+    "read_wish",
+]
+
+Unit = Literal["day", "week", "hour", "minute", "month"]
+
+_DASHES = frozenset({"-", "\u2013", "\u2014"})
+_WEEKDAY_NUMBER_IS_DATE = frozenset({"es", "fr", "ru"})
+"""Languages where "jueves 10", "jeudi 10", "четверг 10" is the 10th, not 10 o'clock."""
+_MAX_COUNT: dict[str, int] = {"minute": 24 * 60 * 7, "hour": 24 * 14, "day": 730, "week": 104}
+_MAX_COUNT["month"] = 24
+
+
+@dataclass(frozen=True, slots=True)
+class Relative:
+    unit: Unit
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    first: Clock
+    last: Clock
+
+
+@dataclass(frozen=True, slots=True)
+class DateRef:
+    month: int
+    day: int
+    year: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DayOfMonth:
+    day: int
+
+
+@dataclass(frozen=True, slots=True)
+class Offset:
+    days: int
+
+
+@dataclass(frozen=True, slots=True)
+class Weekday:
+    weekday: int
+    in_next_week: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ThisWeek:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class NextWeek:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Weekend:
+    next: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class WholeMonth:
+    month: int
+
+
+@dataclass(frozen=True, slots=True)
+class MonthsAhead:
+    count: int
+
+
+DaySpec = (
+    Offset
+    | Weekday
+    | DateRef
+    | DayOfMonth
+    | ThisWeek
+    | NextWeek
+    | Weekend
+    | WholeMonth
+    | MonthsAhead
+)
+
+
+@dataclass(frozen=True, slots=True)
+class At:
+    clock: Clock
+
+
+@dataclass(frozen=True, slots=True)
+class After:
+    clock: Clock
+
+
+@dataclass(frozen=True, slots=True)
+class Before:
+    clock: Clock
+
+
+@dataclass(frozen=True, slots=True)
+class Between:
+    first: Clock
+    last: Clock
+
+
+TimeSpec = At | After | Before | Between
+
+
+@dataclass(frozen=True, slots=True)
+class Wish:
+    """Everything a message says about when, before any calendar arithmetic."""
+
+    asap: bool = False
+    soon: Relative | None = None
+    """"in 2 hours", "in 30 minutes": an exact instant after now."""
+    day: DaySpec | None = None
+    weekday: int | None = None
+    """A weekday said together with a date, to check that they agree."""
+    part: str | None = None
+    time: TimeSpec | None = None
+
+    @property
+    def said(self) -> bool:
+        """Whether the message expressed any time wish at all."""
+        return bool(self.asap or self.soon or self.day or self.part or self.time)
+
+
+Item = Word | Clock | Span | DateRef | DayOfMonth | Relative
+
+
+def read_wish(words: Sequence[Word], lexicon: Lexicon) -> Wish:
+    items: list[Item] = list(words)
+    items = _relatives(items)
+    items = _clocks(items, lexicon)
+    items = _dates(items, lexicon)
+    items = _bare_clocks(items, lexicon)
+    return _collect(items)
+
+
+# -- helpers ---------------------------------------------------------------------------
+
+
+def _word(items: Sequence[Item], index: int) -> Word | None:
+    if 0 <= index < len(items):
+        item = items[index]
+        if isinstance(item, Word):
+            return item
+    return None
+
+
+def _has(items: Sequence[Item], index: int, *kinds: TagKind) -> bool:
+    word = _word(items, index)
+    return word is not None and word.has(*kinds)
+
+
+def _skip(items: Sequence[Item], index: int, *kinds: TagKind) -> int:
+    """The first index from ``index`` on whose item is not a word tagged one of ``kinds``."""
+    while _has(items, index, *kinds):
+        index += 1
+    return index
+
+
+def _back(items: Sequence[Item], index: int, *kinds: TagKind) -> int:
+    """The last index before ``index`` whose item is not a word tagged one of ``kinds``."""
+    index -= 1
+    while _has(items, index, *kinds):
+        index -= 1
+    return index
+
+
+def _is_sym(items: Sequence[Item], index: int, symbols: frozenset[str]) -> bool:
+    word = _word(items, index)
+    return word is not None and word.kind == "sym" and word.text in symbols
+
+
+def _count(word: Word | None) -> int | None:
+    if word is None:
+        return None
+    if word.has("one"):
+        return 1
+    return word.number()
+
+
+# -- pass 1: "in 2 hours" --------------------------------------------------------------
+
+
+def _relatives(items: list[Item]) -> list[Item]:
+    out: list[Item] = []
+    index = 0
+    while index < len(items):
+        found = _relative_at(items, index)
+        if found is None:
+            out.append(items[index])
+            index += 1
+        else:
+            relative, index = found
+            if relative.count <= _MAX_COUNT[relative.unit]:
+                out.append(relative)
+    return out
+
+
+def _relative_at(items: Sequence[Item], index: int) -> tuple[Relative, int] | None:
+    if _has(items, index, "in"):
+        at = _skip(items, index + 1, "article")
+        if _has(items, at, "halfhour"):
+            return Relative("minute", 30), at + 1
+        count = _count(_word(items, at))
+        if count is not None:
+            at += 1
+        unit = _unit(_word(items, at))
+        if unit is not None:
+            return Relative(unit, 1 if count is None else count), at + 1
+    count = _count(_word(items, index))
+    if count is not None and _has(items, index + 2, "fromnow"):
+        unit = _unit(_word(items, index + 1))
+        if unit is not None:
+            return Relative(unit, count), index + 3
+    if _has(items, index, "halfhour") and _has(items, index + 1, "fromnow"):
+        return Relative("minute", 30), index + 2
+    return None
+
+
+def _unit(word: Word | None) -> Unit | None:
+    if word is None:
+        return None
+    if word.has("week"):
+        return "week"
+    value = word.value("unit")
+    if value in ("day", "hour", "minute", "month"):
+        return value  # type: ignore[return-value]
+    return None
+
+
+# -- pass 2: clocks and ranges ---------------------------------------------------------
+
+
+def _clocks(items: list[Item], lexicon: Lexicon) -> list[Item]:
+    out: list[Item] = []
+    index = 0
+    while index < len(items):
+        found = _range_at(items, index) or _clock_at(items, index, lexicon)
+        if found is None:
+            out.append(items[index])
+            index += 1
+        else:
+            item, next_index = found
+            if isinstance(item, Span) and _has(items, index, "between", "range_from", "from"):
+                pass  # the opener is part of the range
+            elif _has(items, index, "after", "before", "until", "from", "at"):
+                out.append(items[index])  # the qualifier stays for _collect
+            out.append(item)
+            index = next_index
+    return out
+
+
+def _range_at(items: Sequence[Item], index: int) -> tuple[Span, int] | None:
+    """ "between 2 and 4", "from 9 to 5", "de 14h à 16h", "с 14 до 16", "2-4pm"."""
+    opened = _has(items, index, "between", "from", "range_from")
+    start = _skip(items, index + 1, "article") if opened else index
+    if not opened and not _opens_bare_range(items, index):
+        return None
+    first = _read_clock(items, start, numdate=True)
+    if first is None:
+        return None
+    clock, at = first
+    joined = _has(items, at, "and", "to", "until") or _is_sym(items, at, _DASHES)
+    if not joined:
+        return None
+    second = _read_clock(items, _skip(items, at + 1, "article", "at"), numdate=True)
+    if second is None:
+        return None
+    last, end = second
+    day_before = _has(items, index - 1, "at", "day", "weekday", "part")
+    if not opened and not (_marked(clock) or _marked(last) or day_before):
+        return None
+    return Span(*_share_meridiem(clock, last)), end
+
+
+def _opens_bare_range(items: Sequence[Item], index: int) -> bool:
+    word = _word(items, index)
+    if word is None or word.kind not in ("num", "clock"):
+        return False
+    return _is_sym(items, index + 1, _DASHES) or _has(items, index + 1, "to", "until")
+
+
+def _marked(clock: Clock) -> bool:
+    return clock.meridiem is not None or clock.as_written or clock.part is not None
+
+
+def _share_meridiem(first: Clock, last: Clock) -> tuple[Clock, Clock]:
+    """ "2-4pm" is 14–16 and "10-11am" 10–11: a meridiem said once covers both ends
+    when that keeps the range in order; "11-1pm" keeps 11 as 11."""
+    shares = first.hour % 12 <= last.hour % 12 or last.meridiem == "am"
+    if first.meridiem is None and last.meridiem is not None and not first.as_written and shares:
+        first = Clock(first.hour, first.minute, last.meridiem, False, first.part)
+    if first.part is None and last.part is not None:
+        first = Clock(first.hour, first.minute, first.meridiem, first.as_written, last.part)
+    return first, last
+
+
+_CONTEXT: tuple[TagKind, ...] = ("at", "after", "before", "until", "from")
+
+
+def _clock_at(items: Sequence[Item], index: int, lexicon: Lexicon) -> tuple[Clock, int] | None:
+    word = _word(items, index)
+    if word is None:
+        return None
+    if word.has(*_CONTEXT):
+        start = _skip(items, index + 1, "article", "at")
+        found = _read_clock(items, start, numdate=True)
+        if found is None or _date_follows(items, found[1]):
+            return None  # "на 15 число", "на 3 декабря": a date, not 15:00
+        return found
+    numdate = word.kind == "numdate" and _has(items, index + 1, "hourword", "meridiem")
+    found = _read_clock(items, index, numdate=numdate)
+    if found is None:
+        return None
+    clock, end = found
+    explicit = numdate or word.kind == "clock" or word.has("noon", "midnight", "minutes_before")
+    if explicit or _said_with_marker(items, index, end):
+        return found
+    if clock.meridiem is not None:
+        return found
+    if clock.part is not None and not _names_a_day(items, index - 1, lexicon):
+        return found  # "9 in the evening", "7 вечера"; but "el 15 por la tarde" is a date
+    return None
+
+
+def _names_a_day(items: Sequence[Item], index: int, lexicon: Lexicon) -> bool:
+    """Whether the word before a number makes it a day of the month: "el", "le", "am",
+    or a weekday where "jueves 10" is the 10th (Spanish, French, Russian)."""
+    return _has(items, index, "dom") or (
+        lexicon.code in _WEEKDAY_NUMBER_IS_DATE and _has(items, index, "weekday")
+    )
+
+
+def _date_follows(items: Sequence[Item], at: int) -> bool:
+    return _has(items, at, "dom_after") or _month_follows(items, at)
+
+
+def _said_with_marker(items: Sequence[Item], start: int, end: int) -> bool:
+    """Whether an hour word or minutes ("Uhr", "y media") came with the number."""
+    return any(_has(items, i, "hourword", "minutes") for i in range(start, end))
+
+
+def _read_clock(items: Sequence[Item], index: int, *, numdate: bool) -> tuple[Clock, int] | None:
+    """A time of day starting at ``index`` and the index after it; ``numdate`` lets
+    "15.30" be a time (it is a date unless an "at" or "Uhr" says otherwise)."""
+    word = _word(items, index)
+    if word is None:
+        return None
+    at = index + 1
+    if word.has("noon"):
+        return Clock(12, 0, None, True), at
+    if word.has("midnight"):
+        return Clock(0, 0, None, True), at
+    if word.has("minutes_before"):
+        hour = _count(_word(items, at))
+        offset = word.value("minutes_before")
+        if hour is None or not isinstance(offset, int) or not 1 <= hour <= 23:
+            return None
+        around = Clock(hour, offset) if offset > 0 else Clock((hour - 1) or 12, 60 + offset)
+        return _suffixes(items, at + 1, around)
+    clock = _clock_of(word, numdate=numdate)
+    if clock is None:
+        return None
+    return _suffixes(items, at, clock)
+
+
+def _clock_of(word: Word, *, numdate: bool) -> Clock | None:
+    text = word.text
+    if word.kind == "clock" or (numdate and word.kind == "numdate"):
+        hours, _, minutes = text.replace("h", ":").replace(".", ":").partition(":")
+        if not minutes.isdigit() or len(minutes) != 2 or ":" in minutes:
+            return None
+        hour, minute = int(hours), int(minutes)
+        if hour > 23 or minute > 59:
+            return None
+        return Clock(hour, minute, None, hour == 0 or hour > 12 or hours.startswith("0"))
+    number = word.number()
+    if number is None or number > 23:
+        return None
+    padded = word.kind == "num" and len(text) == 2 and text.startswith("0")
+    return Clock(number, 0, None, number == 0 or number > 12 or padded)
+
+
+def _suffixes(items: Sequence[Item], at: int, clock: Clock) -> tuple[Clock, int]:
+    """Absorb what may follow an hour: minutes, am/pm, "Uhr 30", a part of day."""
+    hour, minute, meridiem, as_written, part = (
+        clock.hour, clock.minute, clock.meridiem, clock.as_written, clock.part,
+    )  # fmt: skip
+    while True:
+        word = _word(items, at)
+        if word is None:
+            break
+        if word.has("minutes") and minute == 0:
+            offset = word.value("minutes")
+            if isinstance(offset, int):
+                if offset < 0:
+                    hour, minute = (hour - 1) % 24 or 12, 60 + offset
+                else:
+                    minute = offset
+        elif word.has("meridiem") and meridiem is None and hour <= 12:
+            meridiem = "am" if word.value("meridiem") == "am" else "pm"
+        elif word.has("hourword"):
+            following = _word(items, at + 1)
+            if (
+                following is not None
+                and following.kind == "num"
+                and len(following.text) == 2
+                and int(following.text) < 60
+                and minute == 0
+            ):
+                minute = int(following.text)
+                at += 1
+        elif word.has("part") and part is None:
+            part_value = word.value("part")
+            part = part_value if isinstance(part_value, str) else None
+        else:
+            break
+        at += 1
+    return Clock(hour, minute, meridiem, as_written, part), at
+
+
+# -- pass 3: dates ---------------------------------------------------------------------
+
+
+def _dates(items: list[Item], lexicon: Lexicon) -> list[Item]:
+    out: list[Item] = []
+    index = 0
+    while index < len(items):
+        found = _date_at(items, index, lexicon)
+        if found is None:
+            out.append(items[index])
+            index += 1
+        else:
+            keep, item, index = found
+            if keep is not None:
+                out.append(keep)
+            out.append(item)
+    return out
+
+
+def _date_at(
+    items: Sequence[Item], index: int, lexicon: Lexicon
+) -> tuple[Item | None, DateRef | DayOfMonth, int] | None:
+    word = _word(items, index)
+    if word is None:
+        return None
+    if word.kind == "iso":
+        parts = [int(part) for part in word.text.split("-")]
+        return None, DateRef(parts[1], parts[2], parts[0]), index + 1
+    if word.kind == "numdate":
+        return None, _numeric_date(word.text, lexicon), index + 1
+    month_first = _month_first(items, index, lexicon)
+    if month_first is not None:
+        return None, month_first[0], month_first[1]
+    day = _day_number(word)
+    if day is not None:
+        after = _skip(items, index + 1, "of")
+        if _is_sym(items, after, frozenset({"."})):
+            after = _skip(items, after + 1, "of")
+        named = _word(items, after)
+        if named is not None and named.has("month"):
+            return None, *_with_year(items, index, after + 1, day, named, lexicon)
+    if word.has("dom"):
+        target = _word(items, index + 1)
+        number = _day_number(target) if target is not None else None
+        if number is not None and not _month_follows(items, index + 2):
+            end = index + 2
+            if _is_sym(items, end, frozenset({"."})):
+                end += 1
+            return None, DayOfMonth(number), end
+    if word.kind == "ordnum" and day is not None and not _has(items, index + 1, "filler"):
+        return None, DayOfMonth(day), index + 1
+    if word.kind == "num" and _has(items, index + 1, "dom_after") and day is not None:
+        return None, DayOfMonth(day), index + 2
+    if word.has("weekday") and lexicon.code in _WEEKDAY_NUMBER_IS_DATE:
+        at = _skip(items, index + 1, "article", "dom")
+        target = _word(items, at)
+        if (
+            target is not None
+            and target.kind == "num"
+            and _day_number_ok(target.text)
+            and not _month_follows(items, at + 1)
+        ):
+            return word, DayOfMonth(int(target.text)), at + 1
+    return None
+
+
+def _month_follows(items: Sequence[Item], at: int) -> bool:
+    """Whether a month name comes next, perhaps after "of", "de" or a dot."""
+    at = _skip(items, at, "of")
+    if _is_sym(items, at, frozenset({"."})):
+        at = _skip(items, at + 1, "of")
+    return _has(items, at, "month")
+
+
+def _day_number_ok(text: str) -> bool:
+    return text.isdigit() and 1 <= int(text) <= 31
+
+
+def _digits(text: str) -> str:
+    return "".join(ch for ch in text if ch.isdigit())
+
+
+def _day_number(word: Word) -> int | None:
+    """1–31 as a day of the month: "3", "3rd", "1er", "10-го", "first", "первое"."""
+    if word.kind == "num" and not word.tags:
+        return int(word.text) if _day_number_ok(word.text) else None
+    if word.kind == "ordnum":
+        digits = _digits(word.text)
+        return int(digits) if _day_number_ok(digits) else None
+    value = word.value("ordinal")
+    return value if isinstance(value, int) and 1 <= value <= 31 else None
+
+
+def _month_first(items: Sequence[Item], index: int, lexicon: Lexicon) -> tuple[DateRef, int] | None:
+    """ "Dec 3", "December 3rd, 2027", "december the 3rd"."""
+    month = _word(items, index)
+    if month is None or not month.has("month"):
+        return None
+    at = _skip(items, index + 1, "article", "dom")
+    target = _word(items, at)
+    day = _day_number(target) if target is not None else None
+    if target is None or day is None or _has(items, at + 1, "month", "hourword", "meridiem"):
+        return None
+    ref, end = _with_year(items, index, at + 1, day, month, lexicon)
+    return ref, end
+
+
+def _with_year(
+    items: Sequence[Item], start: int, at: int, day: int, month: Word, lexicon: Lexicon
+) -> tuple[DateRef, int]:
+    """The date from ``start`` with a year if one follows; dateparser reads the span."""
+    probe = at
+    if _is_sym(items, probe, frozenset({","})):
+        probe += 1
+    probe = _skip(items, probe, "of")
+    year_word = _word(items, probe)
+    year: int | None = None
+    if year_word is not None and year_word.kind == "num" and len(year_word.text) == 4:
+        year, at = int(year_word.text), probe + 1
+    number = month.value("month")
+    own = DateRef(number if isinstance(number, int) else 1, day, year)
+    span = " ".join(item.text for item in items[start:at] if isinstance(item, Word))
+    parsed = month_date(span, lexicon.code)
+    if parsed is None:
+        return own, at
+    return DateRef(parsed[1], parsed[2], year), at
+
+
+def _numeric_date(text: str, lexicon: Lexicon) -> DateRef:
+    """ "3.12." is 3 December everywhere; "12/3" is 3 December in English only."""
+    parts = [int(part) for part in text.replace("/", ".").split(".") if part]
+    first, second = parts[0], parts[1]
+    if "/" in text and not lexicon.month_day_first:
+        first, second = second, first
+    year = None
+    if len(parts) > 2:
+        year = parts[2] + 2000 if parts[2] < 100 else parts[2]
+    return DateRef(second, first, year)
+
+
+# -- pass 4: "tomorrow 3" --------------------------------------------------------------
+
+
+def _bare_clocks(items: list[Item], lexicon: Lexicon) -> list[Item]:
+    """A number right after a day word or part of day is an hour: "tomorrow 3",
+    "Tuesday 4" (in English and German; elsewhere "jueves 10" is the 10th)."""
+    out: list[Item] = []
+    index = 0
+    while index < len(items):
+        word = _word(items, index)
+        after_day = _has(items, index - 1, "day", "part") or (
+            _has(items, index - 1, "weekday") and lexicon.code not in _WEEKDAY_NUMBER_IS_DATE
+        )
+        if word is not None and after_day and (word.kind == "num" or word.has("numword")):
+            found = _read_clock(items, index, numdate=False)
+            if found is not None:
+                out.append(found[0])
+                index = found[1]
+                continue
+        out.append(items[index])
+        index += 1
+    return out
+
+
+# -- collecting ------------------------------------------------------------------------
+
+
+def _collect(items: Sequence[Item]) -> Wish:
+    asap = any(isinstance(item, Word) and item.has("asap") for item in items)
+    soon: Relative | None = None
+    days: list[DaySpec] = []
+    weekday: int | None = None
+    week_next = False
+    part: str | None = None
+    time: TimeSpec | None = None
+    for index, item in enumerate(items):
+        if isinstance(item, Relative):
+            if item.unit in ("hour", "minute"):
+                soon = soon or item
+            else:
+                days.append(_relative_day(item))
+        elif isinstance(item, DateRef | DayOfMonth):
+            days.append(item)
+        elif isinstance(item, Span):
+            time = time or Between(item.first, item.last)
+        elif isinstance(item, Clock):
+            time = time or _qualified(items, index, item)
+        elif isinstance(item, Word):
+            if item.has("day"):
+                days.append(Offset(_int(item.value("day"))))
+            if item.has("weekday") and weekday is None:
+                weekday = _int(item.value("weekday"))
+            if item.has("week"):
+                near = (index - 1, _skip(items, index + 1, "article"))
+                if any(_has(items, i, "next") for i in near):
+                    days.append(NextWeek())
+                    week_next = True
+                elif any(_has(items, i, "this") for i in near):
+                    days.append(ThisWeek())
+            if item.has("weekend"):
+                around = (index - 1, index - 2, index + 1)
+                days.append(Weekend(next=any(_has(items, i, "next") for i in around)))
+            if item.has("month") and _has(items, index - 1, "in", "at"):
+                days.append(WholeMonth(_int(item.value("month"))))
+            if item.has("part") and part is None:
+                value = item.value("part")
+                part = value if isinstance(value, str) else None
+    if isinstance(time, At | After | Before) and time.clock.part is not None:
+        part = part or time.clock.part
+    day = _pick_day(days, weekday, week_next)
+    check = weekday if isinstance(day, DateRef | DayOfMonth | Offset) else None
+    return Wish(asap, soon, day, check, part, time)
+
+
+def _int(value: int | str | None) -> int:
+    return value if isinstance(value, int) else 0
+
+
+def _relative_day(relative: Relative) -> DaySpec:
+    if relative.unit == "month":
+        return MonthsAhead(relative.count)
+    return Offset(relative.count * (7 if relative.unit == "week" else 1))
+
+
+def _qualified(items: Sequence[Item], index: int, clock: Clock) -> TimeSpec:
+    before = _back(items, index, "article", "at")
+    if _has(items, before, "after", "from"):
+        return After(clock)
+    if _has(items, before, "before", "until"):
+        return Before(clock)
+    return At(clock)
+
+
+def _pick_day(days: list[DaySpec], weekday: int | None, week_next: bool) -> DaySpec | None:
+    """One day out of all the day words: a date beats a relative day beats a weekday
+    beats a week; a weekday with "next week" is that weekday of next week."""
+    for kinds in ((DateRef, DayOfMonth), (Offset, MonthsAhead)):
+        for day in days:
+            if isinstance(day, kinds):
+                return day
+    if weekday is not None:
+        return Weekday(weekday, in_next_week=week_next)
+    return days[0] if days else None
