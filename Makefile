@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
 
-.PHONY: run test bench lint format install clean
+.PHONY: run test bench lint format install clean messages compile-messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,11 +32,28 @@ test: $(DEV)
 bench: $(DEV)
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.booking
+	$(BIN)/python -m bench.understand
+	$(BIN)/python -m bench.chat
 
 lint: $(DEV)
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+
+# Translations: `messages` extracts the strings and updates every language's catalog;
+# `compile-messages` writes the .mo files (optional: the bot compiles a newer .po itself).
+LANGS := en es de fr ru
+messages: $(DEV)
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k n_:1,2 --sort-by-file --project=Slotwise \
+		--copyright-holder="Slotwise contributors" -o locales/messages.pot .
+	for lang in $(LANGS); do \
+		if [ -f locales/$$lang/LC_MESSAGES/messages.po ]; then \
+			$(BIN)/pybabel update -i locales/messages.pot -d locales -l $$lang --ignore-obsolete; \
+		else $(BIN)/pybabel init -i locales/messages.pot -d locales -l $$lang; fi; \
+	done
+
+compile-messages: $(RUNTIME)
+	$(BIN)/pybabel compile -d locales --statistics
 
 format: $(DEV)
 	$(BIN)/ruff format .

@@ -13,9 +13,13 @@ from datetime import timedelta
 from quart import Quart, Response
 from quart_schema import Info, QuartSchema
 
+from bot.conversations import make_conversations
+from bot.runner import Chat
 from channels.api import api
+from channels.manage import manage
 from channels.problems import problem
 from channels.ratelimit import RateLimiter
+from channels.webchat import webchat
 from core.bookings import BookingService
 from core.db import close_db, migrate, open_db
 from core.holds import make_hold_store
@@ -37,6 +41,8 @@ def create_app(settings: Settings | None = None) -> Quart:
         info=Info(title="Slotwise API", version="1"),
     )
     app.register_blueprint(api)
+    app.register_blueprint(manage)
+    app.register_blueprint(webchat)
     app.extensions["slotwise.hold_limiter"] = RateLimiter(settings.holds_per_minute)
 
     @app.before_serving
@@ -47,10 +53,16 @@ def create_app(settings: Settings | None = None) -> Quart:
         await open_db(settings.database_url, global_fallback=True)
         holds = make_hold_store(settings.redis_url)
         app.extensions["slotwise.holds"] = holds
-        app.extensions["slotwise.bookings"] = BookingService(
+        bookings = BookingService(
             holds,
             hold_ttl=timedelta(seconds=settings.hold_ttl_seconds),
             lock_timeout=timedelta(milliseconds=settings.lock_timeout_ms),
+        )
+        app.extensions["slotwise.bookings"] = bookings
+        conversations = make_conversations(settings.redis_url, settings.chat_ttl_seconds)
+        app.extensions["slotwise.conversations"] = conversations
+        app.extensions["slotwise.chat"] = Chat(
+            bookings, conversations, public_url=settings.base_url
         )
 
     @app.after_serving
@@ -58,6 +70,9 @@ def create_app(settings: Settings | None = None) -> Quart:
         holds = app.extensions.pop("slotwise.holds", None)
         if holds is not None:
             await holds.close()
+        conversations = app.extensions.pop("slotwise.conversations", None)
+        if conversations is not None:
+            await conversations.close()
         await close_db()
 
     @app.errorhandler(404)

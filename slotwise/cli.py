@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable, Coroutine
+import sys
+from collections.abc import Callable, Coroutine, Iterator
 from datetime import UTC, date, datetime, timedelta
 from functools import wraps
 from pathlib import Path
@@ -29,6 +30,7 @@ from core.store import (
     InvalidBusiness,
     NoBusiness,
     load_business,
+    load_directory,
     load_snapshot,
     replace_business,
 )
@@ -236,12 +238,70 @@ async def explain_command(
         click.echo(f"  - {reason_text(reason, snapshot.timezone, snapshot.locale)}")
 
 
+@main.command("understand")
+@click.argument("text")
+@click.option("--now", default=None, metavar="ISO", help="When it was written (default: now).")
+@click.option(
+    "--tz",
+    "zone",
+    default=None,
+    metavar="ZONE",
+    help="IANA zone of the business (default: the business's with --db, else UTC).",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "es", "de", "fr", "ru"], case_sensitive=False),
+    default="en",
+    show_default=True,
+    help="The language the message is read in.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the reading as JSON (UTC times).")
+@click.option(
+    "--db",
+    "db_url",
+    metavar="URL",
+    default=None,
+    help="Match the services and staff of the business in this database.",
+)
+@friendly
+async def understand_command(
+    text: str, now: str | None, zone: str | None, lang: str, as_json: bool, db_url: str | None
+) -> None:
+    """Show what the bot reads in TEXT: intent, service, provider, choice and time wish.
+
+    Put options before TEXT and '--' before a TEXT that starts with a dash:
+    slotwise understand --lang es --json -- "-1"
+    """
+    from bot.understand import Catalog, catalog_of, reading_json, understand
+    from bot.understand.reading import reading_text
+
+    moment = _parse_now(now)
+    catalog = Catalog()
+    if db_url is not None:
+        async with database(db_url):
+            directory = await load_directory()
+        catalog = catalog_of(directory)
+        zone = zone or directory.info.timezone
+    zone = zone or "UTC"
+    try:
+        ZoneInfo(zone)
+    except (ValueError, KeyError):  # ZoneInfoNotFoundError is a KeyError
+        raise click.BadParameter(
+            f"{zone!r} is not an IANA time zone such as Europe/Berlin", param_hint="--tz"
+        ) from None
+    reading = understand(text, now=moment, zone=zone, lang=lang.lower(), catalog=catalog)
+    if as_json:
+        click.echo(json.dumps(reading_json(reading), ensure_ascii=False))
+    else:
+        click.echo(reading_text(reading, zone))
+
+
 @main.command("run")
 @_db_option
 @friendly
 async def run_command(db_url: str | None) -> None:
     """Migrate, load the demo business into an empty database, show what is bookable,
-    and serve the REST API: what ``make run`` does."""
+    and serve the web chat and the REST API: what ``make run`` does."""
     url = _url(db_url)
     await migrate(url)
     now = datetime.now(UTC)
@@ -285,7 +345,7 @@ async def _upcoming(now: datetime) -> Snapshot:
 @click.option("--port", type=int, default=None, help="Port (default: SLOTWISE_PORT).")
 @_db_option
 def serve_command(host: str | None, port: int | None, db_url: str | None) -> None:
-    """Serve the REST API (and, as they arrive, the web chat and admin) with Hypercorn."""
+    """Serve the web chat, the manage-booking pages and the REST API with Hypercorn."""
     asyncio.run(_serve(host, port, db_url))
 
 
@@ -312,7 +372,76 @@ async def _serve(host: str | None, port: int | None, db_url: str | None) -> None
     )
     # Hypercorn's errors through our own logging set-up, printed once, in our format.
     config.errorlog = logging.getLogger("hypercorn.error")
-    base = f"http://{settings.host}:{settings.port}/api/v1"
-    click.echo(f"Slotwise is listening: {base}/services  (API description: {base}/openapi.json)")
+    root = f"http://{settings.host}:{settings.port}"
+    click.echo(f"Slotwise is listening. Chat with the bot: {root}/")
+    click.echo(f"  REST API: {root}/api/v1/services  (description: {root}/api/v1/openapi.json)")
+    click.echo(
+        f'  Put the chat on another site: <script src="{settings.base_url}/widget.js" async>'
+    )
     click.echo("Press Ctrl+C to stop.")
     await serve(create_app(settings), config)
+
+
+@main.command("chat")
+@click.option("--user", default="console", show_default=True, help="Who you are to the bot.")
+@click.option("--lang", default=None, metavar="LANG", help="Your language (en, es, de, fr, ru).")
+@click.option("--tz", "zone", default=None, metavar="ZONE", help="Your IANA timezone.")
+@click.option(
+    "--now", default=None, metavar="ISO", help="Pretend it is this instant (scripted chats)."
+)
+@_db_option
+@friendly
+async def chat_command(
+    user: str, lang: str | None, zone: str | None, now: str | None, db_url: str | None
+) -> None:
+    """Chat with the bot in the terminal; type a number to press that button.
+
+    With input piped in, each line is one message (a scripted conversation).
+    """
+    from bot.conversations import MemoryConversations
+    from bot.runner import Chat
+    from channels.console import console_chat
+    from core.bookings import BookingService, utc_now
+    from core.holds import make_hold_store
+
+    settings = get_settings()
+    url = _url(db_url)
+    await migrate(url)
+    interactive = sys.stdin.isatty()
+    async with database(url):
+        await load_directory()  # a clear "no business" before the first message
+        holds = make_hold_store(settings.redis_url)
+        clock = _fixed_clock(_parse_now(now)) if now else utc_now
+        bookings = BookingService(
+            holds, hold_ttl=timedelta(seconds=settings.hold_ttl_seconds), clock=clock
+        )
+        chat = Chat(bookings, MemoryConversations(), public_url=settings.base_url, clock=clock)
+        if interactive:
+            click.echo("Chatting with the bot; Ctrl+D ends. Type a number to press a button.\n")
+        try:
+            await console_chat(
+                chat,
+                _lines(interactive),
+                click.echo,
+                user=user,
+                locale=lang,
+                zone=zone,
+                echo=not interactive,
+            )
+        finally:
+            await holds.close()
+
+
+def _fixed_clock(instant: datetime) -> Callable[[], datetime]:
+    return lambda: instant
+
+
+def _lines(interactive: bool) -> Iterator[str]:
+    while True:
+        try:
+            line = input("you: ") if interactive else sys.stdin.readline()
+        except EOFError:
+            return
+        if not interactive and line == "":
+            return
+        yield line

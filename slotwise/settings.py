@@ -32,9 +32,21 @@ class Settings(BaseSettings):
     lock_timeout_ms: int = Field(
         default=2000, gt=0, description="How long a booking waits for a busy resource's lock."
     )
+    public_url: str | None = Field(
+        default=None,
+        description="Where customers reach this server (manage links); default http://HOST:PORT.",
+    )
+    chat_ttl_seconds: int = Field(
+        default=24 * 3600, gt=0, description="How long an idle chat conversation is remembered."
+    )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, gt=0, lt=65536)
     log_level: str = "INFO"
+
+    @property
+    def base_url(self) -> str:
+        """The public address, without a trailing slash."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,45 @@
+"""Reading a name, a phone number or an e-mail address out of a message.
+
+Deliberately forgiving about format ("+49 (30) 123-4567", "Ana@Example.com")
+and strict about substance, because a booking with a contact nobody can reach
+is worse than asking again.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["Contact", "read_contact", "read_name"]
+
+_EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}", re.UNICODE)
+_PHONE = re.compile(r"\+?[\d\s().-]{7,24}")
+NAME_MAX = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    phone: str | None = None
+    email: str | None = None
+
+
+def read_contact(text: str) -> Contact | None:
+    """An e-mail address or a phone number (7 to 15 digits) in the text, else ``None``."""
+    if match := _EMAIL.search(text):
+        return Contact(email=match.group(0).lower())
+    for match in _PHONE.finditer(text):
+        raw = match.group(0).strip()
+        digits = re.sub(r"\D", "", raw)
+        if 7 <= len(digits) <= 15:
+            return Contact(phone=("+" if raw.startswith("+") else "") + digits)
+    return None
+
+
+def read_name(text: str) -> str | None:
+    """A plausible name: some letters, no digits or addresses, at most 100 characters."""
+    name = " ".join(text.split())
+    if not name or len(name) > NAME_MAX or "@" in name or any(ch.isdigit() for ch in name):
+        return None
+    if not any(ch.isalpha() for ch in name):
+        return None
+    return name

@@ -1,0 +1,937 @@
+"""The dialog: one pure step per message or effect result.
+
+``step(state, event, context) -> Outcome(state, replies, effects)``. The step
+reads the message (with :mod:`bot.understand`), decides what to say and what
+the runner should do, and never waits on the world: the runner executes the
+effects against ``core`` and feeds their results back as the next events.
+Everything a customer can do is therefore testable in memory, and the step
+never raises for anything a customer can send (a hypothesis test holds it to
+that).
+
+The bot asks only for what it is missing: a service, then a day or time; it
+offers real slots; a picked slot is held while it asks for a name and a phone
+or e-mail it does not know yet; a summary is confirmed with one tap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.dialog.contact import read_contact, read_name
+from bot.dialog.effects import (
+    CancelBooking,
+    Cancelled,
+    ChangeRefused,
+    Confirmed,
+    ConfirmHold,
+    ConfirmRefused,
+    Effect,
+    Event,
+    FindSlots,
+    Found,
+    HandedOver,
+    HandOver,
+    HoldRefused,
+    HoldTaken,
+    JoinWaitlist,
+    ListBookings,
+    Listed,
+    MoveBooking,
+    Moved,
+    ReleaseHold,
+    TakeHold,
+    Trouble,
+    Waitlisted,
+    Why,
+)
+from bot.dialog.state import Offer, Shown, State, Wish
+from bot.i18n import LANGUAGES, Speaker, language_name, pick_language
+from bot.inbound import MAX_TEXT, Inbound
+from bot.replies import Option, Reply
+from bot.understand import Catalog, Exact, Reading, understand
+
+__all__ = ["MAX_SLOTS", "Context", "Outcome", "new_state", "step"]
+
+MAX_SLOTS = 5
+"""Slots offered at a time: more is a wall of buttons on a phone."""
+WAITLIST_AROUND = timedelta(hours=1)
+"""A waitlist entry for an exact wished time covers this much either side of it."""
+SWITCH_MARGIN = 2
+"""How much more another language must understand of a message to switch to it: a
+stray word ("no", a number read as a time) must not change the conversation's language."""
+PATIENCE = 3
+"""Misunderstood messages in a row before the bot offers a person."""
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What the step may know of the world: the time, and the business's vocabulary."""
+
+    now: datetime
+    business: str
+    home_zone: str
+    home_lang: str
+    catalog: Catalog
+    services: Mapping[str, str]
+    """Bookable services, id to name, in the business's order."""
+    providers: Mapping[str, str]
+    """Staff a customer may ask for, id to name."""
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    state: State
+    replies: tuple[Reply, ...] = ()
+    effects: tuple[Effect, ...] = field(default=())
+
+
+def new_state(ctx: Context, locale: str | None = None, zone: str | None = None) -> State:
+    """A fresh conversation, in the customer's language if we speak it, else the business's."""
+    return State(lang=pick_language(locale, ctx.home_lang), zone=zone or ctx.home_zone)
+
+
+def step(state: State, event: Inbound | Event, ctx: Context) -> Outcome:
+    """One turn of the dialog (see the module docstring)."""
+    if isinstance(event, Inbound):
+        return _Turn(state, ctx).message(event)
+    return _Turn(state, ctx).result(event)
+
+
+class _Turn:
+    """One step's working: the state being built, and the words for this customer."""
+
+    def __init__(self, state: State, ctx: Context) -> None:
+        self.state = state
+        self.ctx = ctx
+
+    # --- helpers --------------------------------------------------------------------------
+
+    @property
+    def sp(self) -> Speaker:
+        return Speaker(self.state.lang, self.state.zone, self.ctx.home_zone)
+
+    def _(self, message: str) -> str:
+        return self.sp._(message)
+
+    def update(self, **changes: object) -> State:
+        self.state = self.state.model_copy(update=changes)
+        return self.state
+
+    def out(
+        self,
+        *replies: Reply,
+        effects: Sequence[Effect] = (),
+    ) -> Outcome:
+        shown = next((r.options for r in reversed(replies) if r.options), None)
+        if shown is not None:
+            self.update(shown=tuple(Shown(label=o.label, value=o.value) for o in shown))
+        elif replies:
+            self.update(shown=())
+        return Outcome(self.state, tuple(replies), tuple(effects))
+
+    def service_name(self, service: str) -> str:
+        return self.ctx.services.get(service, service)
+
+    def staff_of(self, resources: Sequence[str]) -> list[str]:
+        return [self.ctx.providers[r] for r in resources if r in self.ctx.providers]
+
+    def what(self, service: str, resources: Sequence[str] = ()) -> str:
+        """ "Haircut with Ana" or just "Haircut"."""
+        staff = self.staff_of(resources)
+        if not staff:
+            return self.service_name(service)
+        return self._("{service} with {staff}").format(
+            service=self.service_name(service), staff=", ".join(staff)
+        )
+
+    def slot_label(self, offer: Offer) -> str:
+        staff = self.staff_of(offer.resources)
+        when = self.sp.when(offer.start)
+        return f"{when} · {', '.join(staff)}" if staff else when
+
+    def window_text(self, start: datetime, end: datetime) -> str:
+        """A stretch of time as briefly as it can be said: one day's span, or from-to."""
+        if self.local_midnight(start) == self.local_midnight(end - timedelta(microseconds=1)):
+            return self.sp.span(start, end)
+        return f"{self.sp.when(start)} – {self.sp.when(end)}"
+
+    def local_midnight(self, moment: datetime, days: int = 0) -> datetime:
+        tz = ZoneInfo(self.state.zone)
+        day = moment.astimezone(tz).date() + timedelta(days=days)
+        return datetime.combine(day, time(0), tzinfo=tz)
+
+    def menu_options(self) -> list[Option]:
+        options = [Option(name, f"svc:{sid}") for sid, name in self.ctx.services.items()]
+        return [
+            *options[:8],
+            Option(self._("My bookings"), "menu:list"),
+            Option(self._("Help"), "menu:help"),
+        ]
+
+    # --- messages -------------------------------------------------------------------------
+
+    def message(self, inbound: Inbound) -> Outcome:
+        if inbound.choice is not None:
+            return self.value(inbound.choice[:200])
+        text = (inbound.text or "")[:MAX_TEXT].strip()
+        if not text:
+            return self.greet()
+        reading = self.read(text)
+        if reading.command is not None:
+            handled = self.command(reading, text)
+            if handled is not None:
+                return handled
+        if self.state.stage in ("name", "contact") and reading.intent in (
+            "unknown",
+            "book",
+            "choice",
+        ):
+            if self.state.stage == "name":
+                return self.got_name(text)
+            return self.got_contact(text)
+        if reading.intent == "choice" and reading.choice is not None and not _wish_like(reading):
+            return self.numbered(reading.choice)
+        if reading.date_conflict:
+            if reading.service is not None and self.state.goal != "reschedule":
+                self.update(service=reading.service, goal="book")
+            lead = self._("That weekday and date don't match. Which day do you mean?")
+            return self.ask_when(lead)
+        match reading.intent:
+            case "help":
+                return self.help()
+            case "list":
+                return self.out(effects=[ListBookings("list")])
+            case "cancel":
+                if self.state.stage == "confirm":
+                    return self.answer(False)
+                return self.out(effects=[ListBookings("cancel")])
+            case "reschedule":
+                return self.out(effects=[ListBookings("reschedule")])
+            case "waitlist":
+                return self.waitlist()
+            case "yes" | "no":
+                return self.answer(reading.intent == "yes")
+            case "book" | "choice":
+                return self.wants(reading)
+        if self.state.stage in ("start", "service") and self.state.misunderstood == 0:
+            self.update(misunderstood=1)  # "hi", "hello there": a greeting, not a wish
+            return self.greet()
+        return self.misunderstood()
+
+    def read(self, text: str) -> Reading:
+        """The message's reading. When another language we speak makes more of it than the
+        conversation's language, switch to that one: people write in their own."""
+        reading = self._understand(text, self.state.lang)
+        if self.state.stage in ("name", "contact") or not any(ch.isalpha() for ch in text):
+            return reading  # a name is not a language
+        if reading.date_conflict or (reading.when is not None and reading.intent != "unknown"):
+            return reading
+        best, best_lang, score = reading, self.state.lang, _score(reading) + SWITCH_MARGIN - 1
+        for lang in LANGUAGES:
+            if lang == self.state.lang:
+                continue
+            other = self._understand(text, lang)
+            if other.intent not in ("unknown", "choice") and _score(other) > score:
+                best, best_lang, score = other, lang, _score(other)
+        if best_lang != self.state.lang:
+            self.update(lang=best_lang)
+        return best
+
+    def _understand(self, text: str, lang: str) -> Reading:
+        return understand(
+            text, now=self.ctx.now, zone=self.state.zone, lang=lang, catalog=self.ctx.catalog
+        )
+
+    def command(self, reading: Reading, text: str) -> Outcome | None:
+        match reading.command:
+            case "restart":
+                return self.restart()
+            case "human":
+                return self.hand_over(text)
+            case "language":
+                if reading.language in LANGUAGES:
+                    return self.switch_language(reading.language)
+                return self.languages()
+            case "earlier" | "later" | "another_day" if self.state.stage == "slots":
+                return self.navigate(reading.command)
+        return None
+
+    def numbered(self, n: int) -> Outcome:
+        shown = self.state.shown
+        if 1 <= n <= len(shown):
+            return self.value(shown[n - 1].value)
+        if shown:
+            text = self._("Please pick a number from 1 to {n}.").format(n=len(shown))
+            return self.out(Reply(text, _options(shown)))
+        return self.out(
+            Reply(self._("There is nothing to choose from right now."), tuple(self.menu_options()))
+        )
+
+    # --- button values --------------------------------------------------------------------
+
+    def value(self, value: str) -> Outcome:
+        kind, _sep, arg = value.partition(":")
+        match kind:
+            case "menu":
+                return self.menu(arg)
+            case "svc" if arg in self.ctx.services:
+                return self.chose_service(arg)
+            case "when":
+                return self.quick_when(arg)
+            case "slot":
+                return self.picked(arg)
+            case "nav" if self.state.stage == "slots" and arg in ("earlier", "later", "day"):
+                return self.navigate("another_day" if arg == "day" else arg)
+            case "yes" | "no" if not arg:
+                return self.answer(kind == "yes")
+            case "bk":
+                return self.picked_booking(arg)
+            case "act" if arg in ("cancel", "reschedule"):
+                return self.out(
+                    effects=[ListBookings("cancel" if arg == "cancel" else "reschedule")]
+                )
+            case "wait" if arg == "join":
+                return self.waitlist()
+            case "lang" if arg in LANGUAGES:
+                return self.switch_language(arg)
+        return self.again(self._("That option is no longer available."))
+
+    def menu(self, arg: str) -> Outcome:
+        match arg:
+            case "book":
+                return self.restart(greet=False)
+            case "list":
+                return self.out(effects=[ListBookings("list")])
+            case "help":
+                return self.help()
+            case "human":
+                return self.hand_over("")
+            case "language":
+                return self.languages()
+        return self.greet()
+
+    # --- the booking path -----------------------------------------------------------------
+
+    def greet(self) -> Outcome:
+        if self.state.stage not in ("start", "service"):
+            return self.again(self._("Welcome back!"))
+        self.update(stage="service")
+        text = self._(
+            "Hello! I'm the booking assistant of {business}. What would you like to book? "
+            "You can also write, for example, “haircut tomorrow afternoon”."
+        ).format(business=self.ctx.business)
+        return self.out(Reply(text, tuple(self.menu_options())))
+
+    def restart(self, *, greet: bool = True) -> Outcome:
+        effects: list[Effect] = [ReleaseHold(self.state.hold.token)] if self.state.hold else []
+        self.state = State(
+            lang=self.state.lang,
+            zone=self.state.zone,
+            name=self.state.name,
+            phone=self.state.phone,
+            email=self.state.email,
+        )
+        outcome = self.greet() if greet else self.advance()
+        return Outcome(outcome.state, outcome.replies, (*effects, *outcome.effects))
+
+    def wants(self, reading: Reading) -> Outcome:
+        """Take what the message names (service, person, time) and go on from there."""
+        changes: dict[str, object] = {"misunderstood": 0}
+        if reading.service is not None and self.state.goal != "reschedule":
+            if reading.service != self.state.service:
+                changes["provider"] = None
+            changes["service"] = reading.service
+        if reading.provider is not None:
+            changes["provider"] = reading.provider
+        if reading.when is not None:
+            changes["wish"] = self.wish_of(reading)
+        if self.state.stage in ("start", "pick_booking", "confirm_cancel", "language"):
+            changes["goal"] = "book"
+        self.update(**changes)
+        return self.advance()
+
+    def wish_of(self, reading: Reading) -> Wish:
+        when = reading.when
+        assert when is not None
+        if isinstance(when, Exact):
+            start = max(self.ctx.now, self.local_midnight(when.at))
+            return Wish(start=start, end=self.local_midnight(when.at, 1), at=when.at)
+        return Wish(start=max(self.ctx.now, when.start), end=when.end)
+
+    def chose_service(self, service: str) -> Outcome:
+        if self.state.goal == "reschedule":
+            return self.prompt_again_outcome()
+        self.update(service=service, provider=None, goal="book", misunderstood=0)
+        if self.state.stage == "start":
+            self.update(stage="service")
+        return self.advance()
+
+    def advance(self) -> Outcome:
+        """Ask for the first thing missing, or search when nothing is."""
+        state = self.state
+        service = state.target.service if state.goal == "reschedule" and state.target else None
+        service = service or state.service
+        if service is None:
+            return self.ask_service()
+        if state.wish is None:
+            return self.ask_when()
+        wish = state.wish
+        return self.out(effects=[FindSlots(service, state.provider, wish.start, wish.end, wish.at)])
+
+    def ask_service(self, lead: str | None = None) -> Outcome:
+        self.update(stage="service")
+        text = lead or self._("What would you like to book?")
+        return self.out(Reply(text, tuple(self.menu_options())))
+
+    def ask_when(self, lead: str | None = None) -> Outcome:
+        self.update(stage="when")
+        service = self.state.target.service if self.state.target else self.state.service
+        text = lead or self._("When would you like to come for {what}?").format(
+            what=self.service_name(service or "")
+        )
+        options = (
+            Option(self._("Today"), "when:today"),
+            Option(self._("Tomorrow"), "when:tomorrow"),
+            Option(self._("This week"), "when:week"),
+            Option(self._("First available"), "when:asap"),
+        )
+        return self.out(Reply(text, options, hint="date"))
+
+    def quick_when(self, arg: str) -> Outcome:
+        now = self.ctx.now
+        match arg:
+            case "today":
+                wish = Wish(start=now, end=self.local_midnight(now, 1))
+            case "tomorrow":
+                wish = Wish(start=self.local_midnight(now, 1), end=self.local_midnight(now, 2))
+            case "week":
+                wish = Wish(start=now, end=self.local_midnight(now, 7))
+            case "asap":
+                wish = Wish(start=now)
+            case _:
+                return self.prompt_again_outcome()
+        self.update(wish=wish)
+        return self.advance()
+
+    def navigate(self, where: str) -> Outcome:
+        service = self.current_service()
+        slots = self.state.slots
+        if service is None or self.state.wish is None:
+            return self.advance()
+        now = self.ctx.now
+        provider = self.state.provider
+        if where == "earlier":
+            end = slots[0].start if slots else self.state.wish.start
+            start = max(now, end - timedelta(days=7))
+            if end <= now:
+                return self.again(self._("There is nothing earlier."))
+            return self.out(effects=[FindSlots(service, provider, start, end, latest=True)])
+        if where == "later":
+            after = slots[-1].start + timedelta(minutes=1) if slots else self.state.wish.start
+            return self.out(effects=[FindSlots(service, provider, after, None)])
+        anchor = slots[0].start if slots else self.state.wish.start
+        start = self.local_midnight(anchor, 1)
+        self.update(wish=Wish(start=start, end=None))
+        return self.out(effects=[FindSlots(service, provider, start, None)])
+
+    def current_service(self) -> str | None:
+        if self.state.goal == "reschedule" and self.state.target is not None:
+            return self.state.target.service
+        return self.state.service
+
+    def picked(self, arg: str) -> Outcome:
+        index, _sep, start = arg.partition(":")
+        slots = self.state.slots
+        if not index.isdigit() or int(index) >= len(slots):
+            return self.gone()
+        offer = slots[int(index)]
+        if offer.start.isoformat() != start or self.state.stage != "slots":
+            return self.gone()
+        service = self.current_service()
+        if service is None:
+            return self.gone()
+        provider = self.provider_of(offer)
+        if self.state.goal == "reschedule" and self.state.target is not None:
+            self.update(stage="confirm_move", picked=offer)
+            text = self._("Move {what} from {old} to {new}?").format(
+                what=self.service_name(service),
+                old=self.sp.when(self.state.target.start),
+                new=self.slot_label(offer),
+            )
+            return self.out(Reply(text, self.yes_no(self._("Yes, move it"), self._("No"))))
+        effects: list[Effect] = []
+        if self.state.hold is not None:
+            effects.append(ReleaseHold(self.state.hold.token))
+            self.update(hold=None)
+        effects.append(TakeHold(service, offer, provider))
+        return self.out(effects=effects)
+
+    def provider_of(self, offer: Offer) -> str | None:
+        return next((r for r in offer.resources if r in self.ctx.providers), None)
+
+    def gone(self) -> Outcome:
+        return self.again(self._("That option is no longer available."))
+
+    def after_hold(self, lead: str) -> Outcome:
+        """Ask for what is still missing to book, or show the summary."""
+        state = self.state
+        if state.name is None:
+            self.update(stage="name")
+            return self.out(Reply(f"{lead} {self._('What name should I put the booking under?')}"))
+        if state.phone is None and state.email is None:
+            return self.ask_contact(lead)
+        return self.summary(lead)
+
+    def ask_contact(self, lead: str = "") -> Outcome:
+        self.update(stage="contact")
+        ask = self._("What phone number or e-mail can we reach you at?")
+        return self.out(Reply(f"{lead} {ask}".strip()))
+
+    def got_name(self, text: str) -> Outcome:
+        name = read_name(text)
+        if name is None:
+            return self.out(Reply(self._("Please write just your name, for example “Ana García”.")))
+        self.update(name=name, misunderstood=0)
+        if self.state.phone is None and self.state.email is None:
+            return self.ask_contact()
+        return self.details_done()
+
+    def got_contact(self, text: str) -> Outcome:
+        contact = read_contact(text)
+        if contact is None:
+            return self.out(
+                Reply(
+                    self._(
+                        "That doesn't look like a phone number or an e-mail address. "
+                        "Please write one, for example +49 30 1234567 or ana@example.com."
+                    )
+                )
+            )
+        self.update(phone=contact.phone, email=contact.email, misunderstood=0)
+        return self.details_done()
+
+    def details_done(self) -> Outcome:
+        if self.state.goal == "waitlist":
+            return self.waitlist()
+        if self.state.hold is None:
+            return self.advance()
+        return self.summary("")
+
+    def summary(self, lead: str) -> Outcome:
+        hold = self.state.hold
+        assert hold is not None
+        self.update(stage="confirm")
+        contact = self.state.email or self.state.phone or ""
+        text = self._("{what}, {when}. Name: {name}, contact: {contact}. Shall I book it?").format(
+            what=self.what(hold.service, hold.resources),
+            when=self.sp.span(hold.start, hold.end),
+            name=self.state.name,
+            contact=contact,
+        )
+        return self.out(
+            Reply(f"{lead} {text}".strip(), self.yes_no(self._("Confirm"), self._("Cancel")))
+        )
+
+    def yes_no(self, yes: str, no: str) -> tuple[Option, ...]:
+        return (Option(yes, "yes"), Option(no, "no"))
+
+    def answer(self, yes: bool) -> Outcome:
+        state = self.state
+        match state.stage:
+            case "confirm" if state.hold is not None:
+                if yes:
+                    return self.out(effects=[self.confirm_hold()])
+                self.update(hold=None, stage="slots")
+                reply = Reply(self._("All right, I let that time go."), self.slot_options())
+                return self.out(reply, effects=[ReleaseHold(state.hold.token)])
+            case "confirm_cancel" if state.target is not None:
+                if yes:
+                    return self.out(effects=[CancelBooking(state.target)])
+                self.update(stage="start", target=None)
+                return self.out(
+                    Reply(self._("Fine, your booking stays."), tuple(self.menu_options()))
+                )
+            case "confirm_move" if state.target is not None and state.picked is not None:
+                if yes:
+                    move = MoveBooking(state.target, state.picked, self.provider_of(state.picked))
+                    return self.out(effects=[move])
+                self.update(stage="slots", picked=None)
+                return self.out(
+                    Reply(self._("No problem. Pick another time:"), self.slot_options())
+                )
+        if yes and state.stage in ("start", "service"):
+            return self.ask_service()
+        return self.misunderstood()
+
+    def confirm_hold(self) -> ConfirmHold:
+        state = self.state
+        assert state.hold is not None
+        assert state.name is not None
+        return ConfirmHold(state.hold, state.name, state.phone, state.email, state.lang, state.zone)
+
+    def slot_options(self) -> tuple[Option, ...]:
+        options = [
+            Option(self.slot_label(o), f"slot:{i}:{o.start.isoformat()}")
+            for i, o in enumerate(self.state.slots)
+        ]
+        options += [
+            Option(self._("Earlier"), "nav:earlier"),
+            Option(self._("Later"), "nav:later"),
+            Option(self._("Another day"), "nav:day"),
+        ]
+        return tuple(options)
+
+    # --- bookings: list, cancel, move -----------------------------------------------------
+
+    def picked_booking(self, token: str) -> Outcome:
+        booking = next((b for b in self.state.bookings if b.token == token), None)
+        if booking is None or self.state.stage != "pick_booking":
+            return self.gone()
+        label = f"{self.what(booking.service, booking.resources)}, {self.sp.when(booking.start)}"
+        if self.state.goal == "cancel":
+            self.update(stage="confirm_cancel", target=booking)
+            text = self._("Cancel {booking}?").format(booking=label)
+            return self.out(
+                Reply(text, self.yes_no(self._("Yes, cancel it"), self._("No, keep it")))
+            )
+        self.update(target=booking, goal="reschedule", service=booking.service, wish=None)
+        return self.ask_when(
+            self._("When would you like to move {booking} to?").format(booking=label)
+        )
+
+    # --- other requests -------------------------------------------------------------------
+
+    def waitlist(self) -> Outcome:
+        state = self.state
+        service, wish = self.current_service(), state.wish
+        if service is None or wish is None:
+            self.update(goal="waitlist")
+            return self.advance()
+        self.update(goal="waitlist")
+        if state.name is None:
+            self.update(stage="name")
+            return self.out(Reply(self._("For the waitlist: what is your name?")))
+        if state.phone is None and state.email is None:
+            return self.ask_contact(self._("For the waitlist:"))
+        start, end = wish.start, wish.end or self.local_midnight(wish.start, 1)
+        if wish.at is not None:  # "Tuesday at 3": around that time, not the whole day
+            start, end = max(self.ctx.now, wish.at - WAITLIST_AROUND), wish.at + WAITLIST_AROUND
+        join = JoinWaitlist(
+            service, state.provider, start, end, state.name, state.phone, state.email
+        )
+        return self.out(effects=[join])
+
+    def help(self) -> Outcome:
+        text = self._(
+            "I can book an appointment, show your bookings, cancel or move one. Write what and "
+            "when, for example “haircut next Tuesday after 4”, or tap a button. “Start over” "
+            "begins again; “talk to a person” asks our staff to reply."
+        )
+        options = (
+            *self.menu_options()[:-1],
+            Option(self._("Cancel a booking"), "act:cancel"),
+            Option(self._("Move a booking"), "act:reschedule"),
+            Option(self._("Talk to a person"), "menu:human"),
+            Option(self._("Language"), "menu:language"),
+        )
+        self.update(stage="start")
+        return self.out(Reply(text, options))
+
+    def hand_over(self, text: str) -> Outcome:
+        state = self.state
+        return self.out(effects=[HandOver(text[:MAX_TEXT], state.name, state.phone, state.email)])
+
+    def languages(self) -> Outcome:
+        self.update(stage="language")
+        options = tuple(Option(language_name(lang), f"lang:{lang}") for lang in LANGUAGES)
+        return self.out(Reply(self._("Which language would you like?"), options))
+
+    def switch_language(self, lang: str) -> Outcome:
+        self.update(lang=lang)
+        if self.state.stage == "language":
+            self.update(stage="start")
+        return self.again(self._("I'll write in English from now on."))
+
+    def misunderstood(self) -> Outcome:
+        count = self.state.misunderstood + 1
+        self.update(misunderstood=count)
+        if count >= PATIENCE:
+            text = self._(
+                "Sorry, I still don't understand. Would you like a person to reply to you?"
+            )
+            options = (
+                Option(self._("Talk to a person"), "menu:human"),
+                Option(self._("Start over"), "menu:book"),
+                Option(self._("Help"), "menu:help"),
+            )
+            return self.out(Reply(text, options))
+        return self.again(self._("Sorry, I didn't understand that."))
+
+    def again(self, lead: str) -> Outcome:
+        """``lead``, then the current question again, in one message (one SMS, not two)."""
+        first, *rest = self.prompt_again()
+        return self.out(replace(first, text=f"{lead} {first.text}"), *rest)
+
+    def prompt_again_outcome(self) -> Outcome:
+        return self.out(*self.prompt_again())
+
+    def prompt_again(self) -> list[Reply]:
+        """The question of the current stage, asked again (after a hiccup)."""
+        state = self.state
+        shown = _options(state.shown)
+        match state.stage:
+            case "name":
+                return [Reply(self._("What name should I put the booking under?"))]
+            case "contact":
+                return [Reply(self._("What phone number or e-mail can we reach you at?"))]
+            case "when":
+                return [Reply(self._("Which day or time would suit you?"), shown, hint="date")]
+            case "slots" | "confirm" | "pick_booking" | "confirm_cancel" | "confirm_move":
+                if shown:
+                    return [Reply(self._("Please choose one of these:"), shown)]
+        return [Reply(self._("What would you like to do?"), tuple(self.menu_options()))]
+
+    # --- results of effects ---------------------------------------------------------------
+
+    def result(self, event: Event) -> Outcome:
+        match event:
+            case Found():
+                return self.found(event)
+            case HoldTaken(hold=hold, then_confirm=then_confirm):
+                self.update(hold=hold)
+                if then_confirm and self.state.name is not None:
+                    return self.out(effects=[self.confirm_hold()])
+                minutes = max(1, round((hold.expires_at - self.ctx.now).total_seconds() / 60))
+                lead = self.sp.n_(
+                    "I'm holding {when} for you for {n} minute.",
+                    "I'm holding {when} for you for {n} minutes.",
+                    minutes,
+                ).format(when=self.sp.when(hold.start), n=minutes)
+                return self.after_hold(lead)
+            case HoldRefused(alternatives=alternatives):
+                return self.offer(
+                    self._("Sorry, that time was just taken. Here are the closest free times:"),
+                    alternatives,
+                )
+            case Confirmed():
+                return self.confirmed(event)
+            case ConfirmRefused(expired=True):
+                lost = self.state.hold
+                self.update(hold=None)
+                if lost is None:
+                    return self.advance()
+                offer = Offer(start=lost.start, end=lost.end, resources=lost.resources)
+                take = TakeHold(lost.service, offer, self.provider_of(offer), then_confirm=True)
+                return self.out(effects=[take])
+            case ConfirmRefused(alternatives=alternatives):
+                self.update(hold=None)
+                return self.offer(
+                    self._("Sorry, that time was taken in the meantime. Here are the closest:"),
+                    alternatives,
+                )
+            case Listed():
+                return self.listed(event)
+            case Cancelled(booking=booking):
+                self.update(stage="start", target=None, goal="book", bookings=())
+                text = self._("Cancelled: {booking}.").format(
+                    booking=f"{self.what(booking.service, booking.resources)}, "
+                    f"{self.sp.when(booking.start)}"
+                )
+                return self.out(Reply(text, tuple(self.menu_options())))
+            case Moved():
+                return self.moved(event)
+            case ChangeRefused():
+                return self.change_refused(event)
+            case Waitlisted(service=service, start=start, end=end):
+                self.update(stage="start", goal="book", wish=None, slots=())
+                text = self._(
+                    "You're on the waitlist for {what}, {window}. "
+                    "We'll write to you if a time frees up."
+                ).format(what=self.service_name(service), window=self.window_text(start, end))
+                return self.out(Reply(text, tuple(self.menu_options())))
+            case HandedOver():
+                text = self._(
+                    "I've asked our staff to reply to you here. Meanwhile I'm happy to help "
+                    "with bookings."
+                )
+                return self.out(Reply(text, tuple(self.menu_options())))
+            case Trouble():
+                text = self._(
+                    "Sorry, something went wrong on our side. Please try again in a moment."
+                )
+                return self.again(text)
+        return self.prompt_again_outcome()  # pragma: no cover - every event is handled above
+
+    def found(self, event: Found) -> Outcome:
+        request = event.request
+        lead: list[str] = []
+        if event.provider_unknown:
+            self.update(provider=None)
+            lead.append(self._("That person doesn't offer this service; here is who does."))
+        if event.why is not None:
+            lead.append(self.why_text(event.why, request))
+        if event.slots:
+            if event.why is None:
+                lead.append(self.slots_intro(request, event.slots))
+            else:
+                lead.append(self._("The closest free times:"))
+            return self.offer(" ".join(lead), event.slots, waitlist=event.why is not None)
+        if event.nearby:
+            lead.append(self._("The closest free times:"))
+            return self.offer(" ".join(lead), event.nearby, waitlist=True)
+        self.update(stage="when", slots=())
+        lead.append(self._("I found nothing free in the next two weeks."))
+        options = (
+            Option(self._("Join the waitlist"), "wait:join"),
+            Option(self._("Talk to a person"), "menu:human"),
+            Option(self._("Start over"), "menu:book"),
+        )
+        return self.out(Reply(" ".join(lead), options, hint="date"))
+
+    def slots_intro(self, request: FindSlots, slots: Sequence[Offer]) -> str:
+        what = self.service_name(request.service)
+        if request.provider is not None and request.provider in self.ctx.providers:
+            what = self.what(request.service, (request.provider,))
+        if request.at is not None and slots and slots[0].start == request.at:
+            return self._("{when} is free for {what}. Other times nearby are below.").format(
+                when=self.sp.when(request.at), what=what
+            )
+        return self._("Free times for {what}:").format(what=what)
+
+    def offer(self, text: str, slots: Sequence[Offer], *, waitlist: bool = False) -> Outcome:
+        self.update(stage="slots", slots=tuple(slots[:MAX_SLOTS]), misunderstood=0)
+        options = list(self.slot_options())
+        if waitlist:
+            options.append(Option(self._("Join the waitlist"), "wait:join"))
+        return self.out(Reply(text, tuple(options)))
+
+    def why_text(self, why: Why, request: FindSlots) -> str:
+        """One short sentence on why the wish cannot be met, from the engine's reason."""
+        sp = self.sp
+        wished = request.at
+        subject = sp.when(wished) if wished is not None else self._("The time you asked for")
+        match why.code:
+            case "too_soon":
+                text = self._("{subject} is too soon: bookings need {notice} notice.")
+                return text.format(subject=subject, notice=sp.duration(why.minutes or 0))
+            case "too_far":
+                text = self._("{subject} is too far ahead: bookings open up to {latest}.")
+                latest = sp.day(why.at) if why.at else "?"
+                return text.format(subject=subject, latest=latest)
+            case "off_grid":
+                text = self._("{subject} is not a start time: appointments start every {step}.")
+                return text.format(subject=subject, step=sp.duration(why.minutes or 0))
+            case "closed":
+                if why.who:
+                    text = self._("{subject}: {who} is not working then.")
+                    return text.format(subject=subject, who=why.who)
+                return self._("{subject}: we are closed then.").format(subject=subject)
+            case "blocked":
+                text = self._("{subject}: {who} is away then.")
+                return text.format(subject=subject, who=why.who or self._("the team"))
+            case "busy" | "full" | "no_distinct_choice":
+                return self._("{subject} is already taken.").format(subject=subject)
+            case "service_inactive" | "resource_inactive" | "too_many_seats":
+                return self._("This service can't be booked at the moment.")
+        return self._("Nothing is free at the time you asked for.")
+
+    def confirmed(self, event: Confirmed) -> Outcome:
+        booking = event.booking
+        self.update(stage="start", hold=None, slots=(), wish=None, goal="book", misunderstood=0)
+        text = self._(
+            "Booked! {what}, {when}. You'll get a reminder. To see, move or cancel it: {link}"
+        ).format(
+            what=self.what(booking.service, booking.resources),
+            when=self.sp.span(booking.start, booking.end),
+            link=event.manage_url,
+        )
+        options = (
+            Option(self._("My bookings"), "menu:list"),
+            Option(self._("Book another"), "menu:book"),
+        )
+        return self.out(Reply(text, options, attachments=(event.ics,)))
+
+    def moved(self, event: Moved) -> Outcome:
+        booking = event.booking
+        self.update(
+            stage="start", target=None, picked=None, slots=(), wish=None, goal="book", bookings=()
+        )
+        text = self._("Moved! {what} is now {when}. Details: {link}").format(
+            what=self.what(booking.service, booking.resources),
+            when=self.sp.span(booking.start, booking.end),
+            link=event.manage_url,
+        )
+        return self.out(Reply(text, tuple(self.menu_options()), attachments=(event.ics,)))
+
+    def change_refused(self, event: ChangeRefused) -> Outcome:
+        if event.too_late:
+            self.update(stage="start", target=None, picked=None, goal="book")
+            text = self._(
+                "This booking can no longer be changed here: it is too close to the appointment. "
+                "A person can help."
+            )
+            options = (
+                Option(self._("Talk to a person"), "menu:human"),
+                *self.menu_options(),
+            )
+            return self.out(Reply(text, options))
+        self.update(picked=None)
+        return self.offer(
+            self._("Sorry, that time was taken in the meantime. Here are the closest:"),
+            event.alternatives,
+        )
+
+    def listed(self, event: Listed) -> Outcome:
+        bookings = event.bookings
+        if not bookings:
+            self.update(stage="start", bookings=())
+            text = self._("You have no upcoming bookings.")
+            return self.out(Reply(text, tuple(self.menu_options())))
+        lines = [
+            f"• {self.what(b.service, b.resources)}, {self.sp.span(b.start, b.end)}"
+            for b in bookings
+        ]
+        if event.purpose == "list":
+            self.update(stage="start", bookings=bookings)
+            text = "\n".join([self._("Your upcoming bookings:"), *lines])
+            options = (
+                Option(self._("Cancel a booking"), "act:cancel"),
+                Option(self._("Move a booking"), "act:reschedule"),
+                Option(self._("Book another"), "menu:book"),
+            )
+            return self.out(Reply(text, options))
+        goal = "cancel" if event.purpose == "cancel" else "reschedule"
+        self.update(stage="pick_booking", goal=goal, bookings=bookings)
+        question = (
+            self._("Which booking should I cancel?")
+            if goal == "cancel"
+            else self._("Which booking would you like to move?")
+        )
+        choices = tuple(
+            Option(f"{self.what(b.service, b.resources)}, {self.sp.when(b.start)}", f"bk:{b.token}")
+            for b in bookings[:10]
+        )
+        return self.out(Reply(question, choices))
+
+
+def _options(shown: Sequence[Shown]) -> tuple[Option, ...]:
+    return tuple(Option(s.label, s.value) for s in shown)
+
+
+def _score(reading: Reading) -> int:
+    """How much of a message a reading understood, to tell which language it is in.
+
+    A name (service, person) scores nothing: aliases match in every language.
+    """
+    return (
+        (reading.intent not in ("unknown", "choice"))
+        + 2 * (reading.when is not None)
+        + (reading.command is not None)
+    )
+
+
+def _wish_like(reading: Reading) -> bool:
+    return reading.when is not None or reading.service is not None

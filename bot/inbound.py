@@ -1,0 +1,29 @@
+"""One message from a customer, as every channel hands it to the bot."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["MAX_TEXT", "Inbound"]
+
+MAX_TEXT = 1000
+"""Characters of a message the bot reads; the rest of a longer one is ignored."""
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """``text`` is what was typed; ``choice`` the value of a pressed button (one of the two).
+
+    ``user`` is the channel's own id for the person (a Telegram user id, a phone
+    number, a web chat session); with ``channel`` it keys the conversation.
+    ``locale`` is what the channel knows of the person's language, if anything.
+    Neither text nor choice: the conversation was opened (the bot greets).
+    """
+
+    channel: str
+    user: str
+    text: str | None = None
+    choice: str | None = None
+    locale: str | None = None
+    timezone: str | None = None
+    """The person's IANA zone if the channel knows it (a browser does); else the business's."""

@@ -1,0 +1,43 @@
+"""What the bot says, in a form every channel can render in its own idiom.
+
+A reply is text plus options (buttons on the web and Telegram, Block Kit in
+Slack, a numbered list on SMS and in the console), an optional hint that a
+date picker would help, and attachments (the booking's ``.ics``). Nothing here
+knows a channel; the text is already translated and its times formatted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+__all__ = ["Attachment", "Hint", "Option", "Reply"]
+
+Hint = Literal["date"]
+"""``"date"``: the bot asked for a day or time; a channel may show a date picker."""
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """A button: ``label`` is shown, ``value`` comes back as the inbound ``choice``."""
+
+    label: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file sent with a reply; ``url`` is where a channel that cannot attach links to."""
+
+    filename: str
+    content_type: str
+    data: bytes
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    text: str
+    options: tuple[Option, ...] = ()
+    hint: Hint | None = None
+    attachments: tuple[Attachment, ...] = field(default=())

@@ -1,0 +1,181 @@
+"""The "manage my booking" page a confirmation links to, and the booking's ``.ics`` file.
+
+The manage token in the address is the key: unguessable, one per booking. The
+page shows the appointment in the business's language and zone, offers the
+calendar file, and lets the customer cancel (the business's policy applies;
+moving is done in the chat, which can offer real slots).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from quart import Blueprint, Response, current_app, redirect, render_template_string, request
+from quart_schema import hide
+from werkzeug.wrappers.response import Response as Redirect
+
+from bot.i18n import Speaker, pick_language
+from bot.ics import booking_ics
+from core.bookings import Actor, BookingInfo, BookingService
+from core.business import Directory
+from core.errors import NotFound, PolicyViolation
+from core.store import load_directory
+
+__all__ = ["manage"]
+
+manage = Blueprint("manage", __name__)
+
+DEFAULT_COLOUR = "#0f766e"
+
+PAGE = """<!doctype html>
+<html lang="{{ lang }}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ title }} · {{ business }}</title>
+<style>
+  :root { --accent: {{ colour }}; }
+  body { font: 16px/1.5 system-ui, sans-serif; margin: 0; background: #f4f5f7; color: #1f2328; }
+  main { max-width: 32rem; margin: 0 auto; padding: 1.5rem 1rem; }
+  h1 { font-size: 1.25rem; color: var(--accent); margin: 0 0 1rem; }
+  .card { background: #fff; border-radius: 12px; padding: 1rem 1.25rem;
+          box-shadow: 0 1px 3px rgba(0,0,0,.08); }
+  dt { font-size: .85rem; color: #57606a; } dd { margin: 0 0 .75rem; font-weight: 600; }
+  .actions { display: flex; gap: .75rem; flex-wrap: wrap; margin-top: 1rem; }
+  a.button, button { font: inherit; padding: .6rem 1rem; border-radius: 8px; cursor: pointer;
+                     border: 1px solid var(--accent); background: #fff; color: var(--accent);
+                     text-decoration: none; }
+  button.danger { border-color: #b42318; color: #b42318; }
+  .note { margin-top: 1rem; color: #57606a; }
+  .cancelled { color: #b42318; }
+</style>
+</head>
+<body>
+<main>
+  <h1>{{ business }}</h1>
+  <div class="card">
+    <dl>
+      <dt>{{ t_service }}</dt><dd>{{ service }}</dd>
+      <dt>{{ t_when }}</dt><dd>{{ when }}</dd>
+      {% if staff %}<dt>{{ t_with }}</dt><dd>{{ staff }}</dd>{% endif %}
+      <dt>{{ t_status }}</dt><dd class="{{ status_class }}">{{ status }}</dd>
+    </dl>
+    {% if message %}<p class="note" role="status">{{ message }}</p>{% endif %}
+    <div class="actions">
+      <a class="button" href="{{ ics_url }}" download>{{ t_calendar }}</a>
+      {% if active %}
+      <form method="post" action="{{ cancel_url }}">
+        <button class="danger" type="submit">{{ t_cancel }}</button>
+      </form>
+      {% endif %}
+    </div>
+    {% if active %}<p class="note">{{ t_move }}</p>{% endif %}
+  </div>
+</main>
+</body>
+</html>"""
+
+
+def _bookings() -> BookingService:
+    service: BookingService = current_app.extensions["slotwise.bookings"]
+    return service
+
+
+async def _find(token: str) -> tuple[BookingInfo, Directory] | None:
+    if not 8 <= len(token) <= 64:
+        return None
+    try:
+        info = await _bookings().get(token)
+    except NotFound:
+        return None
+    return info, await load_directory()
+
+
+def _not_found() -> Response:
+    return Response("This booking does not exist (check the link).", 404, mimetype="text/plain")
+
+
+@manage.get("/b/<token>")
+@hide
+async def page(token: str) -> Response | str:
+    return await _render(token, message=request.args.get("m", ""))
+
+
+async def _render(token: str, message: str = "") -> Response | str:
+    found = await _find(token)
+    if found is None:
+        return _not_found()
+    info, directory = found
+    business = directory.info
+    speaker = Speaker(pick_language(business.locale), business.timezone, business.timezone)
+    _ = speaker._
+    services = {e.id: e.name for e in directory.services}
+    staff = {e.id: e.name for e in directory.providers}
+    active = info.status == "confirmed" and info.end > datetime.now(UTC)
+    notes = {
+        "cancelled": _("Your booking is cancelled."),
+        "too_late": _("It is too late to cancel online; please contact us."),
+    }
+    return await render_template_string(
+        PAGE,
+        lang=speaker.lang,
+        business=business.name,
+        colour=getattr(business, "colour", None) or DEFAULT_COLOUR,
+        title=_("Your booking"),
+        t_service=_("Service"),
+        t_when=_("When"),
+        t_with=_("With"),
+        t_status=_("Status"),
+        t_calendar=_("Add to calendar"),
+        t_cancel=_("Cancel booking"),
+        t_move=_("To move it, write to us in the chat."),
+        service=services.get(info.service_id, info.service_id),
+        when=speaker.span(info.start, info.end),
+        staff=", ".join(staff[r] for r in info.resources if r in staff),
+        status=_("Confirmed") if info.status == "confirmed" else _("Cancelled"),
+        status_class="" if info.status == "confirmed" else "cancelled",
+        active=active,
+        message=notes.get(message, ""),
+        ics_url=f"/b/{token}.ics",
+        cancel_url=f"/b/{token}/cancel",
+    )
+
+
+@manage.get("/b/<token>.ics")
+@hide
+async def calendar_file(token: str) -> Response:
+    found = await _find(token)
+    if found is None:
+        return _not_found()
+    info, directory = found
+    name = next((e.name for e in directory.services if e.id == info.service_id), info.service_id)
+    data = booking_ics(
+        uid=f"{info.manage_token}@slotwise",
+        title=f"{name} · {directory.info.name}",
+        start=info.start,
+        end=info.end,
+        organizer=directory.info.name,
+        url=request.url_root.rstrip("/") + f"/b/{token}",
+        stamp=datetime.now(UTC),
+    )
+    return Response(
+        data,
+        mimetype="text/calendar",
+        headers={"Content-Disposition": 'attachment; filename="booking.ics"'},
+    )
+
+
+@manage.post("/b/<token>/cancel")
+@hide
+async def cancel(token: str) -> Response | Redirect:
+    found = await _find(token)
+    if found is None:
+        return _not_found()
+    info, _directory = found
+    try:
+        await _bookings().cancel(
+            token, actor=Actor("customer", info.customer_name or "customer", "web")
+        )
+    except PolicyViolation:
+        return redirect(f"/b/{token}?m=too_late")
+    return redirect(f"/b/{token}?m=cancelled")

@@ -1,0 +1,92 @@
+"""The "manage my booking" page, its calendar file and its cancel button, on a real app."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from quart import Quart
+from quart.typing import TestClientProtocol as Client
+
+from core import models as m
+from core.bookings import BookingInfo, BookingService, CustomerInput
+from core.businessfile import load_business_file
+from core.store import replace_business
+from slotwise.app import create_app
+from slotwise.cli import DEMO_FILE
+from slotwise.settings import Settings
+
+
+def next_tuesday_afternoon() -> datetime:
+    """14:15 in Berlin on a Tuesday one to two weeks ahead: the demo's Ana works then."""
+    berlin = ZoneInfo("Europe/Berlin")
+    today = datetime.now(UTC).astimezone(berlin).date()
+    day = today + timedelta(days=7 + (1 - today.weekday()) % 7)
+    return datetime.combine(day, time(14, 15), tzinfo=berlin).astimezone(UTC)
+
+
+START = next_tuesday_afternoon()
+
+
+@pytest.fixture
+async def app(empty_db_url: str) -> AsyncIterator[Quart]:
+    application = create_app(Settings(database_url=empty_db_url))
+    async with application.test_app():
+        business = load_business_file(DEMO_FILE)
+        await replace_business(business)
+        yield application
+
+
+@pytest.fixture
+async def booking(app: Quart) -> BookingInfo:
+    service: BookingService = app.extensions["slotwise.bookings"]
+    return await service.book("haircut", START, CustomerInput("Ada"), provider="ana")
+
+
+async def test_the_page_shows_the_booking_in_the_business_language(
+    app: Quart, booking: BookingInfo
+) -> None:
+    response = await app.test_client().get(f"/b/{booking.manage_token}")
+    assert response.status_code == 200
+    page = await response.get_data(as_text=True)
+    assert "Haircut" in page
+    assert "Ana" in page
+    assert "Tue, " in page
+    assert "2:15" in page
+    assert "Slotwise Demo" in page
+    assert "#0f766e" in page
+    assert f'href="/b/{booking.manage_token}.ics"' in page
+
+
+async def test_the_calendar_file(app: Quart, booking: BookingInfo) -> None:
+    response = await app.test_client().get(f"/b/{booking.manage_token}.ics")
+    assert response.status_code == 200
+    assert response.mimetype == "text/calendar"
+    data = await response.get_data()
+    assert f"DTSTART:{START:%Y%m%dT%H%M%SZ}".encode() in data
+    assert f"DTEND:{START + timedelta(minutes=45):%Y%m%dT%H%M%SZ}".encode() in data
+    assert f"UID:{booking.manage_token}@slotwise".encode() in data
+
+
+async def test_cancel_from_the_page(app: Quart, booking: BookingInfo) -> None:
+    client: Client = app.test_client()
+    response = await client.post(f"/b/{booking.manage_token}/cancel")
+    assert response.status_code == 302
+    page = await (await client.get(response.headers["Location"])).get_data(as_text=True)
+    assert "Your booking is cancelled." in page
+    assert "Cancel booking" not in page
+    stored = await m.Booking.get(id=booking.id)
+    assert stored.status == m.BookingStatus.CANCELLED
+    history = await m.BookingHistory.filter(booking_id=booking.id, action="cancelled").first()
+    assert history is not None
+    assert history.channel == "web"
+
+
+@pytest.mark.parametrize("token", ["nope", "x" * 40, "y" * 65])
+async def test_an_unknown_booking_is_a_plain_404(app: Quart, token: str) -> None:
+    for path in (f"/b/{token}", f"/b/{token}.ics"):
+        response = await app.test_client().get(path)
+        assert response.status_code == 404
+        assert "does not exist" in await response.get_data(as_text=True)
