@@ -30,6 +30,7 @@ LANGUAGES: tuple[str, ...] = ("en", "es", "de", "fr", "ru")
 """The languages the bot speaks; the first is the fallback."""
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
+_UTC_NAMES = frozenset({"UTC", "UCT", "GMT", "Zulu", "Universal", "Greenwich"})
 
 
 @lru_cache(maxsize=len(LANGUAGES))
@@ -115,4 +116,7 @@ class Speaker:
         return str(format_unit(minutes, "duration-minute", locale=self.lang))
 
     def zone_name(self) -> str:
+        """The zone's city ("New York", "Нью-Йорк"); UTC and its aliases are just "UTC"."""
+        if self.zone in _UTC_NAMES or self.zone.startswith("Etc/"):
+            return self.zone.removeprefix("Etc/")
         return str(get_timezone_location(self._tz, locale=self.lang, return_city=True))

@@ -302,3 +302,9 @@ async def test_changing_language_on_request(talk: Talk) -> None:
     assert "Deutsch" in talk.text()
     await talk.say("help")
     assert talk.text() != ""
+
+
+async def test_a_customer_on_utc_sees_utc_named(chat: Chat) -> None:
+    talk = Talk(chat, timezone="UTC")
+    await talk.say("haircut tomorrow at 2pm")
+    assert "Tue, Dec 1, 2:00 PM (UTC)" in talk.text()
