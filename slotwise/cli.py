@@ -327,6 +327,7 @@ async def run_command(db_url: str | None) -> None:
     click.echo(
         "Also try: .venv/bin/slotwise slots --service consult --from YYYY-MM-DD --to YYYY-MM-DD\n"
         "          .venv/bin/slotwise explain --service consult --start 2026-12-01T09:00:00Z\n"
+        "          .venv/bin/slotwise chat   (the bot in this terminal)\n"
     )
     await _serve(None, None, db_url)
 
