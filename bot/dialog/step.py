@@ -350,7 +350,13 @@ class _Turn:
             changes["wish"] = self.wish_of(reading)
         if self.state.stage in ("start", "pick_booking", "confirm_cancel", "language"):
             changes["goal"] = "book"
+        asked_service = self.state.stage == "service" and self.state.service is None
         self.update(**changes)
+        if asked_service and reading.service is reading.provider is reading.when is None:
+            # Asked which service, they named something we do not offer ("a massage").
+            return self.ask_service(
+                self._("Sorry, I couldn't find that among our services. Please pick one:")
+            )
         return self.advance()
 
     def wish_of(self, reading: Reading) -> Wish:

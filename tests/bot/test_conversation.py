@@ -308,3 +308,11 @@ async def test_a_customer_on_utc_sees_utc_named(chat: Chat) -> None:
     talk = Talk(chat, timezone="UTC")
     await talk.say("haircut tomorrow at 2pm")
     assert "Tue, Dec 1, 2:00 PM (UTC)" in talk.text()
+
+
+async def test_a_service_the_business_does_not_offer(talk: Talk) -> None:
+    await talk.say("I want to book an appointment")
+    assert "What would you like to book?" in talk.text()
+    await talk.say("I'd like to book a massage")
+    assert "Sorry, I couldn't find that among our services. Please pick one:" in talk.text()
+    assert "Haircut" in talk.labels()
