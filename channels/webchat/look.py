@@ -1,8 +1,8 @@
 """How the chat looks for a business: its name, accent colour, language and the page's few words.
 
 The bot's own text arrives translated from the server; the page itself says
-only what is below (a button, a placeholder, an error), in the business's
-language.
+only what :func:`ui_words` lists (a button, a placeholder, an error), in the
+language the bot greets in, translated through the same gettext catalogs.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.i18n import pick_language
+from bot.i18n import Speaker, pick_language
 from core.business import BusinessInfo
 
 DEFAULT_NAME = "Slotwise"
@@ -18,53 +18,20 @@ DEFAULT_COLOUR = "#0f766e"
 _COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 _TAG = re.compile(r"[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8}){0,5}")
 
-UI: dict[str, dict[str, str]] = {
-    "en": {
-        "message": "Message",
-        "send": "Send",
-        "start_over": "Start over",
-        "date": "Pick a day",
-        "error": "Could not reach the server, try again",
-        "open": "Chat with {name}",
-        "close": "Close the chat",
-    },
-    "es": {
-        "message": "Mensaje",
-        "send": "Enviar",
-        "start_over": "Empezar de nuevo",
-        "date": "Elegir un día",
-        "error": "No se pudo contactar con el servidor, inténtalo de nuevo",
-        "open": "Chatear con {name}",
-        "close": "Cerrar el chat",
-    },
-    "de": {
-        "message": "Nachricht",
-        "send": "Senden",
-        "start_over": "Neu beginnen",
-        "date": "Tag wählen",
-        "error": "Der Server ist nicht erreichbar, bitte erneut versuchen",
-        "open": "Chat mit {name}",
-        "close": "Chat schließen",
-    },
-    "fr": {
-        "message": "Message",
-        "send": "Envoyer",
-        "start_over": "Recommencer",
-        "date": "Choisir un jour",
-        "error": "Impossible de joindre le serveur, réessayez",
-        "open": "Discuter avec {name}",
-        "close": "Fermer le chat",
-    },
-    "ru": {
-        "message": "Сообщение",
-        "send": "Отправить",
-        "start_over": "Начать заново",
-        "date": "Выбрать день",
-        "error": "Не удалось связаться с сервером, попробуйте ещё раз",
-        "open": "Чат: {name}",
-        "close": "Закрыть чат",
-    },
-}
+
+def ui_words(lang: str) -> dict[str, str]:
+    """The page's own words in ``lang``, from the same gettext catalogs as the bot's."""
+    _ = Speaker(lang, "UTC", "UTC")._
+    return {
+        "message": _("Message"),
+        "send": _("Send"),
+        "start_over": _("Start over"),
+        "date": _("Pick a day"),
+        "error": _("Could not reach the server, try again"),
+        "open": _("Chat with {name}"),
+        "close": _("Close the chat"),
+        "noscript": _("This chat needs JavaScript."),
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,5 +93,5 @@ def look_of(info: BusinessInfo | None, customer_locale: str | None = None) -> Lo
         on_accent=on_accent,
         ink=ink_of(accent),
         lang=home if home.split("-")[0].lower() == lang else lang,
-        words=UI[lang],
+        words=ui_words(lang),
     )

@@ -290,7 +290,7 @@ async def test_the_page_speaks_the_language_the_bot_will_greet_in(client: Client
     german = await client.get("/", headers={"Accept-Language": "de-AT,de;q=0.9,en;q=0.5"})
     html = await german.get_data(as_text=True)
     assert '<html lang="de"' in html
-    assert "Neu beginnen" in html
+    assert "Neu starten" in html
     assert german.headers["Vary"] == "Accept-Language"
     unknown = await client.get("/", headers={"Accept-Language": "pt-BR,de;q=0.9"})
     assert '<html lang="es"' in await unknown.get_data(as_text=True)  # the business's
