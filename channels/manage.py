@@ -91,8 +91,16 @@ async def _find(token: str) -> tuple[BookingInfo, Directory] | None:
     return info, await load_directory()
 
 
+def _reader_language(home: str | None = None) -> str:
+    """The reader's language: the browser's first choice if we speak it, else ``home``."""
+    return pick_language(request.accept_languages.best, home)
+
+
 def _not_found() -> Response:
-    return Response("This booking does not exist (check the link).", 404, mimetype="text/plain")
+    text = Speaker(_reader_language(), "UTC", "UTC")._(
+        "This booking does not exist (check the link)."
+    )
+    return Response(text, 404, mimetype="text/plain")
 
 
 @manage.get("/b/<token>")
@@ -107,7 +115,8 @@ async def _render(token: str, message: str = "") -> Response | str:
         return _not_found()
     info, directory = found
     business = directory.info
-    speaker = Speaker(pick_language(business.locale), business.timezone, business.timezone)
+    lang = _reader_language(business.locale)
+    speaker = Speaker(lang, business.timezone, business.timezone)
     _ = speaker._
     services = {e.id: e.name for e in directory.services}
     staff = {e.id: e.name for e in directory.providers}

@@ -90,3 +90,13 @@ async def test_an_unknown_booking_is_a_plain_404(app: Quart, token: str) -> None
         response = await app.test_client().get(path)
         assert response.status_code == 404
         assert "does not exist" in await response.get_data(as_text=True)
+
+
+async def test_the_page_speaks_the_readers_language(app: Quart, booking: BookingInfo) -> None:
+    headers = {"Accept-Language": "de-DE,de;q=0.9,en;q=0.5"}
+    response = await app.test_client().get(f"/b/{booking.manage_token}", headers=headers)
+    page = await response.get_data(as_text=True)
+    assert '<html lang="de">' in page
+    assert "Di., " in page
+    missing = await app.test_client().get("/b/nope-nope-nope", headers=headers)
+    assert "Diesen Termin gibt es nicht" in await missing.get_data(as_text=True)
