@@ -17,8 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 from bot.dialog.contact import read_contact, read_name
 from bot.dialog.effects import (
@@ -45,9 +44,9 @@ from bot.dialog.effects import (
     TakeHold,
     Trouble,
     Waitlisted,
-    Why,
 )
 from bot.dialog.state import Offer, Shown, State, Wish
+from bot.dialog.wording import Wording, midnight
 from bot.i18n import LANGUAGES, Speaker, language_name, pick_language
 from bot.inbound import MAX_TEXT, Inbound
 from bot.replies import Option, Reply
@@ -132,36 +131,15 @@ class _Turn:
             self.update(shown=())
         return Outcome(self.state, tuple(replies), tuple(effects))
 
+    @property
+    def words(self) -> Wording:
+        return Wording(self.sp, self.ctx.services, self.ctx.providers)
+
     def service_name(self, service: str) -> str:
         return self.ctx.services.get(service, service)
 
-    def staff_of(self, resources: Sequence[str]) -> list[str]:
-        return [self.ctx.providers[r] for r in resources if r in self.ctx.providers]
-
-    def what(self, service: str, resources: Sequence[str] = ()) -> str:
-        """ "Haircut with Ana" or just "Haircut"."""
-        staff = self.staff_of(resources)
-        if not staff:
-            return self.service_name(service)
-        return self._("{service} with {staff}").format(
-            service=self.service_name(service), staff=", ".join(staff)
-        )
-
-    def slot_label(self, offer: Offer) -> str:
-        staff = self.staff_of(offer.resources)
-        when = self.sp.when(offer.start)
-        return f"{when} · {', '.join(staff)}" if staff else when
-
-    def window_text(self, start: datetime, end: datetime) -> str:
-        """A stretch of time as briefly as it can be said: one day's span, or from-to."""
-        if self.local_midnight(start) == self.local_midnight(end - timedelta(microseconds=1)):
-            return self.sp.span(start, end)
-        return f"{self.sp.when(start)} – {self.sp.when(end)}"
-
     def local_midnight(self, moment: datetime, days: int = 0) -> datetime:
-        tz = ZoneInfo(self.state.zone)
-        day = moment.astimezone(tz).date() + timedelta(days=days)
-        return datetime.combine(day, time(0), tzinfo=tz)
+        return midnight(moment, self.state.zone, days)
 
     def menu_options(self) -> list[Option]:
         options = [Option(name, f"svc:{sid}") for sid, name in self.ctx.services.items()]
@@ -352,7 +330,8 @@ class _Turn:
             changes["goal"] = "book"
         asked_service = self.state.stage == "service" and self.state.service is None
         self.update(**changes)
-        if asked_service and reading.service is reading.provider is reading.when is None:
+        named_nothing = reading.service is None and reading.provider is None
+        if asked_service and named_nothing and reading.when is None:
             # Asked which service, they named something we do not offer ("a massage").
             return self.ask_service(
                 self._("Sorry, I couldn't find that among our services. Please pick one:")
@@ -465,7 +444,7 @@ class _Turn:
             text = self._("Move {what} from {old} to {new}?").format(
                 what=self.service_name(service),
                 old=self.sp.when(self.state.target.start),
-                new=self.slot_label(offer),
+                new=self.words.slot(offer),
             )
             return self.out(Reply(text, self.yes_no(self._("Yes, move it"), self._("No"))))
         effects: list[Effect] = []
@@ -532,7 +511,7 @@ class _Turn:
         self.update(stage="confirm")
         contact = self.state.email or self.state.phone or ""
         text = self._("{what}, {when}. Name: {name}, contact: {contact}. Shall I book it?").format(
-            what=self.what(hold.service, hold.resources),
+            what=self.words.what(hold.service, hold.resources),
             when=self.sp.span(hold.start, hold.end),
             name=self.state.name,
             contact=contact,
@@ -580,7 +559,7 @@ class _Turn:
 
     def slot_options(self) -> tuple[Option, ...]:
         options = [
-            Option(self.slot_label(o), f"slot:{i}:{o.start.isoformat()}")
+            Option(self.words.slot(o), f"slot:{i}:{o.start.isoformat()}")
             for i, o in enumerate(self.state.slots)
         ]
         options += [
@@ -596,7 +575,7 @@ class _Turn:
         booking = next((b for b in self.state.bookings if b.token == token), None)
         if booking is None or self.state.stage != "pick_booking":
             return self.gone()
-        label = f"{self.what(booking.service, booking.resources)}, {self.sp.when(booking.start)}"
+        label = self.words.booking(booking)
         if self.state.goal == "cancel":
             self.update(stage="confirm_cancel", target=booking)
             text = self._("Cancel {booking}?").format(booking=label)
@@ -742,10 +721,7 @@ class _Turn:
                 return self.listed(event)
             case Cancelled(booking=booking):
                 self.update(stage="start", target=None, goal="book", bookings=())
-                text = self._("Cancelled: {booking}.").format(
-                    booking=f"{self.what(booking.service, booking.resources)}, "
-                    f"{self.sp.when(booking.start)}"
-                )
+                text = self._("Cancelled: {booking}.").format(booking=self.words.booking(booking))
                 return self.out(Reply(text, tuple(self.menu_options())))
             case Moved():
                 return self.moved(event)
@@ -756,7 +732,7 @@ class _Turn:
                 text = self._(
                     "You're on the waitlist for {what}, {window}. "
                     "We'll write to you if a time frees up."
-                ).format(what=self.service_name(service), window=self.window_text(start, end))
+                ).format(what=self.service_name(service), window=self.words.window(start, end))
                 return self.out(Reply(text, tuple(self.menu_options())))
             case HandedOver():
                 text = self._(
@@ -778,7 +754,7 @@ class _Turn:
             self.update(provider=None)
             lead.append(self._("That person doesn't offer this service; here is who does."))
         if event.why is not None:
-            lead.append(self.why_text(event.why, request))
+            lead.append(self.words.why(event.why, request))
         if event.slots:
             if event.why is None:
                 lead.append(self.slots_intro(request, event.slots))
@@ -800,7 +776,7 @@ class _Turn:
     def slots_intro(self, request: FindSlots, slots: Sequence[Offer]) -> str:
         what = self.service_name(request.service)
         if request.provider is not None and request.provider in self.ctx.providers:
-            what = self.what(request.service, (request.provider,))
+            what = self.words.what(request.service, (request.provider,))
         if request.at is not None and slots and slots[0].start == request.at:
             return self._("{when} is free for {what}. Other times nearby are below.").format(
                 when=self.sp.when(request.at), what=what
@@ -814,43 +790,13 @@ class _Turn:
             options.append(Option(self._("Join the waitlist"), "wait:join"))
         return self.out(Reply(text, tuple(options)))
 
-    def why_text(self, why: Why, request: FindSlots) -> str:
-        """One short sentence on why the wish cannot be met, from the engine's reason."""
-        sp = self.sp
-        wished = request.at
-        subject = sp.when(wished) if wished is not None else self._("The time you asked for")
-        match why.code:
-            case "too_soon":
-                text = self._("{subject} is too soon: bookings need {notice} notice.")
-                return text.format(subject=subject, notice=sp.duration(why.minutes or 0))
-            case "too_far":
-                text = self._("{subject} is too far ahead: bookings open up to {latest}.")
-                latest = sp.day(why.at) if why.at else "?"
-                return text.format(subject=subject, latest=latest)
-            case "off_grid":
-                text = self._("{subject} is not a start time: appointments start every {step}.")
-                return text.format(subject=subject, step=sp.duration(why.minutes or 0))
-            case "closed":
-                if why.who:
-                    text = self._("{subject}: {who} is not working then.")
-                    return text.format(subject=subject, who=why.who)
-                return self._("{subject}: we are closed then.").format(subject=subject)
-            case "blocked":
-                text = self._("{subject}: {who} is away then.")
-                return text.format(subject=subject, who=why.who or self._("the team"))
-            case "busy" | "full" | "no_distinct_choice":
-                return self._("{subject} is already taken.").format(subject=subject)
-            case "service_inactive" | "resource_inactive" | "too_many_seats":
-                return self._("This service can't be booked at the moment.")
-        return self._("Nothing is free at the time you asked for.")
-
     def confirmed(self, event: Confirmed) -> Outcome:
         booking = event.booking
         self.update(stage="start", hold=None, slots=(), wish=None, goal="book", misunderstood=0)
         text = self._(
             "Booked! {what}, {when}. You'll get a reminder. To see, move or cancel it: {link}"
         ).format(
-            what=self.what(booking.service, booking.resources),
+            what=self.words.what(booking.service, booking.resources),
             when=self.sp.span(booking.start, booking.end),
             link=event.manage_url,
         )
@@ -866,7 +812,7 @@ class _Turn:
             stage="start", target=None, picked=None, slots=(), wish=None, goal="book", bookings=()
         )
         text = self._("Moved! {what} is now {when}. Details: {link}").format(
-            what=self.what(booking.service, booking.resources),
+            what=self.words.what(booking.service, booking.resources),
             when=self.sp.span(booking.start, booking.end),
             link=event.manage_url,
         )
@@ -896,10 +842,7 @@ class _Turn:
             self.update(stage="start", bookings=())
             text = self._("You have no upcoming bookings.")
             return self.out(Reply(text, tuple(self.menu_options())))
-        lines = [
-            f"• {self.what(b.service, b.resources)}, {self.sp.span(b.start, b.end)}"
-            for b in bookings
-        ]
+        lines = [f"• {self.words.booking(b, span=True)}" for b in bookings]
         if event.purpose == "list":
             self.update(stage="start", bookings=bookings)
             text = "\n".join([self._("Your upcoming bookings:"), *lines])
@@ -916,10 +859,7 @@ class _Turn:
             if goal == "cancel"
             else self._("Which booking would you like to move?")
         )
-        choices = tuple(
-            Option(f"{self.what(b.service, b.resources)}, {self.sp.when(b.start)}", f"bk:{b.token}")
-            for b in bookings[:10]
-        )
+        choices = tuple(Option(self.words.booking(b), f"bk:{b.token}") for b in bookings[:10])
         return self.out(Reply(question, choices))
 
 
