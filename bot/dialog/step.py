@@ -183,10 +183,13 @@ class _Turn:
             case "list":
                 return self.out(effects=[ListBookings("list")])
             case "cancel":
-                if self.state.stage == "confirm":
-                    return self.answer(False)
+                if self.state.stage in ("confirm", "confirm_cancel"):
+                    # "Cancel" on a summary is "no"; "yes, cancel it" is the confirmation.
+                    return self.answer(self.state.stage == "confirm_cancel")
                 return self.out(effects=[ListBookings("cancel")])
             case "reschedule":
+                if self.state.stage == "confirm_move":
+                    return self.answer(True)  # "yes, move it"
                 return self.out(effects=[ListBookings("reschedule")])
             case "waitlist":
                 return self.waitlist()

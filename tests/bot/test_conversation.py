@@ -316,3 +316,17 @@ async def test_a_service_the_business_does_not_offer(talk: Talk) -> None:
     await talk.say("I'd like to book a massage")
     assert "Sorry, I couldn't find that among our services. Please pick one:" in talk.text()
     assert "Haircut" in talk.labels()
+
+
+async def test_typed_button_labels_work_like_the_buttons(talk: Talk) -> None:
+    await book_haircut(talk)
+    await talk.say("move a booking")
+    await talk.press("Haircut")
+    await talk.say("Thursday at 11")
+    await talk.press_first_slot()
+    await talk.say("yes, move it")
+    assert talk.text().startswith("Moved!")
+    await talk.say("cancel a booking")
+    await talk.press("Haircut")
+    await talk.say("yes, cancel it")
+    assert talk.text().startswith("Cancelled:")
