@@ -796,9 +796,7 @@ class _Turn:
     def confirmed(self, event: Confirmed) -> Outcome:
         booking = event.booking
         self.update(stage="start", hold=None, slots=(), wish=None, goal="book", misunderstood=0)
-        text = self._(
-            "Booked! {what}, {when}. You'll get a reminder. To see, move or cancel it: {link}"
-        ).format(
+        text = self._("Booked! {what}, {when}. To see, move or cancel it: {link}").format(
             what=self.words.what(booking.service, booking.resources),
             when=self.sp.span(booking.start, booking.end),
             link=event.manage_url,
