@@ -3,27 +3,43 @@
 Keyed by channel and user. Redis lets a restarted or second process continue
 a dialog; memory is the embedded default. A conversation untouched for the TTL
 is forgotten (its hold has long expired by then too).
+
+Each store also serialises the turns of one conversation (:meth:`turn`): two
+messages sent at once ("2" and "yes") are answered one after the other, each
+seeing the state the other left, also when two server processes receive them.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from typing import Protocol
 
 from pydantic import ValidationError
 from redis.asyncio import Redis
+from redis.exceptions import LockError
 
 from bot.dialog.state import State
 
 __all__ = ["ConversationStore", "MemoryConversations", "RedisConversations", "make_conversations"]
 
 DEFAULT_TTL_SECONDS = 24 * 3600
+TURN_SECONDS = 30.0
+"""Longest one turn may keep its conversation locked (a crashed process's lock expires)."""
+TURN_WAIT_SECONDS = 10.0
+"""Longest a message waits for the turn before it is answered anyway."""
 
 
 class ConversationStore(Protocol):
     async def get(self, channel: str, user: str) -> State | None: ...
 
     async def put(self, channel: str, user: str, state: State) -> None: ...
+
+    def turn(self, channel: str, user: str) -> AbstractAsyncContextManager[None]:
+        """Hold the conversation for one turn (load, step, store)."""
+        ...
 
     async def close(self) -> None: ...
 
@@ -46,6 +62,18 @@ class MemoryConversations:
     def __init__(self, ttl_seconds: int = DEFAULT_TTL_SECONDS) -> None:
         self._ttl = ttl_seconds
         self._items: dict[str, tuple[float, str]] = {}
+        self._turns: dict[str, asyncio.Lock] = {}
+
+    @asynccontextmanager
+    async def turn(self, channel: str, user: str) -> AsyncIterator[None]:
+        key = _key(channel, user)
+        lock = self._turns.setdefault(key, asyncio.Lock())
+        try:
+            async with lock:
+                yield
+        finally:
+            if not lock.locked():
+                self._turns.pop(key, None)
 
     async def get(self, channel: str, user: str) -> State | None:
         item = self._items.get(_key(channel, user))
@@ -70,6 +98,21 @@ class RedisConversations:
         self._redis: Redis = Redis.from_url(url)
         self._ttl = ttl_seconds
         self._prefix = prefix
+
+    @asynccontextmanager
+    async def turn(self, channel: str, user: str) -> AsyncIterator[None]:
+        lock = self._redis.lock(
+            f"{_key(channel, user, self._prefix)}:turn",
+            timeout=TURN_SECONDS,
+            blocking_timeout=TURN_WAIT_SECONDS,
+        )
+        acquired = await lock.acquire()
+        try:
+            yield  # not acquired in time: answer anyway rather than leave the customer waiting
+        finally:
+            if acquired:
+                with suppress(LockError):  # the turn outlived TURN_SECONDS; the lock expired
+                    await lock.release()
 
     async def get(self, channel: str, user: str) -> State | None:
         raw: bytes | str | None = await self._redis.get(_key(channel, user, self._prefix))

@@ -9,7 +9,6 @@ friendly reply, never an exception in a channel.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import time as monotonic
@@ -100,20 +99,17 @@ class Chat:
         self._public_url = public_url.rstrip("/")
         self._clock = clock or (lambda: datetime.now(UTC))
         self._directory: tuple[float, Directory] | None = None
-        self._locks: dict[tuple[str, str], asyncio.Lock] = {}
 
     # --- the turn ---------------------------------------------------------------------------
 
     async def handle(self, inbound: Inbound) -> list[Reply]:
         """The bot's answer to one message; messages of one user are answered in order."""
-        key = (inbound.channel, inbound.user)
-        lock = self._locks.setdefault(key, asyncio.Lock())
         try:
-            async with lock:
+            async with self._conversations.turn(inbound.channel, inbound.user):
                 return await self._handle(inbound)
-        finally:
-            if not lock.locked() and len(self._locks) > 1000:
-                self._locks.pop(key, None)
+        except Exception:  # the conversation store itself is down
+            log.exception("no turn for %s:%s", inbound.channel, inbound.user)
+            return [self._sorry(inbound)]
 
     async def _handle(self, inbound: Inbound) -> list[Reply]:
         if inbound.text is not None and len(inbound.text) > MAX_TEXT:

@@ -6,10 +6,12 @@ Monday 30 November 2026, 09:00 in Berlin. The salon's Ana works Tuesday
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from datetime import UTC, datetime
 
 from bot.conversations import MemoryConversations
+from bot.inbound import Inbound
 from bot.runner import Chat
 from core import models as m
 from core.bookings import Actor, BookingService, CustomerInput
@@ -330,3 +332,13 @@ async def test_typed_button_labels_work_like_the_buttons(talk: Talk) -> None:
     await talk.press("Haircut")
     await talk.say("yes, cancel it")
     assert talk.text().startswith("Cancelled:")
+
+
+async def test_two_messages_at_once_are_answered_in_turn(talk: Talk, chat: Chat) -> None:
+    await talk.say("haircut on Tuesday afternoon")
+    first = next(o for r in talk.last for o in r.options if o.value.startswith("slot:"))
+    pick = chat.handle(Inbound("test", "alice", choice=first.value))
+    name = chat.handle(Inbound("test", "alice", text="Ada Lovelace"))
+    held, named = await asyncio.gather(pick, name)
+    assert "I'm holding" in held[0].text
+    assert "phone number or e-mail" in named[0].text, "the name came after the hold"

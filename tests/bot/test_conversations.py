@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import time
 from collections.abc import AsyncIterator
@@ -71,3 +72,26 @@ async def test_a_state_from_an_incompatible_version_starts_over() -> None:
 def test_settings_choose_the_store() -> None:
     assert isinstance(make_conversations(None), MemoryConversations)
     assert isinstance(make_conversations("redis://127.0.0.1:6379/15"), RedisConversations)
+
+
+async def test_turns_of_one_conversation_take_turns(store: ConversationStore) -> None:
+    order: list[str] = []
+
+    async def turn(name: str, pause: float) -> None:
+        async with store.turn("web", "u1"):
+            order.append(f"{name} in")
+            await asyncio.sleep(pause)
+            order.append(f"{name} out")
+
+    await asyncio.gather(turn("first", 0.05), turn("second", 0))
+    assert order == ["first in", "first out", "second in", "second out"]
+
+
+async def test_other_conversations_do_not_wait(store: ConversationStore) -> None:
+    async with store.turn("web", "u1"):
+        await asyncio.wait_for(_enter(store, "web", "u2"), timeout=1)
+
+
+async def _enter(store: ConversationStore, channel: str, user: str) -> None:
+    async with store.turn(channel, user):
+        pass
