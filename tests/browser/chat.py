@@ -45,3 +45,17 @@ async def press(where: Where, button: Locator) -> Locator:
     await button.click()
     await expect(where.locator("#log .msg.me").last).to_have_text(label)
     return await answered(where, before)
+
+
+# --- what the demo business's bot says ----------------------------------------------------
+
+GREETING = "Hello! I'm the booking assistant of Slotwise Demo."
+ASK_DAY = "When would you like to come for Haircut?"
+TUESDAY = "haircut on Tuesday afternoon"
+"""Ana and Ben both work Tuesday afternoons; "Tuesday" is always ahead, whatever today is."""
+ERROR = "Could not reach the server, try again"
+
+
+def slot_buttons(where: Where) -> Locator:
+    """The live buttons that take a slot ("Tue, Dec 1, 12:00 PM (Lisbon) · Ben")."""
+    return live_options(where).filter(has_text=" · ")

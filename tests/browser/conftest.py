@@ -5,10 +5,12 @@ Playwright's async API, so these tests share the pytest process and its event
 loops with the rest of the suite (the sync API breaks the async tests that run
 after it: playwright-pytest #167). Without the browser the tests skip.
 
-Servers run in their own processes on free ports, each on a fresh SQLite database
-with the demo business: ``slotwise serve`` itself, the same app with a scripted
-bot (``scripted_server.py``), and a plain static server for "another site" that
-embeds the widget. Screenshots go to ``artifacts/browser/<test>/<nn>-<step>.png``.
+Every test talks to ``slotwise serve`` itself: the real bot, in its own process on
+a free port, with the demo business on a fresh SQLite database, and the real
+clock (so tests ask for weekdays, never "tomorrow"). Where a test needs the
+network to fail or be slow, it says so to the browser (``page.route``), not to
+the server. A plain static server plays "another site" that embeds the widget.
+Screenshots go to ``artifacts/browser/<test>/<nn>-<step>.png``.
 """
 
 from __future__ import annotations
@@ -99,16 +101,6 @@ def slotwise_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("slotwise-serve")
     url, port = demo_database(folder), free_port()
     command = [sys.executable, "-m", "slotwise", "serve", "--port", str(port), "--db", url]
-    yield from run_server(command, port, folder / "server.log")
-
-
-@pytest.fixture(scope="session")
-def scripted_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The same app with ``scripted_server.ScriptedBot`` answering."""
-    folder = tmp_path_factory.mktemp("scripted-serve")
-    url, port = demo_database(folder), free_port()
-    module = "tests.browser.scripted_server"
-    command = [sys.executable, "-m", module, "--port", str(port), "--db", url]
     yield from run_server(command, port, folder / "server.log")
 
 

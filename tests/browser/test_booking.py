@@ -3,9 +3,11 @@ against ``slotwise serve`` with the demo business and the real bot."""
 
 from __future__ import annotations
 
+import re
+
 from playwright.async_api import Page, expect
 
-from tests.browser.chat import answered, live_options, press, say
+from tests.browser.chat import TUESDAY, answered, live_options, press, say
 from tests.browser.conftest import Shots
 
 
@@ -14,7 +16,7 @@ async def test_book_through_the_page(slotwise_server: str, phone: Page, shots: S
     await answered(phone, 0)
     await shots.take(phone, "greeting")
 
-    offer = await say(phone, "haircut on Tuesday afternoon")  # Ana and Ben work then
+    offer = await say(phone, TUESDAY)
     await expect(live_options(phone).first).to_be_visible()
     await expect(offer).not_to_be_empty()
     await shots.take(phone, "slots-offered")
@@ -41,6 +43,12 @@ async def test_book_through_the_page(slotwise_server: str, phone: Page, shots: S
     assert filename is not None
     assert filename.endswith(".ics")
     await expect(ics).to_have_attribute("download", filename)
+    href = await ics.get_attribute("href")
+    assert href is not None
+    manage = href.removesuffix(".ics")
+    assert re.fullmatch(re.escape(slotwise_server) + r"/b/[A-Za-z0-9_-]+", manage), href
+    link = confirmation.locator("a", has_text=manage)  # the manage link in the text
+    await expect(link).to_have_attribute("href", manage)
     await expect(phone.locator("#log .msg.error")).to_have_count(0)
     await shots.take(phone, "confirmed")
 

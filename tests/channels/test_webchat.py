@@ -1,47 +1,48 @@
 """The web chat through Quart's test client: the message endpoint, the page and the widget script.
 
-The bot's runner is stood in for by a scripted handler of the ``ChatHandler``
-shape, so these tests pin the channel alone: what it accepts, what it hands
-the bot, and how it writes the bot's replies.
+Every message goes to the real bot (``bot.runner.Chat``, installed by
+``create_app``) talking about the demo business, so what the channel hands
+the bot shows in what the bot answers: Spanish for ``"locale": "es"``, times
+labelled "(New York)" for ``"timezone": "America/New_York"``. The server keeps
+the real clock, so the tests ask for weekdays ("Tuesday" is always ahead),
+never "tomorrow". A message the channel refuses never reaches the bot: the
+bot would have kept a conversation for its session.
+
+The page and widget tests use a business of their own, whose name needs escaping.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from quart import Quart
 from quart.typing import TestClientProtocol as Client
 
-from bot.inbound import MAX_TEXT, Inbound
-from bot.replies import Attachment, Option, Reply
+from bot.conversations import ConversationStore
+from bot.inbound import MAX_TEXT
+from bot.runner import Chat
 from channels.ratelimit import RateLimiter
 from channels.webchat import HANDLER, LIMITER, ChatHandler
 from channels.webchat.look import DEFAULT_COLOUR, accent_colours, contrast, ink_of
-from core.businessfile import parse_business
+from channels.webchat.messages import CHANNEL
+from core import models as m
+from core.businessfile import load_business_file, parse_business
 from core.store import load_info, replace_business
 from slotwise.app import create_app
+from slotwise.cli import DEMO_FILE
 from slotwise.settings import Settings
 
 SESSION = "s3ss10n_-abcdefghijklmnop"
+OTHER = "another-s3ss10n_-abcdefghijklmnop"
 NAME = "Ana & Bo's <Salon>"
-
-
-class ScriptedBot:
-    """Answers every message with ``replies``, or fails if ``fail``; keeps what it was sent."""
-
-    def __init__(self, replies: Sequence[Reply] = (Reply("Hello!"),)) -> None:
-        self.replies = list(replies)
-        self.received: list[Inbound] = []
-        self.fail = False
-
-    async def handle(self, inbound: Inbound) -> list[Reply]:
-        self.received.append(inbound)
-        if self.fail:
-            raise RuntimeError("the bot broke")
-        return self.replies
+PUBLIC = "https://book.example"
+GREETING = "Hello! I'm the booking assistant of Slotwise Demo."
+WHEN = "When would you like to come for Haircut?"
+TUESDAY = "haircut on Tuesday afternoon"  # Ana and Ben both work Tuesday afternoons
+DAY_BUTTONS = ["Today", "Tomorrow", "This week", "First available"]
 
 
 def business(**info: Any) -> str:
@@ -56,17 +57,16 @@ def business(**info: Any) -> str:
 
 @pytest.fixture
 async def app(empty_db_url: str) -> AsyncIterator[Quart]:
-    application = create_app(Settings(database_url=empty_db_url))
+    application = create_app(Settings(database_url=empty_db_url, public_url=PUBLIC))
     async with application.test_app():
-        await replace_business(parse_business(business()))
+        await replace_business(load_business_file(DEMO_FILE))
         yield application
 
 
 @pytest.fixture
-def bot(app: Quart) -> ScriptedBot:
-    scripted = ScriptedBot()
-    app.extensions[HANDLER] = scripted
-    return scripted
+async def salon(app: Quart) -> None:
+    """The page's business instead of the demo: Spanish, and a name full of markup."""
+    await replace_business(parse_business(business()))
 
 
 @pytest.fixture
@@ -76,6 +76,49 @@ def client(app: Quart) -> Client:
 
 async def body(response: Any) -> Any:
     return json.loads(await response.get_data(as_text=True))
+
+
+async def send(client: Client, session: str = SESSION, **message: Any) -> list[dict[str, Any]]:
+    """Post one message; the bot's replies."""
+    response = await client.post("/chat/messages", json={"session": session, **message})
+    assert response.status_code == 200, await response.get_data(as_text=True)
+    replies: list[dict[str, Any]] = (await body(response))["replies"]
+    assert replies, "every message gets a reply"
+    return replies
+
+
+def text(replies: list[dict[str, Any]]) -> str:
+    """The replies' text, with Babel's narrow no-break spaces ("2:00\u202fPM") as spaces."""
+    return plain(" ".join(r["text"] for r in replies))
+
+
+def labels(replies: list[dict[str, Any]]) -> list[str]:
+    return [plain(o["label"]) for r in replies for o in r["options"]]
+
+
+def slot_labels(replies: list[dict[str, Any]]) -> list[str]:
+    return [
+        plain(o["label"]) for r in replies for o in r["options"] if o["value"].startswith("slot:")
+    ]
+
+
+def plain(text: str) -> str:
+    return text.replace("\u202f", " ").replace("\xa0", " ")
+
+
+def button(replies: list[dict[str, Any]], label: str) -> str:
+    """The value of the button labelled ``label``."""
+    for option in (o for r in replies for o in r["options"]):
+        if plain(option["label"]) == label:
+            value: str = option["value"]
+            return value
+    raise AssertionError(f"no button {label!r} in {labels(replies)}")
+
+
+async def conversation_of(app: Quart, session: str) -> object:
+    """What the bot remembers of ``session``'s conversation: ``None`` if it never heard of it."""
+    store: ConversationStore = app.extensions["slotwise.conversations"]
+    return await store.get(CHANNEL, session)
 
 
 async def assert_problem(response: Any, status: int, field: str | None = None) -> dict[str, Any]:
@@ -88,66 +131,81 @@ async def assert_problem(response: Any, status: int, field: str | None = None) -
     return problem
 
 
-def test_the_scripted_bot_has_the_handler_shape() -> None:
-    assert isinstance(ScriptedBot(), ChatHandler)
-
-
 # --- messages in ----------------------------------------------------------------------------
 
 
-async def test_opening_the_page_asks_the_bot_to_greet(client: Client, bot: ScriptedBot) -> None:
+def test_the_chat_is_the_real_bot(app: Quart) -> None:
+    assert isinstance(app.extensions[HANDLER], Chat)
+    assert isinstance(app.extensions[HANDLER], ChatHandler)
+
+
+async def test_opening_the_page_asks_the_bot_to_greet(app: Quart, client: Client) -> None:
+    assert await conversation_of(app, SESSION) is None
     response = await client.post("/chat/messages", json={"session": SESSION})
     assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/json; charset=utf-8"
     assert response.headers["Cache-Control"] == "no-store"
-    assert await body(response) == {
-        "replies": [{"text": "Hello!", "options": [], "hint": None, "attachments": []}]
-    }
-    assert bot.received == [Inbound(channel="web", user=SESSION)]
+    (greeting,) = (await body(response))["replies"]
+    assert greeting["text"].startswith(GREETING)
+    assert {"label": "Haircut", "value": "svc:haircut"} in greeting["options"]
+    assert await conversation_of(app, SESSION) is not None  # the bot keeps the session's talk
 
 
-async def test_text_choice_locale_and_zone_reach_the_bot(client: Client, bot: ScriptedBot) -> None:
-    hello = {"session": SESSION, "text": "hi", "locale": "de-AT", "timezone": "Europe/Vienna"}
-    await client.post("/chat/messages", json=hello)
-    await client.post("/chat/messages", json={"session": SESSION, "choice": "slot:3"})
-    assert bot.received == [
-        Inbound(channel="web", user=SESSION, text="hi", locale="de-AT", timezone="Europe/Vienna"),
-        Inbound(channel="web", user=SESSION, choice="slot:3"),
-    ]
+async def test_text_and_choice_reach_the_bot(client: Client) -> None:
+    assert text(await send(client, text="haircut")) == WHEN
+    greeting = await send(client, OTHER)
+    asked = await send(client, OTHER, choice=button(greeting, "Yoga class"))
+    assert text(asked) == "When would you like to come for Yoga class?"
 
 
-async def test_a_zone_this_server_does_not_know_is_dropped(
-    client: Client, bot: ScriptedBot
-) -> None:
-    message = {"session": SESSION, "text": "hi", "timezone": "Mars/Olympus_Mons"}
-    response = await client.post("/chat/messages", json=message)
-    assert response.status_code == 200
-    assert bot.received[0].timezone is None
+async def test_the_locale_reaches_the_bot(client: Client) -> None:
+    spanish = await send(client, locale="es")
+    assert "¡Hola! Soy el asistente de reservas de Slotwise Demo." in text(spanish)
+    assert "Mis citas" in labels(spanish)
+    german = await send(client, OTHER, text="hallo", locale="de-AT")
+    assert "Buchungsassistent von Slotwise Demo" in text(german)
 
 
-async def test_over_long_text_is_cut(client: Client, bot: ScriptedBot) -> None:
-    response = await client.post("/chat/messages", json={"session": SESSION, "text": "x" * 5000})
-    assert response.status_code == 200
-    assert bot.received[0].text == "x" * MAX_TEXT
+async def test_the_timezone_reaches_the_bot(client: Client) -> None:
+    home = slot_labels(await send(client, text=TUESDAY))
+    assert home
+    assert not [label for label in home if "(" in label]  # the business's own zone: no city
+    zone = "America/New_York"
+    away = slot_labels(await send(client, OTHER, text=TUESDAY, timezone=zone))
+    assert away
+    assert all("(New York)" in label for label in away), away
+
+
+async def test_a_zone_this_server_does_not_know_is_dropped(client: Client) -> None:
+    home = slot_labels(await send(client, text=TUESDAY))
+    unknown = await send(client, OTHER, text=TUESDAY, timezone="Mars/Olympus_Mons")
+    assert slot_labels(unknown) == home  # as if no zone had been given
+
+
+async def test_over_long_text_is_cut(client: Client) -> None:
+    long = await send(client, text="x" * 5000)
+    assert text(long).startswith(GREETING)  # a normal answer, not an error
+    beyond = "haircut".ljust(MAX_TEXT) + " on Tuesday afternoon"  # the day lies past the cut
+    assert text(await send(client, OTHER, text=beyond)) == WHEN
 
 
 @pytest.mark.parametrize(
     "session",
     [None, 42, "", "short", "x" * 21, "x" * 65, "has space in it 0123456789", "ünïcode" * 4],
 )
-async def test_a_bad_session_is_refused(client: Client, bot: ScriptedBot, session: Any) -> None:
+async def test_a_bad_session_is_refused(client: Client, session: Any) -> None:
     message = {"text": "hi"} if session is None else {"session": session, "text": "hi"}
     await assert_problem(await client.post("/chat/messages", json=message), 400, "session")
-    assert bot.received == []
 
 
 @pytest.mark.parametrize(
     ("message", "field"),
     [
-        ({"text": "hi", "choice": "1"}, "choice"),
+        ({"text": "hi", "choice": "svc:haircut"}, "choice"),
         ({"text": 5}, "text"),
         ({"text": "   "}, "text"),
         ({"choice": ""}, "choice"),
-        ({"choice": ["1"]}, "choice"),
+        ({"choice": ["svc:haircut"]}, "choice"),
         ({"choice": "c" * 201}, "choice"),
         ({"text": "hi", "locale": "en; DROP"}, "locale"),
         ({"text": "hi", "locale": 7}, "locale"),
@@ -158,56 +216,53 @@ async def test_a_bad_session_is_refused(client: Client, bot: ScriptedBot, sessio
     ],
 )
 async def test_a_bad_message_names_the_field(
-    client: Client, bot: ScriptedBot, message: dict[str, Any], field: str
+    app: Quart, client: Client, message: dict[str, Any], field: str
 ) -> None:
     response = await client.post("/chat/messages", json={"session": SESSION, **message})
     await assert_problem(response, 400, field)
-    assert bot.received == []
+    assert await conversation_of(app, SESSION) is None  # the bot never saw it
 
 
-async def test_a_lone_surrogate_is_refused(client: Client, bot: ScriptedBot) -> None:
+async def test_a_lone_surrogate_is_refused(app: Quart, client: Client) -> None:
     raw = '{"session": "' + SESSION + '", "text": "\\ud800"}'
     response = await client.post(
         "/chat/messages", data=raw, headers={"Content-Type": "application/json"}
     )
     await assert_problem(response, 400, "text")
+    assert await conversation_of(app, SESSION) is None
 
 
 @pytest.mark.parametrize("raw", ["{not json", "[1, 2]", '"text"', "null"])
-async def test_a_body_that_is_not_a_json_object_is_refused(
-    client: Client, bot: ScriptedBot, raw: str
-) -> None:
+async def test_a_body_that_is_not_a_json_object_is_refused(client: Client, raw: str) -> None:
     response = await client.post(
         "/chat/messages", data=raw, headers={"Content-Type": "application/json"}
     )
     await assert_problem(response, 400)
 
 
-async def test_a_body_that_is_not_json_at_all_is_refused(client: Client, bot: ScriptedBot) -> None:
+async def test_a_body_that_is_not_json_at_all_is_refused(app: Quart, client: Client) -> None:
     response = await client.post("/chat/messages", form={"session": SESSION, "text": "hi"})
     await assert_problem(response, 415)
+    assert await conversation_of(app, SESSION) is None
 
 
-async def test_a_huge_body_is_refused(client: Client, bot: ScriptedBot) -> None:
+async def test_a_huge_body_is_refused(app: Quart, client: Client) -> None:
     response = await client.post("/chat/messages", json={"session": SESSION, "text": "x" * 100_000})
     await assert_problem(response, 413)
+    assert await conversation_of(app, SESSION) is None
 
 
-async def test_messages_are_rate_limited_per_session(
-    app: Quart, client: Client, bot: ScriptedBot
-) -> None:
+async def test_messages_are_rate_limited_per_session(app: Quart, client: Client) -> None:
     app.extensions[LIMITER] = RateLimiter(3, clock=lambda: 0.0)
     codes = [
         (await client.post("/chat/messages", json={"session": SESSION, "text": "hi"})).status_code
         for _ in range(4)
     ]
     assert codes == [200, 200, 200, 429]
-    refused = await client.post("/chat/messages", json={"session": SESSION, "text": "hi"})
+    refused = await client.post("/chat/messages", json={"session": SESSION, "text": "haircut"})
     await assert_problem(refused, 429, "session")
     assert int(refused.headers["Retry-After"]) >= 1
-    other = await client.post("/chat/messages", json={"session": "another" + SESSION})
-    assert other.status_code == 200
-    assert len(bot.received) == 4
+    assert text(await send(client, OTHER, text="haircut")) == WHEN  # another session talks on
 
 
 async def test_without_a_bot_the_chat_is_unavailable(app: Quart, client: Client) -> None:
@@ -217,60 +272,61 @@ async def test_without_a_bot_the_chat_is_unavailable(app: Quart, client: Client)
     assert problem["code"] == "chat_unavailable"
 
 
-async def test_a_failing_bot_gives_a_problem_not_a_traceback(
-    client: Client, bot: ScriptedBot
-) -> None:
-    bot.fail = True
-    response = await client.post("/chat/messages", json={"session": SESSION, "text": "hi"})
-    problem = await assert_problem(response, 500)
-    assert "the bot broke" not in json.dumps(problem)
-
-
 # --- replies out ----------------------------------------------------------------------------
 
 
-async def test_replies_keep_options_hint_and_attachments(client: Client, bot: ScriptedBot) -> None:
-    bot.replies = [
-        Reply("Which day?", options=(Option("Today", "day:0"), Option("Tomorrow", "day:1"))),
-        Reply("Or pick one", hint="date"),
-        Reply(
-            "Booked ✓",
-            attachments=(
-                Attachment("booking.ics", "text/calendar", b"BEGIN:VCALENDAR", url="/b/1.ics"),
-                Attachment("note.txt", "text/plain", b"no link"),
-            ),
-        ),
+async def test_replies_keep_options_hint_and_attachments(client: Client) -> None:
+    opened = await client.post("/chat/messages", json={"session": SESSION, "locale": "es"})
+    assert "¡Hola!" in await opened.get_data(as_text=True)  # UTF-8, not \u escapes
+    (greeting,) = (await body(opened))["replies"]
+    assert set(greeting) == {"text", "options", "hint", "attachments"}
+    assert greeting["options"][:3] == [
+        {"label": "Consultation", "value": "svc:consult"},
+        {"label": "Check-up", "value": "svc:checkup"},
+        {"label": "Haircut", "value": "svc:haircut"},
     ]
-    response = await client.post("/chat/messages", json={"session": SESSION, "text": "book"})
-    assert await body(response) == {
-        "replies": [
-            {
-                "text": "Which day?",
-                "options": [
-                    {"label": "Today", "value": "day:0"},
-                    {"label": "Tomorrow", "value": "day:1"},
-                ],
-                "hint": None,
-                "attachments": [],
-            },
-            {"text": "Or pick one", "options": [], "hint": "date", "attachments": []},
-            {
-                "text": "Booked ✓",
-                "options": [],
-                "hint": None,
-                "attachments": [
-                    {"filename": "booking.ics", "content_type": "text/calendar", "url": "/b/1.ics"},
-                    {"filename": "note.txt", "content_type": "text/plain", "url": None},
-                ],
-            },
-        ]
-    }
+    assert (greeting["hint"], greeting["attachments"]) == (None, [])
+
+    assert await send(client, OTHER, text="haircut") == [
+        {
+            "text": WHEN,
+            "options": [
+                {"label": "Today", "value": "when:today"},
+                {"label": "Tomorrow", "value": "when:tomorrow"},
+                {"label": "This week", "value": "when:week"},
+                {"label": "First available", "value": "when:asap"},
+            ],
+            "hint": "date",
+            "attachments": [],
+        }
+    ]
+
+    offer = await send(client, OTHER, text="Tuesday afternoon")
+    slot = next(o["value"] for r in offer for o in r["options"] if o["value"].startswith("slot:"))
+    assert "What name" in text(await send(client, OTHER, choice=slot))
+    await send(client, OTHER, text="Ada Lovelace")
+    summary = await send(client, OTHER, text="ada@example.com")
+    assert "Name: Ada Lovelace, contact: ada@example.com" in text(summary)
+    (booked,) = await send(client, OTHER, choice=button(summary, "Confirm"))
+
+    token = (await m.Booking.get()).manage_token
+    manage = f"{PUBLIC}/b/{token}"
+    assert booked["text"].startswith("Booked! Haircut with ")
+    assert manage in booked["text"]
+    assert booked["attachments"] == [
+        {"filename": "booking.ics", "content_type": "text/calendar", "url": f"{manage}.ics"}
+    ]
+    assert [o["label"] for o in booked["options"]] == ["My bookings", "Book another"]
+    assert booked["hint"] is None
+    ics = await client.get(f"/b/{token}.ics")  # what the link leads to
+    assert ics.status_code == 200
+    assert "BEGIN:VCALENDAR" in await ics.get_data(as_text=True)
 
 
 # --- the page and the widget ----------------------------------------------------------------
 
 
-async def test_the_page_shows_the_business_name_escaped(client: Client) -> None:
+async def test_the_page_shows_the_business_name_escaped(client: Client, salon: None) -> None:
     response = await client.get("/")
     assert response.status_code == 200
     assert response.content_type.startswith("text/html")
@@ -286,7 +342,9 @@ async def test_the_page_shows_the_business_name_escaped(client: Client) -> None:
     assert "frame-ancestors 'self'" in policy
 
 
-async def test_the_page_speaks_the_language_the_bot_will_greet_in(client: Client) -> None:
+async def test_the_page_speaks_the_language_the_bot_will_greet_in(
+    client: Client, salon: None
+) -> None:
     german = await client.get("/", headers={"Accept-Language": "de-AT,de;q=0.9,en;q=0.5"})
     html = await german.get_data(as_text=True)
     assert '<html lang="de"' in html
@@ -353,7 +411,7 @@ async def test_the_page_works_before_a_business_is_imported(tmp_path: Any) -> No
     assert "<title>Slotwise</title>" in html
 
 
-async def test_the_widget_script_carries_the_name_and_colour(client: Client) -> None:
+async def test_the_widget_script_carries_the_name_and_colour(client: Client, salon: None) -> None:
     response = await client.get("/widget.js")
     assert response.status_code == 200
     assert response.content_type.startswith("text/javascript")

@@ -187,10 +187,7 @@
     busy = true;
     const stale = liveOptions();
     for (const button of stale) button.disabled = true;
-    if (echo !== null) {
-      bubble("me", echo);
-      remember({ who: "me", text: echo });
-    }
+    if (echo !== null) bubble("me", echo);
     const payload = { session, ...message };
     const locale = navigator.language;
     if (locale && locale.length <= 35 && LOCALE.test(locale)) payload.locale = locale;
@@ -201,6 +198,9 @@
     try {
       const replies = await post(payload);
       setTyping(false);
+      // Kept only once answered: after a reload, a message that failed is not shown as sent,
+      // and the buttons it would have used up still work.
+      if (echo !== null) remember({ who: "me", text: echo });
       const before = log.lastElementChild;
       for (const reply of replies) {
         showReply(reply, true);
