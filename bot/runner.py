@@ -137,6 +137,8 @@ class Chat:
         except Exception:
             log.exception("cannot load the conversation")
             state = new_state(ctx, inbound.locale, _zone(inbound.timezone))
+        if (zone := _zone(inbound.timezone)) and zone != state.zone:
+            state = state.model_copy(update={"zone": zone})  # they travelled, or said so now
         replies, state = await self._turn(state, inbound, ctx)
         try:
             await self._conversations.put(

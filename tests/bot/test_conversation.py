@@ -342,3 +342,10 @@ async def test_two_messages_at_once_are_answered_in_turn(talk: Talk, chat: Chat)
     held, named = await asyncio.gather(pick, name)
     assert "I'm holding" in held[0].text
     assert "phone number or e-mail" in named[0].text, "the name came after the hold"
+
+
+async def test_a_timezone_sent_later_is_taken(talk: Talk) -> None:
+    await talk.say("haircut")
+    talk.timezone = "America/New_York"
+    await talk.say("Tuesday afternoon")
+    assert "(New York)" in talk.labels()[0]
