@@ -10,6 +10,7 @@ build step and an edited ``.po`` is never shadowed by a stale ``.mo``.
 from __future__ import annotations
 
 import gettext
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -24,7 +25,15 @@ from babel.messages.pofile import read_po
 from babel.support import Translations
 from babel.units import format_unit
 
-__all__ = ["DOMAIN", "LANGUAGES", "LOCALES_DIR", "Speaker", "language_name", "pick_language"]
+__all__ = [
+    "DOMAIN",
+    "LANGUAGES",
+    "LOCALES_DIR",
+    "Speaker",
+    "gettext_in",
+    "language_name",
+    "pick_language",
+]
 
 LANGUAGES: tuple[str, ...] = ("en", "es", "de", "fr", "ru")
 """The languages the bot speaks; the first is the fallback."""
@@ -59,6 +68,11 @@ def pick_language(*candidates: str | None) -> str:
         if code in LANGUAGES:
             return code
     return LANGUAGES[0]
+
+
+def gettext_in(lang: str) -> Callable[[str], str]:
+    """``_`` for one language, where no time needs writing (a page's words, an apology)."""
+    return _translations(lang).gettext
 
 
 def language_name(lang: str) -> str:

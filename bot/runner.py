@@ -45,7 +45,7 @@ from bot.dialog.effects import (
 )
 from bot.dialog.state import BookingRef, HeldSlot, Offer, State
 from bot.dialog.step import MAX_SLOTS, Context, new_state, step
-from bot.i18n import Speaker, pick_language
+from bot.i18n import gettext_in, pick_language
 from bot.ics import booking_ics
 from bot.inbound import MAX_TEXT, Inbound
 from bot.replies import Attachment, Reply
@@ -124,8 +124,8 @@ class Chat:
         try:
             directory = await self._load_directory()
         except NoBusiness:
-            speaker = Speaker(pick_language(inbound.locale), "UTC", "UTC")
-            return [Reply(speaker._("This business is not open for bookings yet."))]
+            _ = gettext_in(pick_language(inbound.locale))
+            return [Reply(_("This business is not open for bookings yet."))]
         except Exception:
             log.exception("cannot read the business")
             return [self._sorry(inbound)]
@@ -172,10 +172,8 @@ class Chat:
         return replies, state
 
     def _sorry(self, inbound: Inbound, lang: str | None = None) -> Reply:
-        speaker = Speaker(lang or pick_language(inbound.locale), "UTC", "UTC")
-        return Reply(
-            speaker._("Sorry, something went wrong on our side. Please try again in a moment.")
-        )
+        _ = gettext_in(lang or pick_language(inbound.locale))
+        return Reply(_("Sorry, something went wrong on our side. Please try again in a moment."))
 
     async def _fresh(self, inbound: Inbound, ctx: Context) -> State:
         """A new conversation: a customer we know gets their name and contact remembered."""
@@ -343,11 +341,11 @@ class Chat:
 
     def _ics(self, booking: BookingRef, ctx: Context) -> Attachment:
         data = booking_ics(
-            uid=f"{booking.token}@slotwise",
-            title=f"{ctx.services.get(booking.service, booking.service)} · {ctx.business}",
+            token=booking.token,
+            service=ctx.services.get(booking.service, booking.service),
+            business=ctx.business,
             start=booking.start,
             end=booking.end,
-            organizer=ctx.business,
             url=self.manage_url(booking.token),
             stamp=self._now(),
         )

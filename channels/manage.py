@@ -14,8 +14,9 @@ from quart import Blueprint, Response, current_app, redirect, render_template_st
 from quart_schema import hide
 from werkzeug.wrappers.response import Response as Redirect
 
-from bot.i18n import Speaker, pick_language
+from bot.i18n import Speaker, gettext_in, pick_language
 from bot.ics import booking_ics
+from channels.webchat.look import accent_colours, ink_of
 from core.bookings import Actor, BookingInfo, BookingService
 from core.business import Directory
 from core.errors import NotFound, PolicyViolation
@@ -24,8 +25,6 @@ from core.store import load_directory
 __all__ = ["manage"]
 
 manage = Blueprint("manage", __name__)
-
-DEFAULT_COLOUR = "#0f766e"
 
 PAGE = """<!doctype html>
 <html lang="{{ lang }}">
@@ -97,9 +96,7 @@ def _reader_language(home: str | None = None) -> str:
 
 
 def _not_found() -> Response:
-    text = Speaker(_reader_language(), "UTC", "UTC")._(
-        "This booking does not exist (check the link)."
-    )
+    text = gettext_in(_reader_language())("This booking does not exist (check the link).")
     return Response(text, 404, mimetype="text/plain")
 
 
@@ -129,7 +126,7 @@ async def _render(token: str, message: str = "") -> Response | str:
         PAGE,
         lang=speaker.lang,
         business=business.name,
-        colour=getattr(business, "colour", None) or DEFAULT_COLOUR,
+        colour=ink_of(accent_colours(business.colour)[0]),
         title=_("Your booking"),
         t_service=_("Service"),
         t_when=_("When"),
@@ -159,11 +156,11 @@ async def calendar_file(token: str) -> Response:
     info, directory = found
     name = next((e.name for e in directory.services if e.id == info.service_id), info.service_id)
     data = booking_ics(
-        uid=f"{info.manage_token}@slotwise",
-        title=f"{name} · {directory.info.name}",
+        token=info.manage_token,
+        service=name,
+        business=directory.info.name,
         start=info.start,
         end=info.end,
-        organizer=directory.info.name,
         url=request.url_root.rstrip("/") + f"/b/{token}",
         stamp=datetime.now(UTC),
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.i18n import Speaker, pick_language
+from bot.i18n import gettext_in, pick_language
 from core.business import BusinessInfo
 
 DEFAULT_NAME = "Slotwise"
@@ -21,7 +21,7 @@ _TAG = re.compile(r"[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8}){0,5}")
 
 def ui_words(lang: str) -> dict[str, str]:
     """The page's own words in ``lang``, from the same gettext catalogs as the bot's."""
-    _ = Speaker(lang, "UTC", "UTC")._
+    _ = gettext_in(lang)
     return {
         "message": _("Message"),
         "send": _("Send"),
@@ -81,8 +81,7 @@ def look_of(info: BusinessInfo | None, customer_locale: str | None = None) -> Lo
     """The look for ``info`` (``None``: no business imported yet, the defaults). The page
     speaks the language the bot will greet in: the customer's if the bot speaks it, else
     the business's (with its region, if it has one)."""
-    # ``colour`` is optional on BusinessInfo; older stores may not carry it at all.
-    accent, on_accent = accent_colours(getattr(info, "colour", None))
+    accent, on_accent = accent_colours(info.colour if info else None)
     home = info.locale.replace("_", "-") if info else "en"
     lang = pick_language(customer_locale, home)
     if not _TAG.fullmatch(home):

@@ -30,7 +30,7 @@ from channels.webchat.look import DEFAULT_COLOUR, accent_colours, contrast, ink_
 from channels.webchat.messages import CHANNEL
 from core import models as m
 from core.businessfile import load_business_file, parse_business
-from core.store import load_info, replace_business
+from core.store import replace_business
 from slotwise.app import create_app
 from slotwise.cli import DEMO_FILE
 from slotwise.settings import Settings
@@ -364,8 +364,6 @@ async def test_the_embedded_page_may_be_framed_and_can_close(client: Client) -> 
 
 async def test_the_page_takes_the_business_colour(client: Client) -> None:
     await replace_business(parse_business(business(colour="#AA3300")))
-    if getattr(await load_info(), "colour", None) is None:
-        pytest.skip("the store does not keep the business colour yet")
     html = await (await client.get("/")).get_data(as_text=True)
     assert "--accent: #aa3300; --on-accent: #ffffff" in html
     assert '<meta name="theme-color" content="#aa3300">' in html
