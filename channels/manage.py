@@ -96,7 +96,8 @@ def _reader_language(home: str | None = None) -> str:
 
 
 def _not_found() -> Response:
-    text = gettext_in(_reader_language())("This booking does not exist (check the link).")
+    _ = gettext_in(_reader_language())
+    text = _("This booking does not exist (check the link).")
     return Response(text, 404, mimetype="text/plain")
 
 
