@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import time as monotonic
+import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -107,20 +108,13 @@ class Chat:
         try:
             async with self._conversations.turn(inbound.channel, inbound.user):
                 return await self._handle(inbound)
-        except Exception:  # the conversation store itself is down
+        except Exception:  # the conversation store is down (the rest is caught inside)
             log.exception("no turn for %s:%s", inbound.channel, inbound.user)
             return [self._sorry(inbound)]
 
     async def _handle(self, inbound: Inbound) -> list[Reply]:
         if inbound.text is not None and len(inbound.text) > MAX_TEXT:
-            inbound = Inbound(
-                inbound.channel,
-                inbound.user,
-                inbound.text[:MAX_TEXT],
-                inbound.choice,
-                inbound.locale,
-                inbound.timezone,
-            )
+            inbound = replace(inbound, text=inbound.text[:MAX_TEXT])
         try:
             directory = await self._load_directory()
         except NoBusiness:
@@ -188,10 +182,10 @@ class Chat:
 
     async def _load_directory(self) -> Directory:
         cached = self._directory
-        if cached is not None and monotonic.monotonic() - cached[0] < DIRECTORY_SECONDS:
+        if cached is not None and time.monotonic() - cached[0] < DIRECTORY_SECONDS:
             return cached[1]
         directory = await load_directory()
-        self._directory = (monotonic.monotonic(), directory)
+        self._directory = (time.monotonic(), directory)
         return directory
 
     def _context(self, directory: Directory) -> Context:
