@@ -411,17 +411,19 @@ class _Turn:
             return self.advance()
         now = self.ctx.now
         provider = self.state.provider
+        # Slots for an exact wish are listed closest first: page from the extremes.
+        first = min((o.start for o in slots), default=self.state.wish.start)
+        last = max((o.start for o in slots), default=None)
         if where == "earlier":
-            end = slots[0].start if slots else self.state.wish.start
+            end = first
             start = max(now, end - timedelta(days=7))
             if end <= now:
                 return self.again(self._("There is nothing earlier."))
             return self.out(effects=[FindSlots(service, provider, start, end, latest=True)])
         if where == "later":
-            after = slots[-1].start + timedelta(minutes=1) if slots else self.state.wish.start
+            after = last + timedelta(minutes=1) if last else self.state.wish.start
             return self.out(effects=[FindSlots(service, provider, after, None)])
-        anchor = slots[0].start if slots else self.state.wish.start
-        start = self.local_midnight(anchor, 1)
+        start = self.local_midnight(first, 1)
         self.update(wish=Wish(start=start, end=None))
         return self.out(effects=[FindSlots(service, provider, start, None)])
 

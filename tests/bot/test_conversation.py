@@ -349,3 +349,14 @@ async def test_a_timezone_sent_later_is_taken(talk: Talk) -> None:
     talk.timezone = "America/New_York"
     await talk.say("Tuesday afternoon")
     assert "(New York)" in talk.labels()[0]
+
+
+async def test_paging_after_an_exact_wish_starts_from_the_extremes_shown(talk: Talk) -> None:
+    await talk.say("haircut on Tuesday at 3pm")  # listed closest first: 3:00, 2:45, 3:15...
+    shown = set(talk.labels()[:5])
+    for button in ("Earlier", "Later"):
+        await talk.press(button)
+        paged = {label for label in talk.labels() if "·" in label}
+        assert paged, talk.text()
+        assert not paged & shown, f"{button}: a slot shown twice"
+        await talk.say("haircut on Tuesday at 3pm")
