@@ -162,11 +162,12 @@ class _Turn:
             handled = self.command(reading, text)
             if handled is not None:
                 return handled
-        if self.state.stage in ("name", "contact") and reading.intent in (
-            "unknown",
-            "book",
-            "choice",
-        ):
+        asked_details = self.state.stage in ("name", "contact")
+        if (
+            asked_details
+            and reading.intent in ("unknown", "book", "choice")
+            and not (reading.when is not None or reading.service is not None)
+        ):  # a name or a phone number, unless it is a new wish ("haircut on Friday")
             if self.state.stage == "name":
                 return self.got_name(text)
             return self.got_contact(text)

@@ -360,3 +360,11 @@ async def test_paging_after_an_exact_wish_starts_from_the_extremes_shown(talk: T
         assert paged, talk.text()
         assert not paged & shown, f"{button}: a slot shown twice"
         await talk.say("haircut on Tuesday at 3pm")
+
+
+async def test_a_new_wish_while_asked_for_a_name_is_a_wish(talk: Talk) -> None:
+    await talk.say("haircut on Tuesday afternoon")
+    await talk.press_first_slot()
+    assert "What name" in talk.text()
+    await talk.say("colour on Friday morning")
+    assert "Free times for Colour" in talk.text()
