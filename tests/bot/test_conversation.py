@@ -368,3 +368,14 @@ async def test_a_new_wish_while_asked_for_a_name_is_a_wish(talk: Talk) -> None:
     assert "What name" in talk.text()
     await talk.say("colour on Friday morning")
     assert "Free times for Colour" in talk.text()
+
+
+async def test_a_provider_who_does_not_offer_the_service(talk: Talk) -> None:
+    await talk.say("yoga class with Ana on Wednesday")
+    assert "That person doesn't offer this service; here is who does." in talk.text()
+    assert any("Mia" in label for label in talk.labels())
+
+
+async def test_too_far_ahead_is_explained(talk: Talk) -> None:
+    await talk.say("check-up on 15 January at 10")  # bookable 30 days ahead
+    assert "is too far ahead: bookings open up to" in talk.text()
