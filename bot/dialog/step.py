@@ -301,11 +301,17 @@ class _Turn:
         if self.state.stage not in ("start", "service"):
             return self.again(self._("Welcome back!"))
         self.update(stage="service")
+        example = self._("{service} tomorrow afternoon").format(service=self.example_service())
         text = self._(
             "Hello! I'm the booking assistant of {business}. What would you like to book? "
-            "You can also write, for example, “haircut tomorrow afternoon”."
-        ).format(business=self.ctx.business)
+            "You can also write, for example, “{example}”."
+        ).format(business=self.ctx.business, example=example.strip())
         return self.out(Reply(text, tuple(self.menu_options())))
+
+    def example_service(self) -> str:
+        """A service of this business for the examples of what to write (not "haircut" at a
+        dentist's)."""
+        return next(iter(self.ctx.services.values()), "")
 
     def restart(self, *, greet: bool = True) -> Outcome:
         effects: list[Effect] = [ReleaseHold(self.state.hold.token)] if self.state.hold else []
@@ -616,11 +622,12 @@ class _Turn:
         return self.out(effects=[join])
 
     def help(self) -> Outcome:
+        example = self._("{service} next Tuesday after 4").format(service=self.example_service())
         text = self._(
             "I can book an appointment, show your bookings, cancel or move one. Write what and "
-            "when, for example “haircut next Tuesday after 4”, or tap a button. “Start over” "
+            "when, for example “{example}”, or tap a button. “Start over” "
             "begins again; “talk to a person” asks our staff to reply."
-        )
+        ).format(example=example.strip())
         options = (
             *self.menu_options()[:-1],
             Option(self._("Cancel a booking"), "act:cancel"),
