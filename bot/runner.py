@@ -50,7 +50,7 @@ from bot.i18n import gettext_in, pick_language
 from bot.ics import booking_ics
 from bot.inbound import MAX_TEXT, Inbound
 from bot.replies import Attachment, Reply
-from bot.understand import Catalog, Named
+from bot.understand import catalog_of
 from core.availability import snapshot_for_dates
 from core.bookings import Actor, BookingInfo, BookingService, CustomerInput
 from core.bookings.customers import (
@@ -59,7 +59,6 @@ from core.bookings.customers import (
     remember_customer,
     upcoming_bookings,
 )
-from core.business import Directory
 from core.engine.errors import UnknownProvider, UnknownService
 from core.engine.explain import explain
 from core.engine.snapshot import Slot
@@ -99,7 +98,7 @@ class Chat:
         self._conversations = conversations
         self._public_url = public_url.rstrip("/")
         self._clock = clock or (lambda: datetime.now(UTC))
-        self._directory: tuple[float, Directory] | None = None
+        self._context: tuple[float, Context] | None = None
 
     # --- the turn ---------------------------------------------------------------------------
 
@@ -116,14 +115,13 @@ class Chat:
         if inbound.text is not None and len(inbound.text) > MAX_TEXT:
             inbound = replace(inbound, text=inbound.text[:MAX_TEXT])
         try:
-            directory = await self._load_directory()
+            ctx = await self._load_context()
         except NoBusiness:
             _ = gettext_in(pick_language(inbound.locale))
             return [Reply(_("This business is not open for bookings yet."))]
         except Exception:
             log.exception("cannot read the business")
             return [self._sorry(inbound)]
-        ctx = self._context(directory)
         try:
             state = await self._conversations.get(inbound.channel, inbound.user)
             if state is None:
@@ -180,28 +178,24 @@ class Chat:
             update={"name": customer.name or None, "phone": customer.phone, "email": customer.email}
         )
 
-    async def _load_directory(self) -> Directory:
-        cached = self._directory
-        if cached is not None and time.monotonic() - cached[0] < DIRECTORY_SECONDS:
-            return cached[1]
-        directory = await load_directory()
-        self._directory = (time.monotonic(), directory)
-        return directory
-
-    def _context(self, directory: Directory) -> Context:
-        info = directory.info
-        return Context(
-            now=self._now(),
-            business=info.name,
-            home_zone=info.timezone,
-            home_lang=info.locale,
-            catalog=Catalog(
-                services=tuple(Named(e.id, (e.name, *e.aliases)) for e in directory.services),
-                providers=tuple(Named(e.id, (e.name, *e.aliases)) for e in directory.providers),
-            ),
-            services={e.id: e.name for e in directory.services},
-            providers={e.id: e.name for e in directory.providers},
-        )
+    async def _load_context(self) -> Context:
+        """The business's vocabulary as the dialog needs it, read again every
+        ``DIRECTORY_SECONDS`` (an import shows within that), with this moment's time."""
+        cached = self._context
+        if cached is None or time.monotonic() - cached[0] >= DIRECTORY_SECONDS:
+            directory = await load_directory()
+            info = directory.info
+            context = Context(
+                now=self._now(),
+                business=info.name,
+                home_zone=info.timezone,
+                home_lang=info.locale,
+                catalog=catalog_of(directory),
+                services={e.id: e.name for e in directory.services},
+                providers={e.id: e.name for e in directory.providers},
+            )
+            cached = self._context = (time.monotonic(), context)
+        return replace(cached[1], now=self._now())
 
     def _now(self) -> datetime:
         return self._clock().astimezone(UTC)
