@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
-__all__ = ["MAX_TEXT", "Inbound"]
+from bot.replies import Reply
+
+__all__ = ["MAX_TEXT", "ChatHandler", "Inbound"]
 
 MAX_TEXT = 1000
 """Characters of a message the bot reads; the rest of a longer one is ignored."""
@@ -27,3 +31,11 @@ class Inbound:
     locale: str | None = None
     timezone: str | None = None
     """The person's IANA zone if the channel knows it (a browser does); else the business's."""
+
+
+@runtime_checkable
+class ChatHandler(Protocol):
+    """What every channel needs of the bot (:class:`bot.runner.Chat`): one inbound message
+    in, the replies out."""
+
+    async def handle(self, inbound: Inbound) -> Sequence[Reply]: ...

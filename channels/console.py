@@ -9,16 +9,11 @@ compared. Attachments print as their link (the console cannot save files).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Protocol
 
-from bot.inbound import Inbound
+from bot.inbound import ChatHandler, Inbound
 from bot.replies import Option, Reply
 
-__all__ = ["ChatHandler", "console_chat", "render"]
-
-
-class ChatHandler(Protocol):
-    async def handle(self, inbound: Inbound) -> list[Reply]: ...
+__all__ = ["console_chat", "render"]
 
 
 def render(replies: Sequence[Reply]) -> str:

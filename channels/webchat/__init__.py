@@ -9,6 +9,7 @@ bot's runner, which the app keeps in ``app.extensions["slotwise.chat"]``
 (anything with the :class:`ChatHandler` shape), and returns its replies.
 """
 
-from channels.webchat.blueprint import HANDLER, LIMITER, MESSAGES_PER_MINUTE, ChatHandler, webchat
+from bot.inbound import ChatHandler
+from channels.webchat.blueprint import HANDLER, LIMITER, MESSAGES_PER_MINUTE, webchat
 
 __all__ = ["HANDLER", "LIMITER", "MESSAGES_PER_MINUTE", "ChatHandler", "webchat"]

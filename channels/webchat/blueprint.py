@@ -5,9 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol, runtime_checkable
 
 from quart import (
     Blueprint,
@@ -22,8 +20,7 @@ from quart.blueprints import BlueprintSetupState
 from quart_schema import hide
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from bot.inbound import Inbound
-from bot.replies import Reply
+from bot.inbound import ChatHandler
 from channels.problems import problem
 from channels.ratelimit import RateLimiter
 from channels.webchat.look import Look, look_of
@@ -39,13 +36,6 @@ LIMITER = "slotwise.chat_limiter"
 MESSAGES_PER_MINUTE = 60
 
 STATIC = Path(__file__).parent / "static"
-
-
-@runtime_checkable
-class ChatHandler(Protocol):
-    """What the web chat needs of the bot: one inbound message in, the replies out."""
-
-    async def handle(self, inbound: Inbound) -> Sequence[Reply]: ...
 
 
 webchat = Blueprint("webchat", __name__, template_folder="templates")
