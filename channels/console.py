@@ -1,7 +1,8 @@
 """The console channel: the bot in a terminal, one message per line.
 
-Replies print as text with numbered options; typing a number presses that
-button, anything else is sent as text. With input piped in it reads one
+Replies print as text with numbered options; every line goes to the bot as
+text, and the bot reads a number as the button at that place (the dialog keeps
+the buttons on screen, so the SMS channel gets the same for free). With input piped in it reads one
 message per line, so a conversation can be scripted and its transcript
 compared. Attachments print as their link (the console cannot save files).
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 
 from bot.inbound import ChatHandler, Inbound
-from bot.replies import Option, Reply
+from bot.replies import Reply
 
 __all__ = ["console_chat", "render"]
 
@@ -25,17 +26,6 @@ def render(replies: Sequence[Reply]) -> str:
         for attachment in reply.attachments:
             lines.append(f"  [{attachment.filename}] {attachment.url or ''}".rstrip())
     return "\n".join(lines)
-
-
-def _inbound(
-    line: str, options: Sequence[Option], user: str, locale: str | None, zone: str | None
-) -> Inbound:
-    text = line.strip()
-    if text.isdigit() and 1 <= int(text) <= len(options):
-        return Inbound(
-            "console", user, choice=options[int(text) - 1].value, locale=locale, timezone=zone
-        )
-    return Inbound("console", user, text=line, locale=locale, timezone=zone)
 
 
 async def console_chat(
@@ -52,20 +42,11 @@ async def console_chat(
     (for piped input, so the transcript reads as a conversation)."""
     replies = await chat.handle(Inbound("console", user, locale=locale, timezone=zone))
     write(render(replies))
-    options = _last_options(replies, ())
     for line in lines:
         line = line.rstrip("\n")
         if not line.strip():
             continue
         if echo:
             write(f"you: {line}")
-        replies = await chat.handle(_inbound(line, options, user, locale, zone))
-        write(render(replies))
-        options = _last_options(replies, options)
-
-
-def _last_options(replies: Sequence[Reply], before: Sequence[Option]) -> Sequence[Option]:
-    for reply in reversed(replies):
-        if reply.options:
-            return reply.options
-    return before if not replies else ()
+        inbound = Inbound("console", user, text=line, locale=locale, timezone=zone)
+        write(render(await chat.handle(inbound)))
