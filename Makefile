@@ -5,19 +5,34 @@ BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
 
-.PHONY: run test bench lint format install clean messages compile-messages
+.PHONY: run test bench lint format install clean messages compile-messages lock upgrade
 
+# Installs come only from the lock files in requirements/ (exact versions with hashes), so a
+# release of a dependency enters a checkout only through `make upgrade`, with the tests run on it.
+# The project itself is installed without touching the index (its build backend is in the lock).
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(RUNTIME): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+$(RUNTIME): requirements/run.txt pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements/run.txt
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
-$(DEV): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev]'
+$(DEV): requirements/dev.txt pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements/dev.txt
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@ $(RUNTIME)
+
+# `make lock` writes the lock files again from pyproject.toml, keeping every version that still
+# fits; `make upgrade` takes the newest releases. Either way: run `make test` before committing.
+LOCK := $(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes
+lock: $(DEV)
+	$(LOCK) pyproject.toml requirements/build.in -o requirements/run.txt $(UPGRADE)
+	$(LOCK) pyproject.toml requirements/build.in --extra dev -c requirements/run.txt \
+		-o requirements/dev.txt $(UPGRADE)
+
+upgrade: UPGRADE := --upgrade
+upgrade: lock
 
 install: $(RUNTIME)
 
