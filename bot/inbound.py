@@ -31,6 +31,9 @@ class Inbound:
     locale: str | None = None
     timezone: str | None = None
     """The person's IANA zone if the channel knows it (a browser does); else the business's."""
+    origin: str | None = None
+    """The address the message came from, for the limits per address (the web chat's
+    sessions are the client's to invent); ``None`` when the channel vouches for ``user``."""
 
 
 @runtime_checkable

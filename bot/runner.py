@@ -67,6 +67,7 @@ from core.errors import (
     PolicyViolation,
     SlotUnavailable,
 )
+from core.holds.quota import HoldQuota
 from core.store import NoBusiness, load_directory
 
 __all__ = ["Chat"]
@@ -93,8 +94,11 @@ class Chat:
         *,
         public_url: str,
         clock: Callable[[], datetime] | None = None,
+        live_holds_per_address: int = 5,
     ) -> None:
         self._bookings = bookings
+        self._live = HoldQuota()
+        self._holds_per_address = live_holds_per_address
         self._conversations = conversations
         self._public_url = public_url.rstrip("/")
         self._clock = clock or (lambda: datetime.now(UTC))
@@ -219,7 +223,7 @@ class Chat:
             case FindSlots():
                 return await self._find(effect, owner, ctx)
             case TakeHold():
-                return await self._hold(effect, owner)
+                return await self._hold(effect, owner, inbound.origin)
             case ReleaseHold(token=token):
                 with contextlib.suppress(HoldError):  # expired or gone: nothing to give back
                     await self._bookings.release(token, owner=owner)
@@ -262,8 +266,20 @@ class Chat:
     def _actor(self, state: State, inbound: Inbound) -> Actor:
         return Actor("customer", state.name or inbound.user, inbound.channel)
 
-    async def _hold(self, effect: TakeHold, owner: str) -> Event:
-        offer = effect.offer
+    async def _hold(self, effect: TakeHold, owner: str, origin: str | None) -> Event:
+        """Hold the offer; a conversation holds one slot at most, and one address no more
+        than ``live_holds_per_address`` across all the conversations it opens."""
+        offer, now = effect.offer, self._now()
+        address = f"addr:{origin}" if origin else None
+        for token in self._live.tokens(owner, now):
+            with contextlib.suppress(HoldError):
+                await self._bookings.release(token, owner=owner)
+            for client in (owner, address):
+                if client is not None:
+                    self._live.released(client, token)
+        if address is not None and self._live.full(address, self._holds_per_address, now):
+            log.info("hold refused: %d live holds from one address", self._holds_per_address)
+            return HoldRefused(())
         try:
             hold = await self._bookings.hold(
                 effect.service, offer.start, owner=owner, provider=effect.provider
@@ -272,6 +288,9 @@ class Chat:
             return HoldRefused(_offers(exc.alternatives))
         except (UnknownService, UnknownProvider):
             return HoldRefused(())
+        for client in (owner, address):
+            if client is not None:
+                self._live.taken(client, hold.token, hold.expires_at)
         held = HeldSlot(
             token=hold.token,
             service=effect.service,
@@ -292,6 +311,8 @@ class Chat:
                 idempotency_key=f"chat:{effect.hold.token}"[:128],
                 channel=inbound.channel,
             )
+            for client in (f"{inbound.channel}:{inbound.user}", f"addr:{inbound.origin}"):
+                self._live.released(client, effect.hold.token)
         except HoldError:
             return ConfirmRefused(expired=True)
         except SlotUnavailable as exc:

@@ -8,12 +8,14 @@ the answer. Every error leaves as ``application/problem+json`` with a stable
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, StrictStr
-from quart import Blueprint, Response, current_app, request
+from quart import Blueprint, Response, current_app, g, request
 from quart_schema import (
     RequestSchemaValidationError,
     document_headers,
@@ -22,14 +24,16 @@ from quart_schema import (
 )
 from werkzeug.exceptions import HTTPException
 
+from channels.clients import Client, Limits, client_address
 from channels.problems import problem
-from channels.ratelimit import RateLimiter
 from channels.wire import slot_json, utc_z
+from core.apikeys import authenticate
 from core.bookings import Actor, BookingInfo, BookingService, CustomerInput
 from core.engine import EngineError, UnknownProvider, UnknownService
 from core.errors import (
     HoldError,
     HoldExpired,
+    IdempotencyKeyReused,
     InvalidRequest,
     NotASlot,
     NotFound,
@@ -141,16 +145,98 @@ def bookings() -> BookingService:
     return service
 
 
+def limits() -> Limits:
+    found: Limits = current_app.extensions["slotwise.limits"]
+    return found
+
+
+async def identify() -> Client | Response:
+    """The client of this request (see :mod:`channels.clients`); a key that does not
+    verify is refused rather than taken for anonymous, so a typo shows at once."""
+    authorization = request.headers.get("Authorization")
+    if authorization is not None:
+        scheme, _, presented = authorization.partition(" ")
+        found = await authenticate(presented.strip()) if scheme.lower() == "bearer" else None
+        if found is None:
+            return problem(
+                401,
+                "invalid_api_key",
+                "the API key is unknown or revoked; send 'Authorization: Bearer <key>' with a "
+                "key from 'slotwise apikey create', or no Authorization header",
+                field="Authorization",
+                headers={"WWW-Authenticate": 'Bearer realm="slotwise"'},
+            )
+        return Client("key", f"key:{found.id}", found.name)
+    address = client_address(
+        request.remote_addr,
+        request.headers.getlist("X-Forwarded-For"),
+        limits().trusted_proxies,
+    )
+    return Client("address", f"addr:{address}", address)
+
+
+@api.before_request
+async def who_is_asking() -> Response | None:
+    found = await identify()
+    if isinstance(found, Response):
+        return found
+    g.client = found
+    return None
+
+
+def client() -> Client:
+    found: Client = g.client
+    return found
+
+
 def client_id() -> str:
-    """Who is asking: the client's own id when it sends one, else its address."""
-    header = request.headers.get("X-Client-Id", "").strip()
-    return f"client:{header[:100]}" if header else f"addr:{request.remote_addr or 'unknown'}"
+    return client().id
+
+
+def too_many(what: str, wait: int) -> Response:
+    return problem(
+        429,
+        "rate_limited",
+        f"too many {what}; try again in {wait} seconds",
+        headers={"Retry-After": str(wait)},
+    )
+
+
+async def fingerprint() -> str:
+    """What a request asks for, as a hash: the same Idempotency-Key is answered again
+    only for the same method, path and (canonical) JSON body."""
+    body = await request.get_json(silent=True)
+    canonical = json.dumps(
+        [request.method, request.path, body], sort_keys=True, separators=(",", ":")
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def customer_input(body: CustomerBody) -> CustomerInput:
     if not body.phone and not body.email:
         raise InvalidRequest("give a phone number or an e-mail address", field="customer.phone")
     return CustomerInput(name=body.name.strip(), phone=body.phone, email=body.email)
+
+
+def _hold_mismatch(hold: Hold, data: BookingRequest) -> Response | None:
+    """A booking confirms exactly what its hold holds: a body that asks for something else
+    (another service, start, provider or number of seats) is refused, not quietly changed."""
+    differences = [
+        ("service", data.service != hold.service_id),
+        ("start", data.start != hold.start),
+        ("provider", data.provider is not None and data.provider not in hold.resources),
+        ("seats", data.seats is not None and data.seats != hold.seats),
+    ]
+    for field, differs in differences:
+        if differs:
+            return problem(
+                422,
+                "hold_mismatch",
+                f"{field} differs from the hold's; send the hold's {field}, or book without "
+                "the hold",
+                field=field,
+            )
+    return None
 
 
 # --- read ---------------------------------------------------------------------------------
@@ -218,24 +304,29 @@ async def list_slots(query_args: SlotsQuery) -> dict[str, Any] | Response:
 @api.post("/holds")
 @validate_request(HoldRequest)
 async def create_hold(data: HoldRequest) -> tuple[dict[str, Any], int] | Response:
-    limiter: RateLimiter = current_app.extensions["slotwise.hold_limiter"]
-    wait = limiter.check(client_id())
+    wait = limits().hold_rate.check(client_id())
     if wait is not None:
+        return too_many("holds from this client", wait)
+    now = datetime.now(UTC)
+    cap = limits().live_hold_cap(client())
+    if limits().live_holds.full(client_id(), cap, now):
         return problem(
             429,
-            "rate_limited",
-            f"too many holds from this client; try again in {wait} seconds",
-            headers={"Retry-After": str(wait)},
+            "too_many_holds",
+            f"this client already holds {cap} slots; book or release one first",
+            headers={"Retry-After": "60"},
         )
     hold = await bookings().hold(
         data.service, data.start, owner=client_id(), provider=data.provider, seats=data.seats
     )
+    limits().live_holds.taken(client_id(), hold.token, hold.expires_at)
     return hold_json(hold), 201
 
 
 @api.delete("/holds/<token>")
 async def delete_hold(token: str) -> tuple[str, int]:
     await bookings().release(token, owner=client_id())
+    limits().live_holds.released(client_id(), token)
     return "", 204
 
 
@@ -245,18 +336,33 @@ async def delete_hold(token: str) -> tuple[str, int]:
 @api.post("/bookings")
 @validate_request(BookingRequest)
 @document_headers(IdempotencyHeaders)
-async def create_booking(data: BookingRequest) -> tuple[dict[str, Any], int]:
+async def create_booking(data: BookingRequest) -> tuple[dict[str, Any], int] | Response:
     key = request.headers.get("Idempotency-Key")
     if key is not None and not 0 < len(key) <= 200:
         raise InvalidRequest("Idempotency-Key must be 1 to 200 characters", field="Idempotency-Key")
     scoped_key = f"{client_id()}:{key}" if key else None
+    request_hash = await fingerprint() if key else None
     customer = customer_input(data.customer)
+    contact = f"contact:{(customer.email or customer.phone or '').casefold()}"
+    for limiter, subject, what in (
+        (limits().booking_rate, client_id(), "bookings from this client"),
+        (limits().contact_rate, contact, "bookings for this contact"),
+    ):
+        wait = limiter.check(subject)
+        if wait is not None:
+            return too_many(what, wait)
     if data.hold:
+        mismatch = _hold_mismatch(await bookings().held(data.hold, owner=client_id()), data)
+        if mismatch is not None:
+            return mismatch
         booking = await bookings().confirm(
-            data.hold, customer, owner=client_id(), idempotency_key=scoped_key
+            data.hold,
+            customer,
+            owner=client_id(),
+            idempotency_key=scoped_key,
+            request_fingerprint=request_hash,
         )
-        if booking.service_id != data.service or booking.start != data.start:
-            log.info("hold %s confirmed for its own service and start", data.hold[:6])
+        limits().live_holds.released(client_id(), data.hold)
     else:
         booking = await bookings().book(
             data.service,
@@ -265,6 +371,7 @@ async def create_booking(data: BookingRequest) -> tuple[dict[str, Any], int]:
             provider=data.provider,
             seats=data.seats,
             idempotency_key=scoped_key,
+            request_fingerprint=request_hash,
         )
     return booking_json(booking), 201
 
@@ -364,6 +471,11 @@ async def not_found(error: NotFound) -> Response:
 @api.errorhandler(PolicyViolation)
 async def policy(error: PolicyViolation) -> Response:
     return problem(409, error.code, error.message, field=error.field)
+
+
+@api.errorhandler(IdempotencyKeyReused)
+async def key_reused(error: IdempotencyKeyReused) -> Response:
+    return problem(422, error.code, error.message, field=error.field)
 
 
 @api.errorhandler(InvalidRequest)

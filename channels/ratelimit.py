@@ -10,6 +10,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass
@@ -47,3 +48,10 @@ class RateLimiter:
             bucket.tokens -= 1
             return None
         return max(1, math.ceil((1 - bucket.tokens) / self.rate)) if self.rate > 0 else 60
+
+    @classmethod
+    def per_hour(cls, per_hour: int, **options: Any) -> RateLimiter:
+        """``per_hour`` tokens an hour, all of them usable at once."""
+        limiter = cls(per_hour, **options)
+        limiter.rate = per_hour / 3600.0
+        return limiter

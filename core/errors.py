@@ -2,6 +2,7 @@
 
     SlotwiseError
      ├── InvalidRequest (ValueError)     a field is wrong; ``field`` names it
+     │    └── IdempotencyKeyReused       the key came before with a different request
      ├── NotFound (LookupError)          no such booking, hold or service
      ├── SlotUnavailable                 the start cannot be booked
      │    ├── NotASlot                   the rules forbid it; ``explanation`` says why
@@ -42,6 +43,10 @@ class SlotwiseError(Exception):
 
 class InvalidRequest(SlotwiseError, ValueError):
     code = "invalid_request"
+
+
+class IdempotencyKeyReused(InvalidRequest):
+    code = "idempotency_key_reused"
 
 
 class NotFound(SlotwiseError, LookupError):

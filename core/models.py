@@ -371,6 +371,9 @@ class Booking(Model):
     manage_token = fields.CharField(max_length=64, unique=True, default=new_manage_token)
     seats = fields.IntField(default=1)
     idempotency_key = fields.CharField(max_length=128, null=True, unique=True)
+    idempotency_fingerprint = fields.CharField(max_length=64, null=True)
+    """A hash of the request that brought the key: the same key with another request
+    is refused instead of answered with this booking."""
     reschedule_count = fields.IntField(default=0, db_default=0)
     series: fields.ForeignKeyNullableRelation[BookingSeries] = fields.ForeignKeyField(
         "models.BookingSeries", related_name="bookings", on_delete=fields.SET_NULL, null=True
@@ -525,3 +528,19 @@ class WaitlistEntry(Model):
         table = "waitlist_entry"
         table_description = "Customers waiting for room in a wished window"
         indexes = (Index(fields=("service_id", "wished_start")),)
+
+
+class ApiKey(Model):
+    """A key an API client authenticates with. Only its SHA-256 is kept: the key is shown
+    once, when made; ``prefix`` (not secret) finds the row without scanning."""
+
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=100, unique=True)
+    prefix = fields.CharField(max_length=16, unique=True)
+    digest = fields.CharField(max_length=64)
+    created_at = UTCDatetimeField(auto_now_add=True)
+    revoked_at = UTCDatetimeField(null=True)
+
+    class Meta:
+        table = "api_key"
+        table_description = "Keys of API clients, kept only as hashes"

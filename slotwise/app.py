@@ -16,13 +16,14 @@ from quart_schema import Info, QuartSchema
 from bot.conversations import make_conversations
 from bot.runner import Chat
 from channels.api import api
+from channels.clients import Limits, parse_networks
 from channels.manage import manage
 from channels.problems import problem
-from channels.ratelimit import RateLimiter
 from channels.webchat import webchat
-from core.bookings import BookingService
+from core.bookings import BookingService, HoldSigner
 from core.db import close_db, migrate, open_db
 from core.holds import make_hold_store
+from slotwise.secret import server_secret
 from slotwise.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,14 @@ def create_app(settings: Settings | None = None) -> Quart:
     app.register_blueprint(api)
     app.register_blueprint(manage)
     app.register_blueprint(webchat)
-    app.extensions["slotwise.hold_limiter"] = RateLimiter(settings.holds_per_minute)
+    app.extensions["slotwise.limits"] = Limits(
+        trusted_proxies=parse_networks(settings.trusted_proxies),
+        holds_per_minute=settings.holds_per_minute,
+        live_holds_per_address=settings.live_holds_per_address,
+        live_holds_per_key=settings.live_holds_per_api_key,
+        bookings_per_minute=settings.bookings_per_minute,
+        bookings_per_contact_per_hour=settings.bookings_per_contact_per_hour,
+    )
 
     @app.before_serving
     async def start() -> None:
@@ -57,6 +65,7 @@ def create_app(settings: Settings | None = None) -> Quart:
             holds,
             hold_ttl=timedelta(seconds=settings.hold_ttl_seconds),
             lock_timeout=timedelta(milliseconds=settings.lock_timeout_ms),
+            signer=HoldSigner(server_secret(settings)),
         )
         app.extensions["slotwise.bookings"] = bookings
         conversations = make_conversations(settings.redis_url, settings.chat_ttl_seconds)

@@ -402,8 +402,9 @@ async def chat_command(
     from bot.conversations import MemoryConversations
     from bot.runner import Chat
     from channels.console import console_chat
-    from core.bookings import BookingService, utc_now
+    from core.bookings import BookingService, HoldSigner, utc_now
     from core.holds import make_hold_store
+    from slotwise.secret import server_secret
 
     settings = get_settings()
     url = _url(db_url)
@@ -414,7 +415,10 @@ async def chat_command(
         holds = make_hold_store(settings.redis_url)
         clock = _fixed_clock(_parse_now(now)) if now else utc_now
         bookings = BookingService(
-            holds, hold_ttl=timedelta(seconds=settings.hold_ttl_seconds), clock=clock
+            holds,
+            hold_ttl=timedelta(seconds=settings.hold_ttl_seconds),
+            clock=clock,
+            signer=HoldSigner(server_secret(settings)),
         )
         chat = Chat(bookings, MemoryConversations(), public_url=settings.base_url, clock=clock)
         if interactive:
@@ -446,3 +450,65 @@ def _lines(interactive: bool) -> Iterator[str]:
         if not interactive and line == "":
             return
         yield line
+
+
+@main.group("apikey")
+def apikey_group() -> None:
+    """API keys: how partners and widgets on other sites identify themselves."""
+
+
+@apikey_group.command("create")
+@click.argument("name")
+@_db_option
+@friendly
+async def apikey_create(name: str, db_url: str | None) -> None:
+    """Make a key for the client NAME and print it (once: only its hash is kept)."""
+    from core.apikeys import create_api_key
+    from core.errors import InvalidRequest
+
+    url = _url(db_url)
+    await migrate(url)
+    async with database(url):
+        try:
+            _, key = await create_api_key(name)
+        except InvalidRequest as error:
+            raise Failure(error.message) from None
+    click.echo(key)
+    click.echo(
+        f"This is the key of {name.strip()!r}; it is shown only now. The client sends it as "
+        "'Authorization: Bearer <key>'.",
+        err=True,
+    )
+
+
+@apikey_group.command("list")
+@_db_option
+@friendly
+async def apikey_list(db_url: str | None) -> None:
+    """List the keys: name, when made, and whether revoked (never the keys themselves)."""
+    from core.apikeys import list_api_keys
+
+    async with database(_url(db_url)):
+        clients = await list_api_keys()
+    if not clients:
+        click.echo("No API keys; make one with 'slotwise apikey create NAME'.")
+    for found in clients:
+        state = f"revoked {found.revoked_at:%Y-%m-%d %H:%M}Z" if found.revoked_at else "live"
+        click.echo(f"{found.name}\tmade {found.created_at:%Y-%m-%d %H:%M}Z\t{state}")
+
+
+@apikey_group.command("revoke")
+@click.argument("name")
+@_db_option
+@friendly
+async def apikey_revoke(name: str, db_url: str | None) -> None:
+    """Refuse the key of NAME from now on."""
+    from core.apikeys import revoke_api_key
+    from core.errors import NotFound
+
+    async with database(_url(db_url)):
+        try:
+            await revoke_api_key(name)
+        except NotFound as error:
+            raise Failure(error.message) from None
+    click.echo(f"The key of {name!r} is revoked.")

@@ -8,8 +8,9 @@ process: a SQLite file under ``./data/`` and in-memory holds and state.
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -27,7 +28,24 @@ class Settings(BaseSettings):
     )
     hold_ttl_seconds: int = Field(default=300, gt=0, description="How long a held slot lives.")
     holds_per_minute: int = Field(
-        default=30, gt=0, description="Holds one API client may take per minute."
+        default=30, gt=0, description="Holds one address or API key may take per minute."
+    )
+    live_holds_per_address: int = Field(
+        default=5, gt=0, description="Holds one address (without an API key) may have at once."
+    )
+    live_holds_per_api_key: int = Field(
+        default=500, gt=0, description="Holds one API key may have at once."
+    )
+    bookings_per_minute: int = Field(
+        default=10, gt=0, description="Bookings one address or API key may make per minute."
+    )
+    bookings_per_contact_per_hour: int = Field(
+        default=10, gt=0, description="Bookings one e-mail address or phone may get per hour."
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="Reverse proxies whose X-Forwarded-For is believed: addresses or networks, "
+        "comma-separated.",
     )
     lock_timeout_ms: int = Field(
         default=2000, gt=0, description="How long a booking waits for a busy resource's lock."
@@ -38,6 +56,14 @@ class Settings(BaseSettings):
     )
     chat_ttl_seconds: int = Field(
         default=24 * 3600, gt=0, description="How long an idle chat conversation is remembered."
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Signs the tokens the server issues; unset: made once into secret_key_file.",
+    )
+    secret_key_file: Path = Field(
+        default=Path("data/secret_key"),
+        description="Where the generated secret is kept when SLOTWISE_SECRET_KEY is unset.",
     )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, gt=0, lt=65536)

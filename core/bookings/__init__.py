@@ -6,6 +6,7 @@ the admin panel use :class:`BookingService` and these types, nothing deeper.
 
 from core.bookings.recurring import Recurrence
 from core.bookings.service import ALTERNATIVES, BookingService, ConcurrentChange, utc_now
+from core.bookings.tokens import HoldSigner
 from core.bookings.types import (
     Actor,
     ActorKind,
@@ -23,6 +24,7 @@ __all__ = [
     "BookingService",
     "ConcurrentChange",
     "CustomerInput",
+    "HoldSigner",
     "Recurrence",
     "SeriesInfo",
     "WaitlistEntryInfo",

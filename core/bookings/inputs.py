@@ -5,16 +5,27 @@ from __future__ import annotations
 
 import hashlib
 import zoneinfo
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from core.bookings.types import Actor, CustomerInput
 from core.errors import InvalidRequest, PolicyViolation
 
-__all__ = ["aware", "check_actor", "check_customer", "check_text", "key_of", "seat_count"]
+__all__ = [
+    "Idempotency",
+    "aware",
+    "check_actor",
+    "check_customer",
+    "check_text",
+    "key_of",
+    "seat_count",
+]
 
 _TEXT_LIMITS = {"channel": 32, "idempotency_key": 1000, "owner": 200}
 _KEY_COLUMN = 128
 """``booking.idempotency_key`` holds this much; longer keys are stored as their hash."""
+_FINGERPRINT_COLUMN = 64
+"""``booking.idempotency_fingerprint``: a SHA-256 in hex."""
 _CUSTOMER_LIMITS = {"name": 200, "phone": 32, "email": 254, "locale": 16, "timezone": 64}
 _ACTOR_KINDS = ("customer", "staff", "admin", "system")
 
@@ -51,16 +62,30 @@ def check_text(value: object, field: str, *, optional: bool = False) -> None:
         )
 
 
-def key_of(value: object) -> str | None:
+@dataclass(frozen=True, slots=True)
+class Idempotency:
+    """An idempotency key as stored, and the fingerprint of the request that brought it:
+    a replay gets the first answer only if it asks for the same thing (as Stripe does)."""
+
+    key: str
+    fingerprint: str | None
+    """A hash of the request; ``None``: the caller does not compare requests."""
+
+
+def key_of(value: object, fingerprint: object = None) -> Idempotency | None:
     """The idempotency key as stored: as given when it fits the column, else its
     SHA-256 (callers scope keys by client, which can make them long)."""
     check_text(value, "idempotency_key", optional=True)
     if value is None:
         return None
     assert isinstance(value, str)  # check_text saw to it
-    if len(value) <= _KEY_COLUMN:
-        return value
-    return "sha256:" + hashlib.sha256(value.encode()).hexdigest()
+    if fingerprint is not None and (
+        not isinstance(fingerprint, str) or not 0 < len(fingerprint) <= _FINGERPRINT_COLUMN
+    ):
+        raise InvalidRequest("request_fingerprint must be a short hash", field="fingerprint")
+    if len(value) > _KEY_COLUMN:
+        value = "sha256:" + hashlib.sha256(value.encode()).hexdigest()
+    return Idempotency(value, fingerprint)
 
 
 def check_customer(customer: object) -> None:

@@ -22,9 +22,11 @@ from tortoise.queryset import QuerySet
 
 from core import models as m
 from core.bookings import outbox
+from core.bookings.inputs import Idempotency
 from core.bookings.plan import Placed
 from core.bookings.recurring import Recurrence
 from core.bookings.types import Actor, BookingInfo, CustomerInput
+from core.errors import IdempotencyKeyReused
 from core.store import OCCUPANCY_COLUMNS, Rules, insert_rows
 
 __all__ = ["CANCELLED", "CONFIRMED", "customers_of", "infos", "insert_bookings", "occupancy_values"]
@@ -43,6 +45,7 @@ _BOOKING_COLUMNS = (
     "manage_token",
     "seats",
     "idempotency_key",
+    "idempotency_fingerprint",
     "reschedule_count",
     "series_id",
     "created_at",
@@ -97,9 +100,23 @@ async def infos(query: QuerySet[m.Booking]) -> list[BookingInfo]:
     ]
 
 
-async def key_infos(key: str) -> list[BookingInfo]:
-    """The booking made with this idempotency key, or its whole series."""
-    first = await infos(m.Booking.filter(idempotency_key=key))
+async def replay(key: Idempotency) -> list[BookingInfo]:
+    """The booking made earlier with this idempotency key, or its whole series; ``[]``
+    when the key is new. :class:`IdempotencyKeyReused` when the earlier request with the
+    key asked for something else: its booking (and manage token) is not handed out."""
+    earlier = await m.Booking.filter(idempotency_key=key.key).values_list(
+        "idempotency_fingerprint", flat=True
+    )
+    if not earlier:
+        return []
+    recorded: object = earlier[0]
+    if key.fingerprint is not None and recorded != key.fingerprint:
+        raise IdempotencyKeyReused(
+            "this Idempotency-Key was used for a different request; "
+            "use a new key for a new request",
+            field="Idempotency-Key",
+        )
+    first = await infos(m.Booking.filter(idempotency_key=key.key))
     if not first or first[0].series_id is None:
         return first
     return await infos(m.Booking.filter(series_id=first[0].series_id))
@@ -149,7 +166,7 @@ async def insert_bookings(
     customer: CustomerInput,
     channel: str,
     actor: Actor,
-    key: str | None,
+    key: Idempotency | None,
     history: dict[str, Any],
     recurrence: Recurrence | None,
     messages: Callable[[BookingInfo], list[outbox.Message]],
@@ -300,7 +317,7 @@ def _booking_values(
     customer_id: int | None,
     channel: str,
     token: str,
-    key: str | None,
+    key: Idempotency | None,
     series_id: int | None,
 ) -> list[Any]:
     """A booking row without its two audit times, in the order of ``_BOOKING_COLUMNS``."""
@@ -314,7 +331,8 @@ def _booking_values(
         channel,
         token,
         p.seats,
-        key,
+        None if key is None else key.key,
+        None if key is None else key.fingerprint,
         0,
         series_id,
     ]
@@ -368,7 +386,7 @@ async def _insert_in_one(
     customer: CustomerInput,
     channel: str,
     actor: Actor,
-    key: str | None,
+    key: Idempotency | None,
     history: dict[str, Any],
     recurrence: Recurrence | None,
     messages: Callable[[BookingInfo], list[outbox.Message]],
@@ -397,7 +415,7 @@ async def _insert_in_one(
         )
         series = '(SELECT "id" FROM s)'
     series_json = f"COALESCE(to_jsonb({series}), 'null'::jsonb)"  # jsonb_set(..., NULL) is NULL
-    booking_kinds = [integer, integer, moment, moment, text, text, text, integer, text]
+    booking_kinds = [integer, integer, moment, moment, text, text, text, integer, text, text]
     booking_rows = arg.rows(
         [
             [
@@ -409,7 +427,8 @@ async def _insert_in_one(
                 channel,
                 d.manage_token,
                 p.seats,
-                key if i == 0 else None,
+                key.key if key is not None and i == 0 else None,
+                key.fingerprint if key is not None and i == 0 else None,
             ]
             for i, (p, d) in enumerate(zip(placed, drafts, strict=True))
         ],
@@ -418,11 +437,12 @@ async def _insert_in_one(
     steps.append(
         'b AS (INSERT INTO "booking" ("business_id", "service_id", "customer_id", "start", '
         '"end", "status", "source_channel", "manage_token", "seats", "idempotency_key", '
-        '"reschedule_count", "series_id", "created_at", "updated_at") '
+        '"idempotency_fingerprint", "reschedule_count", "series_id", "created_at", "updated_at") '
         f'SELECT v.business_id, v.service_id, c."id", v.start, v.finish, v.status, v.channel, '
-        f"v.token, v.seats, v.key, 0, {series}, {arg(created, moment)}, {arg(created, moment)} "
-        f"FROM c, (VALUES {booking_rows}) AS v(business_id, service_id, start, finish, "
-        'status, channel, token, seats, key) RETURNING "id", "manage_token")'
+        f"v.token, v.seats, v.key, v.fingerprint, 0, {series}, {arg(created, moment)}, "
+        f"{arg(created, moment)} FROM c, (VALUES {booking_rows}) AS v(business_id, service_id, "
+        "start, finish, status, channel, token, seats, key, fingerprint) "
+        'RETURNING "id", "manage_token")'
     )
     occupancy = arg.rows(
         [

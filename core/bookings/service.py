@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import zoneinfo
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, replace
@@ -59,6 +60,7 @@ from core import models as m
 from core.availability import MARGIN, utc_midnight
 from core.bookings import outbox, waitlist
 from core.bookings.inputs import (
+    Idempotency,
     aware,
     check_actor,
     check_customer,
@@ -88,10 +90,10 @@ from core.bookings.rows import (
     customers_of,
     infos,
     insert_bookings,
-    key_infos,
     occupancy_values,
+    replay,
 )
-from core.bookings.tokens import UNSTORED, unstored_hold, unstored_token
+from core.bookings.tokens import UNSTORED, HoldSigner
 from core.bookings.types import (
     Actor,
     BookingInfo,
@@ -182,7 +184,9 @@ class BookingService:
     """Holds, bookings and their changes, over the open database (see :mod:`core.db`).
 
     ``holds`` is the lease store (memory or Redis); ``None`` means holds are off
-    (``hold`` still works, see the module docstring). ``clock`` is the only source
+    (``hold`` still works, see the module docstring). ``signer`` signs the tokens of
+    unstored holds; without one, a secret of this process alone is made, so such a
+    token is good only in the process that issued it. ``clock`` is the only source
     of "now", so tests and the bot's dry runs control time. ``lock_timeout`` is
     how long a commit waits for another one on the same resources before it
     answers "taken" (PostgreSQL; SQLite waits its ``busy_timeout``).
@@ -196,10 +200,12 @@ class BookingService:
         lock_timeout: timedelta = timedelta(seconds=2),
         clock: Callable[[], datetime] = utc_now,
         alternatives: int = ALTERNATIVES,
+        signer: HoldSigner | None = None,
     ) -> None:
         if hold_ttl <= timedelta(0):
             raise ValueError("hold_ttl must be positive")
         self._holds = holds
+        self._signer = signer or HoldSigner(secrets.token_bytes(32))
         self._hold_ttl = hold_ttl
         self._lock_timeout = lock_timeout
         self._clock = clock
@@ -254,7 +260,7 @@ class BookingService:
                 if not self._warned_no_store:
                     self._warned_no_store = True
                     log.warning("no hold store configured: holds are off; bookings stay safe")
-                return replace(hold, token=unstored_token(hold))
+                return replace(hold, token=self._signer.token(hold))
             booked = tuple(b for b in view.snapshot.busy if b.ref != "hold")
             limits = {
                 r: view.rules.snapshot.resources[r].capacity - peak(booked, r, lo, hi)
@@ -265,7 +271,7 @@ class BookingService:
                     return hold
             except HoldStoreUnavailable as exc:
                 self._holds_off(exc)
-                return replace(hold, token=unstored_token(hold))
+                return replace(hold, token=self._signer.token(hold))
             # Someone's hold slipped in since we looked: look again with it counted.
         raise SlotTaken(taken(want.start), alternatives=await self._nearest(want, now))
 
@@ -283,12 +289,18 @@ class BookingService:
         if not released:
             raise HoldExpired("this hold has expired or was already released", field="token")
 
+    async def held(self, token: str, *, owner: str) -> Hold:
+        """The live hold ``owner`` has under ``token``: what ``confirm`` would book.
+        :class:`HoldExpired` when gone or unknown, :class:`HoldNotYours` for another's."""
+        return await self._live_hold(token, owner, self._now())
+
     async def _live_hold(self, token: str, owner: str, now: datetime) -> Hold:
         if not isinstance(token, str) or not token:
             raise HoldExpired("unknown hold", field="token")
         hold: Hold | None
         if token.startswith(UNSTORED):
-            hold = unstored_hold(token)
+            # Forged, altered and someone else's tokens all fail the signature alike.
+            hold = self._signer.hold(token, owner)
             if hold is not None and hold.expires_at <= now:
                 hold = None
         elif self._holds is None:
@@ -357,6 +369,7 @@ class BookingService:
         *,
         owner: str,
         idempotency_key: str | None = None,
+        request_fingerprint: str | None = None,
         channel: str = "api",
         actor: Actor | None = None,
     ) -> BookingInfo:
@@ -368,27 +381,34 @@ class BookingService:
         """
         check_customer(customer)
         check_text(channel, "channel")
-        idempotency_key = key_of(idempotency_key)
-        if idempotency_key is not None and (earlier := await key_infos(idempotency_key)):
+        key = key_of(idempotency_key, request_fingerprint)
+        if key is not None and (earlier := await replay(key)):
             return earlier[0]
         now = self._now()
         try:
             hold = await self._live_hold(token, owner, now)
-            want = Want(hold.service_id, hold.start, hold.seats, fixed=hold.resources)
+            # What the hold says is checked again like any request: the resources must
+            # be a choice the service allows (in ``_base``) and the seats a real count.
+            want = Want(
+                hold.service_id,
+                aware(hold.start, "start"),
+                seat_count(hold.seats),
+                fixed=hold.resources,
+            )
             (info,) = await self._new(
                 [(want, True)],
                 min(now, hold.expires_at - self._hold_ttl),
                 customer=customer,
                 channel=channel,
                 actor=actor or Actor("customer", customer.name, channel),
-                key=idempotency_key,
+                key=key,
                 except_token=token,
                 history={"hold": True},
             )
         except (HoldExpired, SlotUnavailable):
             # The same request, sent again while the first was committing, finds the
             # hold consumed or the slot taken: by itself. Its answer is the first's.
-            if idempotency_key is not None and (earlier := await key_infos(idempotency_key)):
+            if key is not None and (earlier := await replay(key)):
                 return earlier[0]
             raise
         if self._holds is not None and not token.startswith(UNSTORED):
@@ -407,15 +427,16 @@ class BookingService:
         provider: str | None = None,
         seats: int | None = None,
         idempotency_key: str | None = None,
+        request_fingerprint: str | None = None,
         channel: str = "api",
         actor: Actor | None = None,
     ) -> BookingInfo:
         """Hold and confirm at once, for callers with no dialog (no hold store needed)."""
         check_customer(customer)
         check_text(channel, "channel")
-        idempotency_key = key_of(idempotency_key)
+        key = key_of(idempotency_key, request_fingerprint)
         want = Want(service_id, aware(start, "start"), seat_count(seats), provider)
-        if idempotency_key is not None and (earlier := await key_infos(idempotency_key)):
+        if key is not None and (earlier := await replay(key)):
             return earlier[0]
         try:
             (info,) = await self._new(
@@ -424,10 +445,10 @@ class BookingService:
                 customer=customer,
                 channel=channel,
                 actor=actor or Actor("customer", customer.name, channel),
-                key=idempotency_key,
+                key=key,
             )
         except SlotUnavailable:
-            if idempotency_key is not None and (earlier := await key_infos(idempotency_key)):
+            if key is not None and (earlier := await replay(key)):
                 return earlier[0]  # see confirm
             raise
         return info
@@ -440,7 +461,7 @@ class BookingService:
         customer: CustomerInput,
         channel: str,
         actor: Actor,
-        key: str | None,
+        key: Idempotency | None,
         except_token: str | None = None,
         history: dict[str, Any] | None = None,
         recurrence: Recurrence | None = None,
@@ -477,7 +498,7 @@ class BookingService:
         *,
         series: bool,
         write: _Writer,
-        key: str | None = None,
+        key: Idempotency | None = None,
         except_token: str | None = None,
         moving: Sequence[int] = (),
     ) -> list[BookingInfo]:
@@ -491,7 +512,7 @@ class BookingService:
             choice = True
             try:
                 async with write_transaction(self._lock_timeout) as tx:
-                    if key is not None and (earlier := await key_infos(key)):
+                    if key is not None and (earlier := await replay(key)):
                         return earlier
                     base = await self._base(head)
                     pools = len(base.services[head.service_id].requires)
@@ -536,7 +557,7 @@ class BookingService:
                     break
                 continue
             except IntegrityError as exc:
-                if key is not None and (earlier := await key_infos(key)):
+                if key is not None and (earlier := await replay(key)):
                     return earlier
                 if not is_exclusion_violation(exc):
                     raise
@@ -640,7 +661,7 @@ class BookingService:
             if not every_service:
                 return await self._base(want, every_service=True)
             raise UnknownService(want.service_id, sorted(base.services))
-        if want.fixed is not None and len(want.fixed) != len(service.requires):
+        if want.fixed is not None and not _serves(want.fixed, service.requires):
             raise HoldExpired("the service changed since the hold was taken", field="token")
         return base
 
@@ -1129,6 +1150,7 @@ class BookingService:
         provider: str | None = None,
         seats: int | None = None,
         idempotency_key: str | None = None,
+        request_fingerprint: str | None = None,
         channel: str = "api",
         actor: Actor | None = None,
     ) -> SeriesInfo:
@@ -1140,13 +1162,13 @@ class BookingService:
         """
         check_customer(customer)
         check_text(channel, "channel")
-        idempotency_key = key_of(idempotency_key)
+        key = key_of(idempotency_key, request_fingerprint)
         if not isinstance(recurrence, Recurrence):
             raise InvalidRequest("recurrence is missing", field="recurrence")
         recurrence.check()
         first = aware(start, "start")
         seats_each = seat_count(seats)
-        if idempotency_key is not None and (earlier := await key_infos(idempotency_key)):
+        if key is not None and (earlier := await replay(key)):
             return await self._series_info(earlier)
         zone = (await load_info()).timezone
         wants = [
@@ -1160,11 +1182,11 @@ class BookingService:
                 customer=customer,
                 channel=channel,
                 actor=actor or Actor("customer", customer.name, channel),
-                key=idempotency_key,
+                key=key,
                 recurrence=recurrence,
             )
         except SlotUnavailable:
-            if idempotency_key is not None and (earlier := await key_infos(idempotency_key)):
+            if key is not None and (earlier := await replay(key)):
                 return await self._series_info(earlier)  # see confirm
             raise
         return await self._series_info(made)
@@ -1312,4 +1334,14 @@ def _check(
         now=now,
         zone=zone,
         reschedule_count=info.reschedule_count,
+    )
+
+
+def _serves(resources: Sequence[str], requires: Sequence[Sequence[str]]) -> bool:
+    """Whether ``resources`` are one distinct member of each pool, in the pools' order
+    (as the engine chooses them): the only resources a booking of the service may take."""
+    return (
+        len(resources) == len(requires)
+        and len(set(resources)) == len(resources)
+        and all(r in pool for r, pool in zip(resources, requires, strict=True))
     )

@@ -82,7 +82,8 @@ def explain(
     reasons: list[Reason] = []
     if not service.active:
         reasons.append(Reason("service_inactive"))
-    if not _on_grid(snapshot.timezone, at, service.step_min):
+    # Whole seconds only: 06:00:00.5 would occupy half a second of the next slot.
+    if start.microsecond or not _on_grid(snapshot.timezone, at, service.step_min):
         reasons.append(Reason("off_grid", minutes=service.step_min))
     earliest, latest = bookable_bounds(service, now)
     if at < earliest:

@@ -43,14 +43,24 @@ class Talk:
     channel: str = "test"
     locale: str | None = "en"
     timezone: str | None = None
+    origin: str | None = None
     last: list[Reply] = field(default_factory=list)
 
     async def open(self) -> list[Reply]:
-        return await self._send(Inbound(self.channel, self.user, locale=self.locale))
+        return await self._send(
+            Inbound(self.channel, self.user, locale=self.locale, origin=self.origin)
+        )
 
     async def say(self, text: str) -> list[Reply]:
         return await self._send(
-            Inbound(self.channel, self.user, text=text, locale=self.locale, timezone=self.timezone)
+            Inbound(
+                self.channel,
+                self.user,
+                text=text,
+                locale=self.locale,
+                timezone=self.timezone,
+                origin=self.origin,
+            )
         )
 
     async def press(self, label_part: str) -> list[Reply]:
@@ -59,7 +69,13 @@ class Talk:
             for option in reply.options:
                 if label_part.lower() in option.label.lower():
                     return await self._send(
-                        Inbound(self.channel, self.user, choice=option.value, locale=self.locale)
+                        Inbound(
+                            self.channel,
+                            self.user,
+                            choice=option.value,
+                            locale=self.locale,
+                            origin=self.origin,
+                        )
                     )
         raise AssertionError(f"no button with {label_part!r} in {self.labels()}")
 
@@ -68,7 +84,13 @@ class Talk:
             for option in reply.options:
                 if option.value.startswith("slot:"):
                     return await self._send(
-                        Inbound(self.channel, self.user, choice=option.value, locale=self.locale)
+                        Inbound(
+                            self.channel,
+                            self.user,
+                            choice=option.value,
+                            locale=self.locale,
+                            origin=self.origin,
+                        )
                     )
         raise AssertionError(f"no slot button in {self.labels()}")
 

@@ -379,3 +379,29 @@ async def test_a_provider_who_does_not_offer_the_service(talk: Talk) -> None:
 async def test_too_far_ahead_is_explained(talk: Talk) -> None:
     await talk.say("check-up on 15 January at 10")  # bookable 30 days ahead
     assert "is too far ahead: bookings open up to" in talk.text()
+
+
+async def test_fresh_sessions_from_one_address_do_not_hoard_slots(chat: Chat) -> None:
+    """Twelve fresh web chat sessions from one address held every haircut of a day."""
+    talks = [Talk(chat, user=f"session-{n}", origin="203.0.113.7") for n in range(6)]
+    for talk in talks:
+        await talk.say("haircut tomorrow afternoon")
+        await talk.press_first_slot()
+    held = ["I'm holding" in talk.text() for talk in talks]
+    assert held == [True] * 5 + [False]  # SLOTWISE_LIVE_HOLDS_PER_ADDRESS: 5
+    elsewhere = Talk(chat, user="neighbour", origin="198.51.100.2")
+    await elsewhere.say("haircut tomorrow afternoon")
+    await elsewhere.press_first_slot()
+    assert "I'm holding" in elsewhere.text()
+
+
+async def test_a_conversation_holds_one_slot_at_most(chat: Chat, clock: Clock) -> None:
+    talk = Talk(chat, origin="203.0.113.7")
+    for _ in range(7):  # each new pick gives the previous hold back
+        await talk.say("haircut tomorrow afternoon")
+        await talk.press_first_slot()
+        assert "I'm holding" in talk.text()
+    other = Talk(chat, user="bob", origin="203.0.113.7")
+    await other.say("haircut tomorrow afternoon")
+    await other.press_first_slot()
+    assert "I'm holding" in other.text()

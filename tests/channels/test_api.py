@@ -12,6 +12,7 @@ import pytest
 from quart import Quart
 from quart.typing import TestClientProtocol as Client
 
+from core.apikeys import create_api_key
 from core.businessfile import parse_business
 from core.store import replace_business
 from slotwise.app import create_app
@@ -95,14 +96,22 @@ async def test_idempotency_key_gives_back_the_same_booking(client: Client) -> No
     assert len(ids) == 1
 
 
+async def bearer(name: str) -> dict[str, str]:
+    _, key = await create_api_key(name)
+    return {"Authorization": f"Bearer {key}"}
+
+
 async def test_hold_then_confirm_and_strangers_cannot_touch_it(client: Client) -> None:
+    a, b = await bearer("partner-a"), await bearer("partner-b")
     response = await client.post(
-        "/api/v1/holds", json={"service": "massage", "start": FREE}, headers={"X-Client-Id": "a"}
+        "/api/v1/holds", json={"service": "massage", "start": FREE}, headers=a
     )
     assert response.status_code == 201
     hold = await body(response)
-    stranger = await client.delete(f"/api/v1/holds/{hold['token']}", headers={"X-Client-Id": "b"})
+    stranger = await client.delete(f"/api/v1/holds/{hold['token']}", headers=b)
     assert stranger.status_code == 403
+    anonymous = await client.delete(f"/api/v1/holds/{hold['token']}")
+    assert anonymous.status_code == 403
     slots = await body(
         await client.get("/api/v1/slots?service=massage&from=2027-01-04&to=2027-01-04")
     )
@@ -110,7 +119,7 @@ async def test_hold_then_confirm_and_strangers_cannot_touch_it(client: Client) -
     booked = await client.post(
         "/api/v1/bookings",
         json={"service": "massage", "start": FREE, "customer": CUSTOMER, "hold": hold["token"]},
-        headers={"X-Client-Id": "a"},
+        headers=a,
     )
     assert booked.status_code == 201
 
