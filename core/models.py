@@ -463,13 +463,25 @@ class BookingHistory(Model):
         indexes = (Index(fields=("booking_id", "at")),)
 
 
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    DROPPED = "dropped"
+    """Not sent on purpose: stale when its time came (the booking was cancelled or moved)."""
+    DEAD = "dead"
+    """Failed too often; shown to the operator, never retried by itself."""
+
+
 class Outbox(Model):
     """A message a change of a booking causes, written in the change's own transaction.
 
-    The worker sends rows whose ``available_at`` has come and whose ``sent_at`` is
-    null, then sets ``sent_at``; ``dedup_key`` is unique, so a retried cause can
-    never queue the same message twice, and the receiving side can drop a second
-    delivery by the same key (sending is at least once).
+    A worker claims due ``pending`` rows by setting ``locked_until`` (a lease: a
+    worker that dies leaves the row to be claimed again when it ends), sends them
+    outside any transaction, then marks them ``sent`` (with the provider's id for
+    the message) or failed (``available_at`` moves on, by backoff, until ``dead``).
+    ``dedup_key`` is unique, so a retried cause can never queue the same message
+    twice, and the receiving side can drop a second delivery by the same key
+    (sending is at least once). See :mod:`core.outbox`.
     """
 
     id = fields.IntField(primary_key=True)
@@ -480,7 +492,14 @@ class Outbox(Model):
     )
     payload = fields.JSONField[dict[str, Any]](default=dict)
     available_at = UTCDatetimeField()
+    status = fields.CharEnumField(
+        OutboxStatus, max_length=16, default=OutboxStatus.PENDING, db_default="pending"
+    )
+    locked_until = UTCDatetimeField(null=True)
+    locked_by = fields.CharField(max_length=100, null=True)
     sent_at = UTCDatetimeField(null=True)
+    provider_id = fields.CharField(max_length=200, null=True)
+    """The sending provider's id for the message (an SMTP Message-ID, a Twilio SID)."""
     attempts = fields.IntField(default=0)
     last_error = fields.TextField(default="")
     created_at = UTCDatetimeField(auto_now_add=True)
@@ -491,7 +510,7 @@ class Outbox(Model):
         table = "outbox"
         table_description = "Messages to send, written with their cause, sent at least once"
         indexes = (
-            Index(fields=("sent_at", "available_at")),
+            Index(fields=("status", "available_at")),
             Index(fields=("booking_id",)),
         )
 

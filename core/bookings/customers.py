@@ -17,6 +17,7 @@ from tortoise.transactions import in_transaction
 from core import models as m
 from core.bookings.rows import infos
 from core.bookings.types import BookingInfo, CustomerInput
+from core.outbox.kinds import MessageKind, handover_key
 
 __all__ = ["ask_for_person", "known_customer", "remember_customer", "upcoming_bookings"]
 
@@ -90,7 +91,7 @@ async def ask_for_person(
 ) -> None:
     """Queue a "please reply to this customer" notice for staff (sent by the worker)."""
     payload = {
-        "kind": "staff_handover",
+        "kind": MessageKind.STAFF_HANDOVER.value,
         "channel": channel,
         "user": external_id,
         "name": customer.name if customer else None,
@@ -100,8 +101,8 @@ async def ask_for_person(
         "at": now.isoformat(),
     }
     await m.Outbox.create(
-        dedup_key=f"handover:{channel}:{external_id}:{now.isoformat()}"[:200],
-        kind="staff_handover",
+        dedup_key=handover_key(channel, external_id, now.isoformat())[:200],
+        kind=MessageKind.STAFF_HANDOVER.value,
         booking=None,
         payload=payload,
         available_at=now,

@@ -6,9 +6,7 @@ worker sends what is committed, at least once. Every row has a dedup key made
 of the booking and what happened, so a retried cause cannot queue a message
 twice and a receiver can drop a second delivery.
 
-Kinds: ``customer_confirmation``, ``staff_notice``, ``reminder_24h``,
-``reminder_2h``, ``customer_cancellation``, ``staff_cancellation``,
-``customer_rescheduled``, ``staff_rescheduled``. The payload holds what a
+The kinds are :class:`core.outbox.MessageKind`. The payload holds what a
 message needs to be written without reading the booking again (the booking
 may have changed by the time it is sent; reminders are dropped when it is
 cancelled or moved).
@@ -26,6 +24,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from core import models as m
 from core.bookings.types import BookingInfo, CustomerInput
+from core.outbox.kinds import MessageKind, booking_key
 from core.store import insert_rows
 
 __all__ = [
@@ -38,9 +37,9 @@ __all__ = [
     "write",
 ]
 
-REMINDERS: tuple[tuple[str, timedelta], ...] = (
-    ("reminder_24h", timedelta(hours=24)),
-    ("reminder_2h", timedelta(hours=2)),
+REMINDERS: tuple[tuple[MessageKind, timedelta], ...] = (
+    (MessageKind.REMINDER_24H, timedelta(hours=24)),
+    (MessageKind.REMINDER_2H, timedelta(hours=2)),
 )
 """Reminders before the start; one whose time has already passed is not written."""
 
@@ -77,17 +76,19 @@ class Message:
     """One outbox row to write; its dedup key is ``booking:{booking_id}:{tail}``."""
 
     tail: str
-    kind: str
+    kind: MessageKind
     booking_id: int
     payload: dict[str, Any]
     available_at: datetime
 
     @property
     def dedup_key(self) -> str:
-        return f"booking:{self.booking_id}:{self.tail}"
+        return booking_key(self.booking_id, self.tail)
 
 
-def _row(info: BookingInfo, kind: str, key: str, payload: dict[str, Any], at: datetime) -> Message:
+def _row(
+    info: BookingInfo, kind: MessageKind, key: str, payload: dict[str, Any], at: datetime
+) -> Message:
     return Message(key, kind, info.id, {**payload, "kind": kind}, at)
 
 
@@ -103,8 +104,8 @@ def booked(info: BookingInfo, customer: CustomerInput | None, now: datetime) -> 
     """Confirmation to the customer, a notice to the staff, and the reminders."""
     payload = _payload(info, customer)
     return [
-        _row(info, "customer_confirmation", "confirmation", payload, now),
-        _row(info, "staff_notice", "staff_notice", payload, now),
+        _row(info, MessageKind.CUSTOMER_CONFIRMATION, "confirmation", payload, now),
+        _row(info, MessageKind.STAFF_NOTICE, "staff_notice", payload, now),
         *_reminders(info, payload, now),
     ]
 
@@ -114,8 +115,8 @@ def cancelled(
 ) -> list[Message]:
     payload = {**_payload(info, customer), "reason": reason, "actor": actor}
     return [
-        _row(info, "customer_cancellation", "cancellation", payload, now),
-        _row(info, "staff_cancellation", "staff_cancellation", payload, now),
+        _row(info, MessageKind.CUSTOMER_CANCELLATION, "cancellation", payload, now),
+        _row(info, MessageKind.STAFF_CANCELLATION, "staff_cancellation", payload, now),
     ]
 
 
@@ -131,8 +132,8 @@ def rescheduled(
     payload = {**_payload(info, customer), "previous_start": _iso(previous_start), "actor": actor}
     move = info.reschedule_count
     return [
-        _row(info, "customer_rescheduled", f"rescheduled:{move}", payload, now),
-        _row(info, "staff_rescheduled", f"staff_rescheduled:{move}", payload, now),
+        _row(info, MessageKind.CUSTOMER_RESCHEDULED, f"rescheduled:{move}", payload, now),
+        _row(info, MessageKind.STAFF_RESCHEDULED, f"staff_rescheduled:{move}", payload, now),
         *_reminders(info, _payload(info, customer), now),
     ]
 

@@ -68,6 +68,7 @@ async def test_all_migrations_are_applied_and_a_rerun_applies_nothing(db: TestDa
         "0003_booking_service",
         "0004_aliases_colour",
         "0005_api_keys_idempotency",
+        "0006_outbox_claims",
     ]
     assert await migrate(db.url) == []
     # migrate() runs in a context of its own: the open database is still usable.
@@ -240,6 +241,7 @@ async def test_migrate_creates_a_relative_sqlite_files_directory(
         "0003_booking_service",
         "0004_aliases_colour",
         "0005_api_keys_idempotency",
+        "0006_outbox_claims",
     ]
     assert (tmp_path / "var" / "data" / "slotwise.db").is_file()
     async with database(url):

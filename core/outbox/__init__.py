@@ -1,0 +1,34 @@
+"""The outbox: messages written in the same transaction as their cause, sent later by
+the worker, at least once, each with a dedup key.
+
+Writers: :mod:`core.bookings.outbox` (the messages of a booking change) and
+:func:`core.bookings.customers.ask_for_person`. Readers: the worker, through
+:func:`claim`, :func:`mark_sent`, :func:`mark_failed` and :func:`mark_dropped`.
+"""
+
+from core.outbox.kinds import REMINDER_KINDS, MessageKind, booking_key, handover_key
+from core.outbox.queue import (
+    Claimed,
+    DeadMessage,
+    RetryPolicy,
+    claim,
+    dead_messages,
+    mark_dropped,
+    mark_failed,
+    mark_sent,
+)
+
+__all__ = [
+    "REMINDER_KINDS",
+    "Claimed",
+    "DeadMessage",
+    "MessageKind",
+    "RetryPolicy",
+    "booking_key",
+    "claim",
+    "dead_messages",
+    "handover_key",
+    "mark_dropped",
+    "mark_failed",
+    "mark_sent",
+]

@@ -1,0 +1,40 @@
+"""What the outbox carries: the kinds of message, and how their dedup keys are made.
+
+The keys are defined here once. A key names the cause, not the send: a retried
+cause (the same booking confirmed twice by a racing retry) cannot queue a second
+message, and a receiver can drop a second delivery of the same key.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+__all__ = ["REMINDER_KINDS", "MessageKind", "booking_key", "handover_key"]
+
+
+class MessageKind(StrEnum):
+    CUSTOMER_CONFIRMATION = "customer_confirmation"
+    STAFF_NOTICE = "staff_notice"
+    REMINDER_24H = "reminder_24h"
+    REMINDER_2H = "reminder_2h"
+    CUSTOMER_CANCELLATION = "customer_cancellation"
+    STAFF_CANCELLATION = "staff_cancellation"
+    CUSTOMER_RESCHEDULED = "customer_rescheduled"
+    STAFF_RESCHEDULED = "staff_rescheduled"
+    STAFF_HANDOVER = "staff_handover"
+    """A chat customer asked for a person."""
+
+
+REMINDER_KINDS = (MessageKind.REMINDER_24H, MessageKind.REMINDER_2H)
+
+BOOKING_KEY_PREFIX = "booking:"
+"""Keys of the messages of a booking: ``booking:<id>:<what happened>``. PostgreSQL's
+one-statement booking writer builds the same key in SQL (:mod:`core.bookings.rows`)."""
+
+
+def booking_key(booking_id: int, tail: str) -> str:
+    return f"{BOOKING_KEY_PREFIX}{booking_id}:{tail}"
+
+
+def handover_key(channel: str, user: str, at_iso: str) -> str:
+    return f"handover:{channel}:{user}:{at_iso}"
