@@ -1217,7 +1217,7 @@ def test_tokens_and_customers_round_trip() -> None:
     text = _BOOKED + (
         '  - {service: cut, start: "2026-12-01T08:00:00Z", resources: [ana],\n'
         "     token: AbCdEfGhIjKlMnOpQrStUvWx,\n"
-        "     customer: {name: Ana Ruiz, phone: \"+34600111222\", email: ana@example.org}}\n"
+        '     customer: {name: Ana Ruiz, phone: "+34600111222", email: ana@example.org}}\n'
     )
     (booking,) = parse_business(text).bookings
     assert booking.token == "AbCdEfGhIjKlMnOpQrStUvWx"
