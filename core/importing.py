@@ -121,7 +121,7 @@ async def import_business(business: Business, now: datetime | None = None) -> Im
             conn, row.id, current, business, kept_services
         )
         service_ids = await _sync_services(conn, row.id, current, business, resource_ids)
-        new, known = await _new_bookings(conn, current, business, kept_services)
+        new, known = await _new_bookings(conn, current, business)
         await write_bookings(
             conn, row.id, replace(business, bookings=new), resource_ids, service_ids
         )
@@ -306,7 +306,7 @@ def _blackouts(business: Business, service_id: str) -> tuple[object, ...]:
 
 
 async def _new_bookings(
-    conn: BaseDBAsyncClient, current: Business, business: Business, kept_services: set[str]
+    conn: BaseDBAsyncClient, current: Business, business: Business
 ) -> tuple[tuple[BookingRecord, ...], int]:
     """The file's bookings that are not in the database yet, checked against those that are.
 
@@ -327,11 +327,15 @@ async def _new_bookings(
             unclaimed[key] -= 1
         else:
             new.append(record)
-    services = {s.id: s for s in business.services}
-    services.update((s.id, s) for s in current.services if s.id in kept_services)
+    # Bookings already made occupy what their service's durations and buffers were
+    # when they were made; the file's new ones what the file says.
+    old = {s.id: s for s in current.services}
+    new_services = {s.id: s for s in business.services}
     capacity = {r.id: r.capacity for r in current.resources}
     capacity.update((r.id, r.capacity) for r in business.resources)
     every = [*current.bookings, *new]
+    services = [old[b.service] for b in current.bookings]
+    services += [new_services[b.service] for b in new]
     found = overbooked(every, services, capacity)
     if found is not None:
         known = len(current.bookings)

@@ -635,7 +635,9 @@ def check_business(business: Business) -> None:
             if slug not in resources:
                 raise InvalidBusiness(f"bookings[{i}].resources[{k}]: unknown resource {slug!r}")
     found = overbooked(
-        business.bookings, services, {slug: r.capacity for slug, r in resources.items()}
+        business.bookings,
+        [services[r.service] for r in business.bookings],
+        {slug: r.capacity for slug, r in resources.items()},
     )
     if found is not None:
         raise InvalidBusiness(overbooked_text(found, lambda i: f"bookings[{i}]"))
@@ -656,17 +658,17 @@ class Overbooked:
 
 def overbooked(
     bookings: Sequence[BookingRecord],
-    services: Mapping[str, Service],
+    services: Sequence[Service],
     capacity: Mapping[str, int],
 ) -> Overbooked | None:
-    """The first place (in time, per resource) where ``bookings`` exceed a capacity.
+    """The first place (in time, per resource) where ``bookings`` exceed a capacity;
+    ``services[i]`` is the service (durations, buffers, seats) of ``bookings[i]``.
 
     Per resource a sweep over (instant, order, seats, booking index); an end sorts
     before a start at the same instant because windows are half-open.
     """
     events: dict[str, list[tuple[datetime, int, int, int]]] = defaultdict(list)
-    for i, record in enumerate(bookings):
-        booked = services[record.service]
+    for i, (record, booked) in enumerate(zip(bookings, services, strict=True)):
         seats = _seats(record, booked)
         start, end = _occupied(booked, record.start.astimezone(UTC))
         for slug in record.resources:

@@ -237,3 +237,17 @@ async def test_round_trip_into_an_empty_database_keeps_tokens_and_customers(
     await replace_business(parse_business(exported))
     assert await m.Booking.all().order_by("id").values_list("manage_token", "customer__name") == old
     assert await m.Customer.all().values_list("name", "phone") == [("Ana", "+34600111222")]
+
+
+async def test_longer_buffers_do_not_make_existing_bookings_overlap(db: TestDatabase) -> None:
+    """Bookings already made keep the windows they were made with."""
+    document = spa()
+    document["bookings"].append(
+        {"service": "massage", "start": "2026-12-07T11:00:00Z", "resources": ["tom", "room-1"]}
+    )
+    await import_business(business(document), NOW)
+    document["services"][0]["buffer_after_min"] = 15
+    document["bookings"] = []  # with them, the file itself would overlap
+    report = await import_business(business(document), NOW)
+    assert report.added_bookings == 0
+    assert await m.Booking.all().count() == 3
