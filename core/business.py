@@ -28,6 +28,17 @@ class BusinessInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class BookingCustomer:
+    """Who a booking is for, as the business file writes it (the customer row's fields)."""
+
+    name: str = ""
+    phone: str | None = None
+    email: str | None = None
+    locale: str | None = None
+    timezone: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class BookingRecord:
     """A booking as the business file writes it: confirmed, on named resources."""
 
@@ -37,6 +48,11 @@ class BookingRecord:
     resources: tuple[str, ...]
     seats: int | None = None
     """``None`` means the service's seats."""
+    token: str | None = field(default=None, compare=False)
+    """The booking's manage token, which the links customers hold carry: what makes a
+    file's booking the same as one in the database. Not part of equality: two records
+    of the same appointment are equal whatever handle they carry."""
+    customer: BookingCustomer | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,7 +44,14 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails, PydanticCustomError
 
-from core.business import Blackout, BookingRecord, Business, BusinessInfo, ServicePolicy
+from core.business import (
+    Blackout,
+    BookingCustomer,
+    BookingRecord,
+    Business,
+    BusinessInfo,
+    ServicePolicy,
+)
 from core.engine.slots import distinct_choice
 from core.engine.snapshot import (
     RESOURCE_KINDS,
@@ -222,6 +229,7 @@ _OFFSET = re.compile(r"(?:Z|z|[+-]\d\d(?::?\d\d)?)$")
 _LOCALE = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*")
 _UNTIL = re.compile(r"UNTIL=([^;\s]*)", re.IGNORECASE)
 _COLOUR = re.compile(r"#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 MAX_ALIASES = 20
 MAX_ALIAS_LENGTH = 100
 
@@ -331,6 +339,15 @@ def _aliases(values: list[str]) -> list[str]:
             )
         first[key] = index
     return values
+
+
+def _token(value: str) -> str:
+    if not _TOKEN.fullmatch(value):
+        raise _fail(
+            f"{_quote(value)} is not a manage token: 16 to 64 letters, digits, '-' or '_' "
+            "(leave it out and the import makes one)"
+        )
+    return value
 
 
 def _kind(value: str) -> str:
@@ -627,11 +644,21 @@ class _Service(_Model):
         return self
 
 
+class _Customer(_Model):
+    name: StrictStr = ""
+    phone: StrictStr | None = None
+    email: StrictStr | None = None
+    locale: StrictStr | None = None
+    timezone: StrictStr | None = None
+
+
 class _Booking(_Model):
     service: Ref
     start: Instant
     resources: Annotated[list[Ref], Field(min_length=1)]
     seats: Count | None = None
+    token: Annotated[StrictStr, AfterValidator(_token)] | None = None
+    customer: _Customer | None = None
 
 
 class _File(_Model):
@@ -654,6 +681,7 @@ _FIELDS: dict[tuple[str, ...], type[BaseModel]] = {
     ("services",): _Service,
     ("services", "blackouts"): _Blackout,
     ("bookings",): _Booking,
+    ("bookings", "customer"): _Customer,
 }
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
@@ -759,9 +787,25 @@ def _unique_ids(data: Mapping[str, Any], section: str) -> Iterator[Problem]:
             first[ident] = index
 
 
+def _unique_tokens(data: Mapping[str, Any]) -> Iterator[Problem]:
+    first: dict[str, int] = {}
+    for index, item in _items(data, "bookings"):
+        token = item.get("token")
+        if not isinstance(token, str):
+            continue
+        if token in first:
+            yield Problem(
+                f"bookings[{index}].token",
+                f"the same token as bookings[{first[token]}]; each booking has its own",
+            )
+        else:
+            first[token] = index
+
+
 def _cross_checks(data: Mapping[str, Any]) -> Iterator[Problem]:
     yield from _unique_ids(data, "resources")
     yield from _unique_ids(data, "services")
+    yield from _unique_tokens(data)
     capacity: dict[str, int | None] = {}
     for _, item in _items(data, "resources"):
         if isinstance(item.get("id"), str):
@@ -829,6 +873,16 @@ def _check_booking(
         return
     pools, chosen = service_pools[service], _strings(item.get("resources"))
     if pools is None or not chosen:
+        return
+    if isinstance(item.get("token"), str):
+        # A booking that exists (an export writes its token) was made under the rules
+        # of its day; it must name known resources, not fit today's pools.
+        for r, resource in enumerate(chosen):
+            if capacity is not None and resource not in capacity:
+                yield Problem(
+                    f"{where}.resources[{r}]",
+                    f"unknown resource {_quote(resource)}{_did_you_mean(resource, capacity)}",
+                )
         return
     if len(chosen) != len(pools):
         listed = "; ".join(f"requires[{p}]: {', '.join(pool)}" for p, pool in enumerate(pools))
@@ -930,6 +984,8 @@ def _business(model: _File) -> Business:
                 start=item.start,
                 resources=tuple(item.resources),
                 seats=item.seats,
+                token=item.token,
+                customer=_customer(item.customer),
             )
             for item in model.bookings
         ),
@@ -940,6 +996,18 @@ def _business(model: _File) -> Business:
         },
         service_aliases={item.id: tuple(item.aliases) for item in model.services if item.aliases},
         resource_aliases={item.id: tuple(item.aliases) for item in model.resources if item.aliases},
+    )
+
+
+def _customer(model: _Customer | None) -> BookingCustomer | None:
+    if model is None:
+        return None
+    return BookingCustomer(
+        name=model.name,
+        phone=model.phone,
+        email=model.email,
+        locale=model.locale,
+        timezone=model.timezone,
     )
 
 
@@ -1143,6 +1211,15 @@ def _booking_data(booking: BookingRecord) -> _FlowMap:
     )
     if booking.seats is not None:
         data["seats"] = booking.seats
+    if booking.token is not None:
+        data["token"] = booking.token
+    if booking.customer is not None:
+        who = booking.customer
+        customer = _FlowMap(name=who.name)
+        for field in ("phone", "email", "locale", "timezone"):
+            if getattr(who, field) is not None:
+                customer[field] = _Quoted(getattr(who, field))
+        data["customer"] = customer
     return data
 
 

@@ -20,19 +20,21 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar, cast
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import ValidationError
+from tortoise.expressions import Subquery
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from core import models as m
 from core.business import (
     Blackout,
+    BookingCustomer,
     BookingRecord,
     Business,
     BusinessInfo,
@@ -57,10 +59,13 @@ __all__ = [
     "OCCUPANCY_COLUMNS",
     "InvalidBusiness",
     "NoBusiness",
+    "Overbooked",
     "Rules",
     "ServiceRules",
     "StoreError",
+    "check_business",
     "complete_rules",
+    "count_bookings",
     "insert_rows",
     "load_business",
     "load_busy",
@@ -71,7 +76,14 @@ __all__ = [
     "load_rules",
     "load_service_rules",
     "load_snapshot",
+    "overbooked",
+    "overbooked_text",
     "replace_business",
+    "resource_fields",
+    "service_fields",
+    "write_bookings",
+    "write_resource_rules",
+    "write_service_rules",
 ]
 
 _Named = TypeVar("_Named", Resource, Service)
@@ -120,7 +132,7 @@ async def replace_business(business: Business) -> None:
     need more seats than a resource has (PostgreSQL would refuse those on
     capacity-one resources anyway; SQLite would not).
     """
-    _check(business)
+    check_business(business)
     try:
         async with in_transaction() as conn:
             await _delete_everything(conn)
@@ -142,7 +154,7 @@ async def replace_business(business: Business) -> None:
                 business.policies,
                 business.service_aliases,
             )
-            await _write_bookings(conn, row.id, business, resource_ids, service_ids)
+            await write_bookings(conn, row.id, business, resource_ids, service_ids)
     except ValidationError as exc:  # a value a column cannot hold; rolled back
         raise InvalidBusiness(f"cannot store the business: {exc}") from exc
     client = connection()
@@ -170,17 +182,7 @@ async def _write_resources(
 ) -> dict[str, int]:
     await m.Resource.bulk_create(
         [
-            m.Resource(
-                business_id=business_id,
-                slug=r.id,
-                name=r.name,
-                aliases=list(aliases.get(r.id, ())),
-                kind=m.ResourceKind(r.kind),
-                capacity=r.capacity,
-                timezone=r.timezone,
-                active=r.active,
-                position=i,
-            )
+            m.Resource(business_id=business_id, **resource_fields(r, i, aliases))
             for i, r in enumerate(resources)
         ],
         using_db=conn,
@@ -188,6 +190,30 @@ async def _write_resources(
     ids: dict[str, int] = dict(
         await m.Resource.filter(business_id=business_id).using_db(conn).values_list("slug", "id")
     )
+    await write_resource_rules(conn, ids, resources)
+    return ids
+
+
+def resource_fields(
+    resource: Resource, position: int, aliases: Mapping[str, tuple[str, ...]]
+) -> dict[str, Any]:
+    """The columns of a resource row (its rules are rows of their own)."""
+    return {
+        "slug": resource.id,
+        "name": resource.name,
+        "aliases": list(aliases.get(resource.id, ())),
+        "kind": m.ResourceKind(resource.kind),
+        "capacity": resource.capacity,
+        "timezone": resource.timezone,
+        "active": resource.active,
+        "position": position,
+    }
+
+
+async def write_resource_rules(
+    conn: BaseDBAsyncClient, ids: Mapping[str, int], resources: Sequence[Resource]
+) -> None:
+    """Weekly hours, date overrides and blocks of resources that have none written yet."""
     hours: list[m.WeeklyHours] = []
     overrides: list[m.DateOverride] = []
     blocks: list[m.Block] = []
@@ -220,7 +246,6 @@ async def _write_resources(
     await m.WeeklyHours.bulk_create(hours, using_db=conn)
     await m.DateOverride.bulk_create(overrides, using_db=conn)
     await m.Block.bulk_create(blocks, using_db=conn)
-    return ids
 
 
 _NO_POLICY = ServicePolicy()
@@ -236,24 +261,7 @@ async def _write_services(
 ) -> dict[str, int]:
     await m.Service.bulk_create(
         [
-            m.Service(
-                business_id=business_id,
-                slug=s.id,
-                name=s.name,
-                aliases=list(aliases.get(s.id, ())),
-                duration_min=s.duration_min,
-                buffer_before_min=s.buffer_before_min,
-                buffer_after_min=s.buffer_after_min,
-                slot_step_min=s.slot_step_min,
-                min_notice_min=s.min_notice_min,
-                max_advance_days=s.max_advance_days,
-                seats=s.seats,
-                active=s.active,
-                position=i,
-                cancel_notice_min=policies.get(s.id, _NO_POLICY).cancel_notice_min,
-                reschedule_notice_min=policies.get(s.id, _NO_POLICY).reschedule_notice_min,
-                max_reschedules=policies.get(s.id, _NO_POLICY).max_reschedules,
-            )
+            m.Service(business_id=business_id, **service_fields(s, i, policies, aliases))
             for i, s in enumerate(services)
         ],
         using_db=conn,
@@ -261,6 +269,45 @@ async def _write_services(
     ids: dict[str, int] = dict(
         await m.Service.filter(business_id=business_id).using_db(conn).values_list("slug", "id")
     )
+    await write_service_rules(conn, ids, services, resource_ids, policies)
+    return ids
+
+
+def service_fields(
+    service: Service,
+    position: int,
+    policies: Mapping[str, ServicePolicy],
+    aliases: Mapping[str, tuple[str, ...]],
+) -> dict[str, Any]:
+    """The columns of a service row (its pools and blackouts are rows of their own)."""
+    policy = policies.get(service.id, _NO_POLICY)
+    return {
+        "slug": service.id,
+        "name": service.name,
+        "aliases": list(aliases.get(service.id, ())),
+        "duration_min": service.duration_min,
+        "buffer_before_min": service.buffer_before_min,
+        "buffer_after_min": service.buffer_after_min,
+        "slot_step_min": service.slot_step_min,
+        "min_notice_min": service.min_notice_min,
+        "max_advance_days": service.max_advance_days,
+        "seats": service.seats,
+        "active": service.active,
+        "position": position,
+        "cancel_notice_min": policy.cancel_notice_min,
+        "reschedule_notice_min": policy.reschedule_notice_min,
+        "max_reschedules": policy.max_reschedules,
+    }
+
+
+async def write_service_rules(
+    conn: BaseDBAsyncClient,
+    ids: Mapping[str, int],
+    services: Sequence[Service],
+    resource_ids: Mapping[str, int],
+    policies: Mapping[str, ServicePolicy],
+) -> None:
+    """Blackouts and pools of services that have none written yet."""
     await m.ServiceBlackout.bulk_create(
         [
             m.ServiceBlackout(
@@ -271,6 +318,7 @@ async def _write_services(
                 position=k,
             )
             for service_id, policy in policies.items()
+            if service_id in {s.id for s in services}
             for k, b in enumerate(policy.blackouts)
         ],
         using_db=conn,
@@ -286,7 +334,7 @@ async def _write_services(
     pool_ids = {
         (service_id, position): pool_id
         for pool_id, service_id, position in await m.ServicePool.filter(
-            service__business_id=business_id
+            service_id__in=[ids[s.id] for s in services]
         )
         .using_db(conn)
         .values_list("id", "service_id", "position")
@@ -302,22 +350,23 @@ async def _write_services(
         ],
         using_db=conn,
     )
-    return ids
 
 
-async def _write_bookings(
+async def write_bookings(
     conn: BaseDBAsyncClient,
     business_id: int,
     business: Business,
-    resource_ids: dict[str, int],
-    service_ids: dict[str, int],
+    resource_ids: Mapping[str, int],
+    service_ids: Mapping[str, int],
 ) -> None:
-    """Bookings, their occupancy and history as plain multi-row inserts.
+    """The business's bookings, their customers, occupancy and history as plain
+    multi-row inserts: the one writer of bookings that come from a file.
 
     A business file can hold tens of thousands of bookings; building three
     Tortoise model objects per booking made the import several times slower
     than the database's own work. The values are encoded as the models would
-    encode them (instants in UTC, see :func:`_db_values`).
+    encode them (instants in UTC, see :func:`_db_values`). A booking keeps the
+    file's token when it has one, so the links its customer holds keep working.
     """
     if not business.bookings:
         return
@@ -325,17 +374,19 @@ async def _write_bookings(
     capacity = {r.id: r.capacity for r in business.resources}
     now = datetime.now(UTC)
     confirmed = m.BookingStatus.CONFIRMED.value
+    customer_ids = await _customer_ids(conn, business.bookings, now)
     tokens: list[str] = []
     bookings: list[list[Any]] = []
     for record in business.bookings:
         service = services[record.service]
         start = record.start.astimezone(UTC)
-        token = m.new_manage_token()
+        token = record.token or m.new_manage_token()
         tokens.append(token)
         bookings.append(
             [
                 business_id,
                 service_ids[record.service],
+                None if record.customer is None else customer_ids[record.customer],
                 start,
                 start + timedelta(minutes=service.duration_min),
                 confirmed,
@@ -352,6 +403,7 @@ async def _write_bookings(
         (
             "business_id",
             "service_id",
+            "customer_id",
             "start",
             "end",
             "status",
@@ -365,7 +417,7 @@ async def _write_bookings(
     )
     # Multi-row inserts do not return ids; the tokens, made here, find them again.
     ids: dict[str, int] = dict(
-        await m.Booking.filter(business_id=business_id)
+        await m.Booking.filter(business_id=business_id, manage_token__in=tokens)
         .using_db(conn)
         .values_list("manage_token", "id")
     )
@@ -373,7 +425,7 @@ async def _write_bookings(
     history: list[list[Any]] = []
     for record, token, row in zip(business.bookings, tokens, bookings, strict=True):
         booking_id = ids[token]
-        start, end, seats = row[2], row[3], row[7]
+        start, end, seats = row[3], row[4], row[8]
         occupied_start, occupied_end = _occupied(services[record.service], start)
         occupancy.extend(
             [
@@ -409,6 +461,36 @@ async def _write_bookings(
         ("booking_id", "at", "actor", "channel", "action", "data"),
         history,
     )
+
+
+_CUSTOMER_FIELDS = ("name", "phone", "email", "locale", "timezone")
+
+
+async def _customer_ids(
+    conn: BaseDBAsyncClient, records: Iterable[BookingRecord], now: datetime
+) -> dict[BookingCustomer, int]:
+    """The customer row of each customer the records name: the oldest row with exactly
+    those fields (so a restored backup finds its customers again), else a new one."""
+    wanted = {r.customer for r in records if r.customer is not None}
+    if not wanted:
+        return {}
+    found: dict[BookingCustomer, int] = {}
+    for customer_id, *fields in (
+        await m.Customer.all().using_db(conn).order_by("-id").values_list("id", *_CUSTOMER_FIELDS)
+    ):
+        who = BookingCustomer(*fields)
+        if who in wanted:
+            found[who] = customer_id
+    new = sorted(wanted - found.keys(), key=repr)
+    for customer_id, *fields in await insert_rows(
+        conn,
+        "customer",
+        (*_CUSTOMER_FIELDS, "created_at"),
+        [[*(getattr(who, f) for f in _CUSTOMER_FIELDS), now] for who in new],
+        returning=("id", *_CUSTOMER_FIELDS),
+    ):
+        found[BookingCustomer(*fields)] = customer_id
+    return found
 
 
 _ROWS_PER_INSERT = 500
@@ -478,7 +560,7 @@ def _occupied(service: Service, start: datetime) -> tuple[datetime, datetime]:
     )
 
 
-def _check(business: Business) -> None:
+def check_business(business: Business) -> None:
     """Refuse what the database would refuse (or, on SQLite, silently accept)."""
     info = business.info
     _fits("business.name", info.name, m.Business, "name")
@@ -528,6 +610,11 @@ def _check(business: Business) -> None:
     for i, record in enumerate(business.bookings):
         if record.seats is not None:
             _in_range(f"bookings[{i}].seats", record.seats, _INT)
+        _fits(f"bookings[{i}].token", record.token, m.Booking, "manage_token")
+        for name in _CUSTOMER_FIELDS:
+            if record.customer is not None:
+                value = getattr(record.customer, name)
+                _fits(f"bookings[{i}].customer.{name}", value, m.Customer, name)
     resources = _unique(business.resources, "resources")
     services = _unique(business.services, "services")
     for i, service in enumerate(business.services):
@@ -539,24 +626,55 @@ def _check(business: Business) -> None:
                     raise InvalidBusiness(
                         f"services[{i}].requires[{p}][{k}]: unknown resource {slug!r}"
                     )
-    # Per resource: (instant, order, seats, booking index); an end sorts before a
-    # start at the same instant because windows are half-open.
-    events: dict[str, list[tuple[datetime, int, int, int]]] = defaultdict(list)
     for i, record in enumerate(business.bookings):
-        booked = services.get(record.service)
-        if booked is None:
+        if record.service not in services:
             raise InvalidBusiness(f"bookings[{i}].service: unknown service {record.service!r}")
         if record.start.tzinfo is None:
             raise InvalidBusiness(f"bookings[{i}].start: needs an offset or Z")
-        seats = _seats(record, booked)
-        start, end = _occupied(booked, record.start.astimezone(UTC))
         for k, slug in enumerate(record.resources):
             if slug not in resources:
                 raise InvalidBusiness(f"bookings[{i}].resources[{k}]: unknown resource {slug!r}")
+    found = overbooked(
+        business.bookings,
+        [services[r.service] for r in business.bookings],
+        {slug: r.capacity for slug, r in resources.items()},
+    )
+    if found is not None:
+        raise InvalidBusiness(overbooked_text(found, lambda i: f"bookings[{i}]"))
+
+
+@dataclass(frozen=True, slots=True)
+class Overbooked:
+    """Where bookings would hold more seats of a resource than it has."""
+
+    resource: str
+    capacity: int
+    seats: int
+    booking: int
+    """Index of the booking that went over."""
+    others: tuple[int, ...]
+    """Indexes of the bookings it overlaps there."""
+
+
+def overbooked(
+    bookings: Sequence[BookingRecord],
+    services: Sequence[Service],
+    capacity: Mapping[str, int],
+) -> Overbooked | None:
+    """The first place (in time, per resource) where ``bookings`` exceed a capacity;
+    ``services[i]`` is the service (durations, buffers, seats) of ``bookings[i]``.
+
+    Per resource a sweep over (instant, order, seats, booking index); an end sorts
+    before a start at the same instant because windows are half-open.
+    """
+    events: dict[str, list[tuple[datetime, int, int, int]]] = defaultdict(list)
+    for i, (record, booked) in enumerate(zip(bookings, services, strict=True)):
+        seats = _seats(record, booked)
+        start, end = _occupied(booked, record.start.astimezone(UTC))
+        for slug in record.resources:
             events[slug].append((start, 1, seats, i))
             events[slug].append((end, 0, -seats, i))
     for slug, items in events.items():
-        capacity = resources[slug].capacity
         taken = 0
         holders: set[int] = set()
         for _at, is_start, seats, i in sorted(items):
@@ -565,12 +683,18 @@ def _check(business: Business) -> None:
                 holders.add(i)
             else:
                 holders.discard(i)
-            if taken > capacity:
-                others = ", ".join(f"bookings[{j}]" for j in sorted(holders - {i}))
-                raise InvalidBusiness(
-                    f"bookings[{i}]: resource {slug!r} (capacity {capacity}) would hold "
-                    f"{taken} seats at once" + (f", with {others}" if others else "")
-                )
+            if taken > capacity[slug]:
+                return Overbooked(slug, capacity[slug], taken, i, tuple(sorted(holders - {i})))
+    return None
+
+
+def overbooked_text(found: Overbooked, name: Callable[[int], str]) -> str:
+    """The error of an overbooking, each booking called by ``name(index)``."""
+    others = ", ".join(name(j) for j in found.others)
+    return (
+        f"{name(found.booking)}: resource {found.resource!r} (capacity {found.capacity}) "
+        f"would hold {found.seats} seats at once" + (f", with {others}" if others else "")
+    )
 
 
 _INT = range(-(2**31), 2**31)
@@ -611,8 +735,14 @@ def _unique(items: Iterable[_Named], where: str) -> dict[str, _Named]:
 # --------------------------------------------------------------------------- reading
 
 
+async def count_bookings() -> int:
+    """Every booking in the database, whatever its status."""
+    return await m.Booking.all().count()
+
+
 async def load_business() -> Business:
-    """The business as imported: same order of everything, confirmed bookings only.
+    """The business as imported: same order of everything, confirmed bookings only,
+    each with its manage token and its customer.
 
     A booking's ``seats`` comes back as ``None`` when it equals its service's
     seats: the file's default, so that an exported file stays as short as the
@@ -626,8 +756,18 @@ async def load_business() -> Business:
     rows = (
         await m.Booking.filter(business_id=business_id, status=m.BookingStatus.CONFIRMED)
         .order_by("id")
-        .values_list("id", "service_id", "start", "seats")
+        .values_list("id", "service_id", "start", "seats", "manage_token", "customer_id")
     )
+    customers = {
+        customer_id: BookingCustomer(*fields)
+        for customer_id, *fields in await m.Customer.filter(
+            id__in=Subquery(
+                m.Booking.filter(business_id=business_id, customer_id__isnull=False).values(
+                    "customer_id"
+                )
+            )
+        ).values_list("id", *_CUSTOMER_FIELDS)
+    }
     occupancy: dict[int, list[str]] = defaultdict(list)
     for booking_id, resource_id in (
         await m.BookingResource.filter(
@@ -638,7 +778,7 @@ async def load_business() -> Business:
     ):
         occupancy[booking_id].append(slug_by_resource[resource_id])
     bookings = []
-    for booking_id, service_id, start, seats in rows:
+    for booking_id, service_id, start, seats, token, customer_id in rows:
         service = service_by_id[service_id]
         bookings.append(
             BookingRecord(
@@ -646,6 +786,8 @@ async def load_business() -> Business:
                 start=start.astimezone(UTC),
                 resources=tuple(occupancy[booking_id]),
                 seats=None if seats == service.seats else seats,
+                token=token,
+                customer=customers.get(customer_id),
             )
         )
     return Business(

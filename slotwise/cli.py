@@ -26,9 +26,11 @@ from core import availability
 from core.businessfile import BusinessFileError, dump_business, load_business_file
 from core.db import DatabaseURLError, database, migrate
 from core.engine import EngineError, Snapshot, find_slots
+from core.importing import Changes, ImportReport, import_business
 from core.store import (
     InvalidBusiness,
     NoBusiness,
+    count_bookings,
     load_business,
     load_directory,
     load_snapshot,
@@ -41,6 +43,8 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 DEMO_FILE = Path(__file__).parent / "demo" / "demo.yaml"
+BACKUP_DIR = Path("data") / "backups"
+"""Where ``import --replace`` writes the business it replaces, relative to the working directory."""
 MAX_QUERY_DAYS = 366
 NEXT_DAYS = 14
 NEXT_SLOTS = 3
@@ -143,26 +147,103 @@ async def migrate_command(db_url: str | None) -> None:
 
 @main.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--replace",
+    "replace_all",
+    is_flag=True,
+    help="Delete everything, bookings included, and load FILE; "
+    "the old business is first exported to ./data/backups/.",
+)
 @_db_option
 @friendly
-async def import_command(file: Path, db_url: str | None) -> None:
-    """Replace the business in the database with the one in FILE (YAML or JSON)."""
+async def import_command(file: Path, replace_all: bool, db_url: str | None) -> None:
+    """Load the business in FILE (YAML or JSON): its rules replace the database's,
+    matched by id, and every booking already there is kept with its manage link.
+
+    Bookings the new rules would not allow are kept and listed. With --replace,
+    everything is replaced, bookings included, after a backup of the old business.
+    """
     business = load_business_file(file)
     url = _url(db_url)
     await migrate(url)
     async with database(url):
-        await replace_business(business)
+        if replace_all:
+            dropped = await count_bookings()
+            backup = await _backup() if dropped or await _has_business() else None
+            await replace_business(business)
+        else:
+            report = await import_business(business)
     click.echo(
         f"Imported {business.info.name!r}: {len(business.resources)} resources, "
         f"{len(business.services)} services, {len(business.bookings)} bookings."
     )
+    if replace_all:
+        if backup is not None:
+            click.echo(f"The previous business is backed up in {backup}")
+        click.echo(f"Replaced everything: {dropped} bookings of the database were dropped.")
+        return
+    _echo_report(report)
+
+
+async def _has_business() -> bool:
+    try:
+        await load_directory()
+    except NoBusiness:
+        return False
+    return True
+
+
+async def _backup() -> Path:
+    """The business in the database, bookings with their tokens and customers, as a
+    business file under ``BACKUP_DIR`` that ``slotwise import --replace`` reads back."""
+    text = dump_business(await load_business())
+    BACKUP_DIR.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    path = BACKUP_DIR / f"slotwise-{stamp}.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _echo_report(report: ImportReport) -> None:
+    for what, changes in (("resources", report.resources), ("services", report.services)):
+        for line in _changes(what, changes):
+            click.echo(line)
+    click.echo(
+        f"Bookings: {report.added_bookings} added, {report.known_bookings} of the file "
+        "already there; none deleted."
+    )
+    if not report.misfits:
+        return
+    zone = ZoneInfo(report.timezone)
+    click.echo(
+        f"{len(report.misfits)} bookings fall outside the new rules "
+        "(kept; move or cancel them if need be):"
+    )
+    for misfit in report.misfits:
+        local = misfit.start.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        click.echo(f"  #{misfit.booking_id} {misfit.service} {local}: {'; '.join(misfit.reasons)}")
+
+
+def _changes(what: str, changes: Changes) -> list[str]:
+    lines = []
+    if changes.added:
+        lines.append(f"Added {what}: {', '.join(changes.added)}")
+    if changes.removed:
+        lines.append(f"Removed {what}: {', '.join(changes.removed)}")
+    if changes.switched_off:
+        lines.append(
+            f"Switched off, not deleted, because bookings use them: {what} "
+            + ", ".join(changes.switched_off)
+        )
+    return lines
 
 
 @main.command("export")
 @_db_option
 @friendly
 async def export_command(db_url: str | None) -> None:
-    """Write the business in the database to standard output as a business file."""
+    """Write the business in the database to standard output as a business file,
+    confirmed bookings with their manage tokens and customers."""
     async with database(_url(db_url)):
         business = await load_business()
     click.echo(dump_business(business), nl=False)

@@ -1197,3 +1197,56 @@ def businesses(draw: st.DrawFn) -> Business:
 @given(businesses())
 def test_round_trip_of_generated_businesses(business: Business) -> None:
     assert parse_business(dump_business(business)) == business
+
+
+# --- manage tokens and customers of bookings ----------------------------------------------
+
+_BOOKED = """
+business: {name: Salon, timezone: Europe/Berlin}
+resources:
+  - {id: ana, name: Ana}
+  - {id: bo, name: Bo}
+services:
+  - {id: cut, name: Haircut, duration_min: 45, requires: [[ana]]}
+bookings:
+"""
+
+
+def test_tokens_and_customers_round_trip() -> None:
+    """The export used to drop both: a restored file gave every booking a new link."""
+    text = _BOOKED + (
+        '  - {service: cut, start: "2026-12-01T08:00:00Z", resources: [ana],\n'
+        "     token: AbCdEfGhIjKlMnOpQrStUvWx,\n"
+        '     customer: {name: Ana Ruiz, phone: "+34600111222", email: ana@example.org}}\n'
+    )
+    (booking,) = parse_business(text).bookings
+    assert booking.token == "AbCdEfGhIjKlMnOpQrStUvWx"
+    assert booking.customer is not None
+    assert booking.customer.phone == "+34600111222"
+    written = dump_business(parse_business(text))
+    (again,) = parse_business(written).bookings
+    assert (again.token, again.customer) == (booking.token, booking.customer)
+
+
+def test_bad_or_repeated_tokens_are_named() -> None:
+    text = _BOOKED + (
+        '  - {service: cut, start: "2026-12-01T08:00:00Z", resources: [ana], token: "a b"}\n'
+        '  - {service: cut, start: "2026-12-01T09:00:00Z", resources: [ana],'
+        " token: AbCdEfGhIjKlMnOpQrSt}\n"
+        '  - {service: cut, start: "2026-12-01T10:00:00Z", resources: [ana],'
+        " token: AbCdEfGhIjKlMnOpQrSt}\n"
+    )
+    shown = [str(problem) for problem in problems_of(text)]
+    assert shown[0].startswith("bookings[0].token: 'a b' is not a manage token")
+    assert shown[1] == "bookings[2].token: the same token as bookings[1]; each booking has its own"
+
+
+def test_a_booking_with_a_token_need_not_fit_todays_pools() -> None:
+    """An export of a booking made before its service's pools changed must import."""
+    booked = '  - {service: cut, start: "2026-12-01T08:00:00Z", resources: [bo]'
+    assert "not in requires[0]" in str(problems_of(_BOOKED + booked + "}\n")[0])
+    parse_business(_BOOKED + booked + ", token: AbCdEfGhIjKlMnOpQrStUvWx}\n")
+    problems = problems_of(
+        _BOOKED + booked.replace("bo]", "cy]") + ", token: AbCdEfGhIjKlMnOpQrSt}\n"
+    )
+    assert str(problems[0]) == "bookings[0].resources[0]: unknown resource 'cy'"

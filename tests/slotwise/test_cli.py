@@ -20,10 +20,10 @@ def slotwise(*args: str) -> Result:
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
-def import_document(tmp_path: Path, url: str, document: dict[str, Any]) -> None:
+def import_document(tmp_path: Path, url: str, document: dict[str, Any], *flags: str) -> None:
     path = tmp_path / "business.json"
     path.write_text(json.dumps(document))
-    result = slotwise("import", str(path), "--db", url)
+    result = slotwise("import", *flags, str(path), "--db", url)
     assert result.exit_code == 0, result.output
     assert "Imported" in result.output
 
@@ -43,10 +43,14 @@ def test_golden_examples_through_the_command(path: Path, tmp_path: Path, empty_d
         assert [s["start"] for s in slots] == [e["start"] for e in query["expect"]]
 
 
-def test_export_gives_back_the_imported_business(tmp_path: Path, empty_db_url: str) -> None:
+def test_export_gives_back_the_imported_business(
+    tmp_path: Path, empty_db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # where --replace writes its backups
     for path in GOLDEN_FILES:
         document = json.loads(path.read_text())["business"]
-        import_document(tmp_path, empty_db_url, document)
+        # Each file replaces the one before: a plain import would keep its bookings.
+        import_document(tmp_path, empty_db_url, document, "--replace")
         result = slotwise("export", "--db", empty_db_url)
         assert result.exit_code == 0, result.output
         assert parse_business(result.output) == parse_business(json.dumps(document))
@@ -143,3 +147,47 @@ def test_database_without_tables_says_to_migrate(tmp_path: Path) -> None:
     assert "run 'slotwise migrate'" in result.output
     assert slotwise("migrate", "--db", url).exit_code == 0
     assert "slotwise import FILE" in CliRunner().invoke(main, ["export", "--db", url]).output
+
+
+def test_import_over_bookings_keeps_them_and_their_manage_tokens(
+    tmp_path: Path, empty_db_url: str
+) -> None:
+    """It used to delete every booking and write the file's back with new tokens."""
+    document = json.loads((GOLDEN / "03-staff-and-room.json").read_text())["business"]
+    import_document(tmp_path, empty_db_url, document)
+    before = parse_business(slotwise("export", "--db", empty_db_url).output).bookings
+    document["resources"][0]["weekly_hours"]["mon"] = [["11:00", "14:00"]]
+    document["resources"].append({"id": "ivy", "name": "Ivy"})
+    path = tmp_path / "new-hours.json"
+    path.write_text(json.dumps(document))
+    result = slotwise("import", str(path), "--db", empty_db_url)
+    assert result.exit_code == 0, result.output
+    assert "Added resources: ivy" in result.output
+    assert "Bookings: 0 added, 1 of the file already there; none deleted." in result.output
+    assert "1 bookings fall outside the new rules" in result.output
+    assert "massage 2026-12-07 10:00: outside the hours of tom" in result.output
+    after = parse_business(slotwise("export", "--db", empty_db_url).output).bookings
+    assert [b.token for b in after] == [b.token for b in before]
+    assert after[0].token is not None
+
+
+def test_import_replace_backs_up_first_and_says_what_it_dropped(
+    tmp_path: Path, empty_db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    document = json.loads((GOLDEN / "03-staff-and-room.json").read_text())["business"]
+    path = tmp_path / "business.json"
+    path.write_text(json.dumps(document))
+    first = slotwise("import", "--replace", str(path), "--db", empty_db_url)
+    assert first.exit_code == 0, first.output
+    assert "backed up" not in first.output  # an empty database has nothing to keep
+    assert not (tmp_path / "data" / "backups").exists()
+    exported = slotwise("export", "--db", empty_db_url).output
+    result = slotwise("import", "--replace", str(path), "--db", empty_db_url)
+    assert result.exit_code == 0, result.output
+    assert "1 bookings of the database were dropped" in result.output
+    (backup,) = (tmp_path / "data" / "backups").glob("slotwise-*.yaml")
+    assert f"backed up in {Path('data') / 'backups' / backup.name}" in result.output
+    assert backup.read_text() == exported
+    new_token = parse_business(slotwise("export", "--db", empty_db_url).output).bookings[0].token
+    assert new_token != parse_business(exported).bookings[0].token
