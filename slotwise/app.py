@@ -21,6 +21,7 @@ from channels.problems import problem
 from channels.ratelimit import RateLimiter
 from channels.webchat import webchat
 from core.bookings import BookingService
+from core.circuit import CircuitBreaker
 from core.db import close_db, migrate, open_db
 from core.holds import make_hold_store
 from slotwise.settings import Settings, get_settings
@@ -51,7 +52,10 @@ def create_app(settings: Settings | None = None) -> Quart:
         if applied:
             log.info("applied migrations: %s", ", ".join(applied))
         await open_db(settings.database_url, global_fallback=True)
-        holds = make_hold_store(settings.redis_url)
+        # One breaker for Redis: whichever store finds it down spares the other the wait.
+        redis = CircuitBreaker("Redis", cooldown=settings.redis_retry_seconds)
+        redis_timeout = settings.redis_timeout_ms / 1000
+        holds = make_hold_store(settings.redis_url, timeout=redis_timeout, breaker=redis)
         app.extensions["slotwise.holds"] = holds
         bookings = BookingService(
             holds,
@@ -59,7 +63,13 @@ def create_app(settings: Settings | None = None) -> Quart:
             lock_timeout=timedelta(milliseconds=settings.lock_timeout_ms),
         )
         app.extensions["slotwise.bookings"] = bookings
-        conversations = make_conversations(settings.redis_url, settings.chat_ttl_seconds)
+        conversations = make_conversations(
+            settings.redis_url,
+            settings.chat_ttl_seconds,
+            timeout=redis_timeout,
+            breaker=redis,
+            max_items=settings.chat_memory_max,
+        )
         app.extensions["slotwise.conversations"] = conversations
         app.extensions["slotwise.chat"] = Chat(
             bookings, conversations, public_url=settings.base_url
