@@ -2,30 +2,53 @@
 
 Keyed by channel and user. Redis lets a restarted or second process continue
 a dialog; memory is the embedded default. A conversation untouched for the TTL
-is forgotten (its hold has long expired by then too).
+is forgotten (its hold has long expired by then too). Memory is bounded as
+well: past ``max_items`` conversations the least recently stored are forgotten
+first, one at a time, so a flood of new sessions cannot grow the process.
 
 Each store also serialises the turns of one conversation (:meth:`turn`): two
 messages sent at once ("2" and "yes") are answered one after the other, each
 seeing the state the other left, also when two server processes receive them.
+
+When Redis cannot be reached (its circuit breaker, :mod:`core.circuit`, is open
+or a call fails), :class:`RedisConversations` keeps going in this process's
+memory: the chat still answers, a conversation continues where this process
+left it, and other processes may not see it until Redis is back. The fall-back
+is logged once (WARNING), and so is the return (INFO). Turns of one conversation
+are serialised in this process first and across processes with a Redis lock on
+top, so the order within the process holds whichever way Redis goes mid-turn.
+After Redis returns, a conversation kept in memory during the outage goes on
+from the newer of the two copies (``updated_at``) and moves back to Redis at
+its next turn.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
-from collections.abc import AsyncIterator
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from pydantic import ValidationError
 from redis.asyncio import Redis
 from redis.exceptions import LockError
 
 from bot.dialog.state import State
+from core.circuit import CircuitBreaker, CircuitOpen
+from core.redis_client import DEFAULT_TIMEOUT_SECONDS, UNREACHABLE, redis_client
 
 __all__ = ["ConversationStore", "MemoryConversations", "RedisConversations", "make_conversations"]
 
+log = logging.getLogger("bot.conversations")
+
+_T = TypeVar("_T")
+
 DEFAULT_TTL_SECONDS = 24 * 3600
+DEFAULT_MAX_ITEMS = 20_000
+"""Conversations one process keeps in memory (a stored state is a few kB)."""
 TURN_SECONDS = 30.0
 """Longest one turn may keep its conversation locked (a crashed process's lock expires)."""
 TURN_WAIT_SECONDS = 10.0
@@ -58,11 +81,32 @@ def _load(raw: str | bytes | None) -> State | None:
         return None
 
 
+def _monotonic() -> float:
+    return time.monotonic()  # looked up at each call, so tests may replace it
+
+
 class MemoryConversations:
-    def __init__(self, ttl_seconds: int = DEFAULT_TTL_SECONDS) -> None:
+    """Conversations in a dict ordered by when each was last stored: the oldest, and
+    so the first to expire, come first, and eviction only ever looks at the front."""
+
+    def __init__(
+        self,
+        ttl_seconds: int = DEFAULT_TTL_SECONDS,
+        *,
+        max_items: int = DEFAULT_MAX_ITEMS,
+        clock: Callable[[], float] = _monotonic,
+    ) -> None:
+        if max_items < 1:
+            raise ValueError("max_items must be at least 1")
         self._ttl = ttl_seconds
-        self._items: dict[str, tuple[float, str]] = {}
+        self._max = max_items
+        self._clock = clock
+        self._items: OrderedDict[str, tuple[float, str]] = OrderedDict()
+        """key -> (expires at, state JSON)"""
         self._turns: dict[str, asyncio.Lock] = {}
+
+    def __len__(self) -> int:
+        return len(self._items)
 
     @asynccontextmanager
     async def turn(self, channel: str, user: str) -> AsyncIterator[None]:
@@ -76,59 +120,153 @@ class MemoryConversations:
                 self._turns.pop(key, None)
 
     async def get(self, channel: str, user: str) -> State | None:
+        now = self._clock()
+        self._evict(now)
         item = self._items.get(_key(channel, user))
-        if item is None or item[0] < time.monotonic():
+        if item is None or item[0] < now:
             return None
         return _load(item[1])
 
     async def put(self, channel: str, user: str, state: State) -> None:
-        now = time.monotonic()
-        if len(self._items) > 10_000:  # forget the expired ones now and then
-            self._items = {k: v for k, v in self._items.items() if v[0] >= now}
-        self._items[_key(channel, user)] = (now + self._ttl, state.model_dump_json())
+        now = self._clock()
+        key = _key(channel, user)
+        self._items.pop(key, None)  # to the back: stored last
+        self._items[key] = (now + self._ttl, state.model_dump_json())
+        self._evict(now)
+
+    def forget(self, channel: str, user: str) -> None:
+        self._items.pop(_key(channel, user), None)
 
     async def close(self) -> None:
         self._items.clear()
 
+    def _evict(self, now: float) -> None:
+        """Drop expired conversations and the oldest beyond ``max_items``, from the front."""
+        while self._items:
+            expires, _ = next(iter(self._items.values()))
+            if expires >= now and len(self._items) <= self._max:
+                return
+            self._items.popitem(last=False)
+
+
+class _Down(Exception):
+    """Redis did not serve this call; the caller uses memory instead."""
+
 
 class RedisConversations:
     def __init__(
-        self, url: str, ttl_seconds: int = DEFAULT_TTL_SECONDS, *, prefix: str = "slotwise"
+        self,
+        url: str,
+        ttl_seconds: int = DEFAULT_TTL_SECONDS,
+        *,
+        prefix: str = "slotwise",
+        timeout: float = DEFAULT_TIMEOUT_SECONDS,
+        breaker: CircuitBreaker | None = None,
+        max_items: int = DEFAULT_MAX_ITEMS,
     ) -> None:
-        self._redis: Redis = Redis.from_url(url)
+        """``breaker`` is shared with the other Redis users of the process (the hold
+        store); without one the store has its own. ``max_items`` bounds the memory
+        used while Redis is away."""
+        self._redis: Redis = redis_client(url, timeout=timeout)
         self._ttl = ttl_seconds
         self._prefix = prefix
+        self._breaker = breaker or CircuitBreaker("Redis (conversations)")
+        self._memory = MemoryConversations(ttl_seconds, max_items=max_items)
+        self._in_memory = False
+        """Whether the last call found Redis away (so the change is logged once)."""
 
     @asynccontextmanager
     async def turn(self, channel: str, user: str) -> AsyncIterator[None]:
-        lock = self._redis.lock(
-            f"{_key(channel, user, self._prefix)}:turn",
-            timeout=TURN_SECONDS,
-            blocking_timeout=TURN_WAIT_SECONDS,
-        )
-        acquired = await lock.acquire()
-        try:
-            yield  # not acquired in time: answer anyway rather than leave the customer waiting
-        finally:
-            if acquired:
-                with suppress(LockError):  # the turn outlived TURN_SECONDS; the lock expired
-                    await lock.release()
+        async with self._memory.turn(channel, user):
+            lock = self._redis.lock(
+                f"{_key(channel, user, self._prefix)}:turn",
+                timeout=TURN_SECONDS,
+                blocking_timeout=TURN_WAIT_SECONDS,
+            )
+            try:
+                acquired = await self._call(lock.acquire)
+            except _Down:
+                acquired = False  # this process's order is all there is now
+            try:
+                yield  # not acquired in time: answer anyway rather than leave the customer waiting
+            finally:
+                if acquired:
+                    # LockError: the turn outlived TURN_SECONDS and the lock expired.
+                    with suppress(LockError, _Down):
+                        await self._call(lock.release)
 
     async def get(self, channel: str, user: str) -> State | None:
-        raw: bytes | str | None = await self._redis.get(_key(channel, user, self._prefix))
-        return _load(raw)
+        kept = await self._memory.get(channel, user)  # only ever there from an outage
+        try:
+            raw: bytes | str | None = await self._call(
+                lambda: self._redis.get(_key(channel, user, self._prefix))
+            )
+        except _Down:
+            return kept
+        stored = _load(raw)
+        if kept is None or stored is None:
+            return stored if kept is None else kept
+        return stored if _at(stored) > _at(kept) else kept
 
     async def put(self, channel: str, user: str, state: State) -> None:
         key = _key(channel, user, self._prefix)
-        await self._redis.set(key, state.model_dump_json(), ex=self._ttl)
+        try:
+            await self._call(lambda: self._redis.set(key, state.model_dump_json(), ex=self._ttl))
+        except _Down:
+            await self._memory.put(channel, user, state)
+        else:
+            self._memory.forget(channel, user)
 
     async def close(self) -> None:
+        await self._memory.close()
         await self._redis.aclose()
+
+    async def _call(self, call: Callable[[], Awaitable[_T]]) -> _T:
+        """One Redis call through the breaker; :class:`_Down` when Redis did not serve it."""
+        try:
+            with self._breaker.guard(UNREACHABLE):
+                result = await call()
+        except CircuitOpen as exc:
+            self._away(exc.__cause__)
+            raise _Down from exc
+        except UNREACHABLE as exc:
+            self._away(exc)
+            raise _Down from exc
+        if self._in_memory:
+            self._in_memory = False
+            log.info("Redis answers again: conversations are stored in Redis again")
+        return result
+
+    def _away(self, why: BaseException | None) -> None:
+        if not self._in_memory:
+            self._in_memory = True
+            log.warning(
+                "Redis unreachable (%s): conversations are kept in this process's memory "
+                "until it answers again",
+                why,
+            )
+
+
+def _at(state: State) -> float:
+    return state.updated_at.timestamp() if state.updated_at is not None else float("-inf")
 
 
 def make_conversations(
-    redis_url: str | None, ttl_seconds: int = DEFAULT_TTL_SECONDS, *, prefix: str = "slotwise"
+    redis_url: str | None,
+    ttl_seconds: int = DEFAULT_TTL_SECONDS,
+    *,
+    prefix: str = "slotwise",
+    timeout: float = DEFAULT_TIMEOUT_SECONDS,
+    breaker: CircuitBreaker | None = None,
+    max_items: int = DEFAULT_MAX_ITEMS,
 ) -> ConversationStore:
     if redis_url:
-        return RedisConversations(redis_url, ttl_seconds, prefix=prefix)
-    return MemoryConversations(ttl_seconds)
+        return RedisConversations(
+            redis_url,
+            ttl_seconds,
+            prefix=prefix,
+            timeout=timeout,
+            breaker=breaker,
+            max_items=max_items,
+        )
+    return MemoryConversations(ttl_seconds, max_items=max_items)

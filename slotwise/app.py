@@ -21,6 +21,7 @@ from channels.manage import manage
 from channels.problems import problem
 from channels.webchat import webchat
 from core.bookings import BookingService, HoldSigner
+from core.circuit import CircuitBreaker
 from core.db import close_db, migrate, open_db
 from core.holds import make_hold_store
 from slotwise.secret import server_secret
@@ -59,7 +60,10 @@ def create_app(settings: Settings | None = None) -> Quart:
         if applied:
             log.info("applied migrations: %s", ", ".join(applied))
         await open_db(settings.database_url, global_fallback=True)
-        holds = make_hold_store(settings.redis_url)
+        # One breaker for Redis: whichever store finds it down spares the other the wait.
+        redis = CircuitBreaker("Redis", cooldown=settings.redis_retry_seconds)
+        redis_timeout = settings.redis_timeout_ms / 1000
+        holds = make_hold_store(settings.redis_url, timeout=redis_timeout, breaker=redis)
         app.extensions["slotwise.holds"] = holds
         bookings = BookingService(
             holds,
@@ -68,7 +72,13 @@ def create_app(settings: Settings | None = None) -> Quart:
             signer=HoldSigner(server_secret(settings)),
         )
         app.extensions["slotwise.bookings"] = bookings
-        conversations = make_conversations(settings.redis_url, settings.chat_ttl_seconds)
+        conversations = make_conversations(
+            settings.redis_url,
+            settings.chat_ttl_seconds,
+            timeout=redis_timeout,
+            breaker=redis,
+            max_items=settings.chat_memory_max,
+        )
         app.extensions["slotwise.conversations"] = conversations
         app.extensions["slotwise.chat"] = Chat(
             bookings, conversations, public_url=settings.base_url

@@ -26,6 +26,21 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(
         default=None, description="redis://HOST:PORT/DB; unset keeps holds and state in memory."
     )
+    redis_timeout_ms: int = Field(
+        default=500,
+        gt=0,
+        description="How long a Redis connect or reply may take before Redis counts as down.",
+    )
+    redis_retry_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description="After Redis failed, how long it is left alone before one call tries again.",
+    )
+    chat_memory_max: int = Field(
+        default=20_000,
+        gt=0,
+        description="Chat conversations one process keeps in memory (no Redis, or Redis down).",
+    )
     hold_ttl_seconds: int = Field(default=300, gt=0, description="How long a held slot lives.")
     holds_per_minute: int = Field(
         default=30, gt=0, description="Holds one address or API key may take per minute."

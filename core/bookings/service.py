@@ -6,7 +6,8 @@ Every way into a booking (the REST API, the bot, the admin panel) goes through
 Every booking, move and series is one write transaction (:mod:`core.bookings.locking`):
 
 1. *Look*: the rules of the resources the request can use, the busy time of
-   exactly the window it needs and the live holds of others go to the engine,
+   exactly the window it needs and the live holds of others (read just before
+   the transaction opens, see below) go to the engine,
    which says whether each start is a slot and which resources serve it. If
    not, the transaction ends having written nothing, and the answer is
    :class:`~core.errors.NotASlot` (the rules forbid it, with the engine's
@@ -32,7 +33,15 @@ under the lock.
 
 Holds improve the experience; the database guarantees. A hold is checked like
 a booking and stored in the hold store with a TTL; snapshots for offering and
-choosing count others' live holds as busy. When the hold store is unavailable
+choosing count others' live holds as busy. The hold store may be a network
+service (Redis), so it is never called with a transaction open: a stalled
+store would keep the transaction's locks, a pooled connection, or SQLite's one
+connection (and with it every other request) waiting. Others' holds are read
+just before the transaction (for that, the request's rules are read once more,
+in a transaction of their own), and a hold is taken after it. Holds read a
+moment early are still only advice: a hold taken in between is one the request
+does not see, exactly as if it had been taken just after the check, and the
+capacity is checked under lock against the bookings either way. When the hold store is unavailable
 (:class:`~core.holds.HoldStoreUnavailable`) or none is configured, ``hold``
 still answers, with a WARNING that holds are off: the hold it returns is not
 stored anywhere but its token carries the request (:mod:`core.bookings.tokens`),
@@ -112,6 +121,7 @@ from core.engine import (
     find_slots,
     nearest,
 )
+from core.engine.errors import EngineError
 from core.engine.slots import service_of
 from core.errors import (
     HoldExpired,
@@ -211,6 +221,7 @@ class BookingService:
         self._clock = clock
         self._alternatives = alternatives
         self._warned_no_store = False
+        self._holds_down = False
         self._inflight: dict[tuple[Any, ...], asyncio.Future[tuple[Slot, ...]]] = {}
 
     def _now(self) -> datetime:
@@ -238,9 +249,13 @@ class BookingService:
         check_text(owner, "owner")
         want = Want(service_id, aware(start, "start"), seat_count(seats), provider)
         now = self._now()
+        wants = [(want, True)]
         for _ in range(MAX_ATTEMPTS):
             async with in_transaction():  # one connection for all the reads
-                placed, view, failures = await self._plan([(want, True)], now)
+                rules = await self._rules(want)
+            held = await self._others_holds(wants, rules, now)  # no transaction open: Redis
+            async with in_transaction():
+                placed, view, failures = await self._plan(wants, now, rules=rules, held=held)
             if failures:
                 raise await self._refusal(view, failures, now, series=False)
             (chosen,) = placed
@@ -268,6 +283,9 @@ class BookingService:
             }
             try:
                 if await self._holds.take(hold, limits, now):
+                    if self._holds_down:
+                        self._holds_down = False
+                        log.info("hold store reachable again: holds are kept again")
                     return hold
             except HoldStoreUnavailable as exc:
                 self._holds_off(exc)
@@ -320,6 +338,12 @@ class BookingService:
         return hold
 
     def _holds_off(self, exc: BaseException) -> None:
+        """Say once per outage that holds are off: once per request would be a line for
+        every customer while the store is away. A hold stored again ends the outage."""
+        if self._holds_down:
+            log.debug("hold store still unavailable (%s)", exc)
+            return
+        self._holds_down = True
         log.warning(
             "hold store unavailable (%s): holds are off; bookings are still checked "
             "by the database",
@@ -336,7 +360,10 @@ class BookingService:
         except_token: str | None = None,
         except_owner: str | None = None,
     ) -> tuple[Busy, ...]:
-        """Others' live holds on the loaded resources as busy time; none when holds are off."""
+        """Others' live holds on the loaded resources as busy time; none when holds are off.
+
+        Asks the hold store, maybe over the network: never call it in a transaction.
+        """
         resources = list(rules.resource_ids)
         if self._holds is None or not resources:
             return ()
@@ -507,9 +534,16 @@ class BookingService:
         moved (their own time does not count as busy)."""
         rules: Rules | None = None
         head = wants[0][0]
+        looked: Rules | None = None
         for _ in range(MAX_ATTEMPTS):
             refused: _Refused | None = None
             choice = True
+            held: tuple[Busy, ...] = ()
+            if self._holds is not None:  # before the transaction, see the module docstring
+                if looked is None:
+                    looked = await self._rules_or_none(head)
+                if looked is not None:
+                    held = await self._others_holds(wants, looked, now, except_token=except_token)
             try:
                 async with write_transaction(self._lock_timeout) as tx:
                     if key is not None and (earlier := await replay(key)):
@@ -531,12 +565,7 @@ class BookingService:
                                 raise _Lost(full=True)
                     rules = await complete_rules(base)
                     placed, view, failures = await self._plan(
-                        wants,
-                        now,
-                        rules=rules,
-                        busy=busy,
-                        except_token=except_token,
-                        except_bookings=moving,
+                        wants, now, rules=rules, busy=busy, held=held, except_bookings=moving
                     )
                     if failures:
                         refused = _Refused(view, failures)
@@ -677,18 +706,18 @@ class BookingService:
         *,
         rules: Rules | None = None,
         busy: tuple[Busy, ...] | None = None,
-        except_token: str | None = None,
-        except_owner: str | None = None,
+        held: tuple[Busy, ...] = (),
         except_bookings: Collection[int] = (),
     ) -> View:
         """The rules and the busy time of ``[lo, hi)``: bookings (unless already read, as
-        ``busy``) and others' holds."""
+        ``busy``) and others' holds (``held``, read by :meth:`_held` before the
+        transaction; those on other resources or outside the window are left out)."""
         if rules is None:
             rules = await self._rules(want)
         if busy is None:
             busy = await load_busy(rules.resource_ids, lo, hi, except_bookings=except_bookings)
-        holds = await self._held(
-            rules, lo, hi, now, except_token=except_token, except_owner=except_owner
+        holds = tuple(
+            h for h in held if h.resource_id in rules.resource_ids and h.start < hi and lo < h.end
         )
         service = service_of(rules.snapshot, want.service_id)
         snapshot = with_service(replace(rules.snapshot, busy=busy), adapt(service, want), holds)
@@ -701,26 +730,19 @@ class BookingService:
         *,
         rules: Rules | None = None,
         busy: tuple[Busy, ...] | None = None,
-        except_token: str | None = None,
+        held: tuple[Busy, ...] = (),
         except_bookings: Collection[int] = (),
     ) -> tuple[list[Placed], View, list[Failure]]:
         """Step 1 for one or more appointments, each also checked against those before
-        it; ``False`` marks a start whose local wall time does not exist."""
+        it; ``False`` marks a start whose local wall time does not exist. ``held``: see
+        :meth:`_others_holds`."""
         head = wants[0][0]
         if rules is None:
             rules = await self._rules(head)
         service = service_of(rules.snapshot, head.service_id)
-        lo = min(window(service, w.start)[0] for w, _ in wants)
-        hi = max(window(service, w.start)[1] for w, _ in wants)
+        lo, hi = _span(rules, wants)
         view = await self._view(
-            head,
-            now,
-            lo,
-            hi,
-            rules=rules,
-            busy=busy,
-            except_token=except_token,
-            except_bookings=except_bookings,
+            head, now, lo, hi, rules=rules, busy=busy, held=held, except_bookings=except_bookings
         )
         placed: list[Placed] = []
         failures: list[Failure] = []
@@ -742,6 +764,29 @@ class BookingService:
             ours.extend(p.busy("series"))
             prefer = prefer or p.resources  # later occurrences keep the first one's staff
         return placed, view, failures
+
+    async def _others_holds(
+        self,
+        wants: list[tuple[Want, bool]],
+        rules: Rules,
+        now: datetime,
+        *,
+        except_token: str | None = None,
+    ) -> tuple[Busy, ...]:
+        """Others' live holds over the window :meth:`_plan` will look at, for its
+        ``held``; read with no transaction open (see the module docstring)."""
+        lo, hi = _span(rules, wants)
+        return await self._held(rules, lo, hi, now, except_token=except_token)
+
+    async def _rules_or_none(self, want: Want) -> Rules | None:
+        """The rules, to find others' holds before a write transaction; ``None`` when
+        reading them fails, so that the transaction gives the real answer (an earlier
+        booking under the same key, the unknown service named)."""
+        try:
+            async with in_transaction():  # one connection for all the reads
+                return await self._rules(want)
+        except (SlotwiseError, EngineError):
+            return None
 
     async def _refusal(
         self,
@@ -850,13 +895,16 @@ class BookingService:
         a slot found lies outside what was loaded, the whole window.
         """
         want = replace(want, fixed=None)
-        async with in_transaction():  # one connection for all the reads
-            if rules is None:
+        if rules is None:
+            async with in_transaction():  # one connection for all the reads
                 rules = await self._rules(want)
-            service = service_of(rules.snapshot, want.service_id)
-            before = timedelta(minutes=service.buffer_before_min)
-            after = timedelta(minutes=service.duration_min + service.buffer_after_min)
-            whole = (now - MARGIN, now + timedelta(days=service.max_advance_days) + MARGIN)
+        service = service_of(rules.snapshot, want.service_id)
+        before = timedelta(minutes=service.buffer_before_min)
+        after = timedelta(minutes=service.duration_min + service.buffer_after_min)
+        whole = (now - MARGIN, now + timedelta(days=service.max_advance_days) + MARGIN)
+        # Once, for every window below, and before the transaction (module docstring).
+        held = await self._held(rules, *whole, now, except_token=except_token)
+        async with in_transaction():  # one connection for all the reads
             tries: list[View | tuple[datetime, datetime]] = [
                 *([near] if near is not None else []),
                 (want.start - _NEAR, want.start + _NEAR),
@@ -872,7 +920,7 @@ class BookingService:
                         now,
                         *item,
                         rules=rules,
-                        except_token=except_token,
+                        held=held,
                         except_bookings=except_bookings,
                     )
                 snapshot = with_service(view.snapshot, adapt(service, want), extra)
@@ -918,14 +966,12 @@ class BookingService:
                 )
         want = Want(service_id, utc_midnight(first), seat_count(seats), provider)
         now = self._now()
+        lo, hi = utc_midnight(first) - MARGIN, utc_midnight(last) + MARGIN
         async with in_transaction():  # one connection for all the reads
-            view = await self._view(
-                want,
-                now,
-                utc_midnight(first) - MARGIN,
-                utc_midnight(last) + MARGIN,
-                except_owner=owner,
-            )
+            rules = await self._rules(want)
+        held = await self._held(rules, lo, hi, now, except_owner=owner)  # no transaction open
+        async with in_transaction():
+            view = await self._view(want, now, lo, hi, rules=rules, held=held)
         return find_slots(view.snapshot, service_id, first, last, now, provider)
 
     # --- changes --------------------------------------------------------------------------
@@ -1301,6 +1347,15 @@ class BookingService:
 
 
 _CAPACITY = frozenset({"busy", "full"})
+
+
+def _span(rules: Rules, wants: list[tuple[Want, bool]]) -> tuple[datetime, datetime]:
+    """The window the appointments occupy together, buffers included."""
+    service = service_of(rules.snapshot, wants[0][0].service_id)
+    return (
+        min(window(service, w.start)[0] for w, _ in wants),
+        max(window(service, w.start)[1] for w, _ in wants),
+    )
 
 
 def _only_taken(explanation: Explanation, snapshot: Snapshot, want: Want, now: datetime) -> bool:

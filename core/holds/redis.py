@@ -21,7 +21,11 @@ every key lands in one slot.
 
 Errors of the connection kind (refused, reset, timed out) become
 :class:`~core.holds.base.HoldStoreUnavailable`; anything else from Redis is a
-bug and propagates unchanged.
+bug and propagates unchanged. Every call goes through a circuit breaker
+(:mod:`core.circuit`, shared with the other Redis users of the process): after
+such an error Redis is not called for a few seconds and every call raises
+``HoldStoreUnavailable`` at once, chained to the error that opened it. So a
+stalled Redis costs one socket timeout per cooldown, not one per request.
 """
 
 from __future__ import annotations
@@ -33,13 +37,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from redis.asyncio import Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import ExponentialWithJitterBackoff
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from core.circuit import CircuitBreaker, CircuitOpen
 from core.holds.base import Hold, HoldStoreUnavailable
 from core.holds.memory import check_new_hold, overlaps
+from core.redis_client import DEFAULT_TIMEOUT_SECONDS, UNREACHABLE, redis_client
 
 __all__ = ["RedisHoldStore"]
 
@@ -176,25 +178,25 @@ def _decode(raw: str | bytes) -> Hold:
     )
 
 
-@contextmanager
-def _reachable() -> Iterator[None]:
-    try:
-        yield
-    except (RedisConnectionError, RedisTimeoutError) as exc:
-        raise HoldStoreUnavailable(f"the hold store (Redis) cannot be reached: {exc}") from exc
-
-
 class RedisHoldStore:
     """A missing entry in ``limits`` refuses the hold, as in the memory store."""
 
-    def __init__(self, client: Redis, *, prefix: str = "slotwise") -> None:
+    def __init__(
+        self,
+        client: Redis,
+        *,
+        prefix: str = "slotwise",
+        breaker: CircuitBreaker | None = None,
+    ) -> None:
         """``client`` stays the caller's to close.
 
         Taking a client rather than a URL lets the hold store share one
         connection pool with the other Redis users of the process, whether or
-        not that client decodes responses.
+        not that client decodes responses. ``breaker`` is shared the same way;
+        without one the store has its own.
         """
         self._client = client
+        self._breaker = breaker or CircuitBreaker("Redis (holds)")
         self._owns_client = False
         self._hold_prefix = f"{prefix}:hold:"
         self._set_prefix = f"{prefix}:holds:"
@@ -202,22 +204,35 @@ class RedisHoldStore:
         self._release = client.register_script(_RELEASE)
 
     @classmethod
-    def from_url(cls, url: str, *, prefix: str = "slotwise") -> RedisHoldStore:
+    def from_url(
+        cls,
+        url: str,
+        *,
+        prefix: str = "slotwise",
+        timeout: float = DEFAULT_TIMEOUT_SECONDS,
+        breaker: CircuitBreaker | None = None,
+    ) -> RedisHoldStore:
         """A store with its own client, closed by :meth:`close`.
 
         A hold is taken while a customer waits for an answer, so an outage should
-        surface within seconds, not after redis-py's default backoff.
+        surface within ``timeout`` seconds, not after redis-py's default backoff.
         """
-        client = Redis.from_url(
-            url,
-            decode_responses=True,
-            socket_connect_timeout=2,
-            socket_timeout=2,
-            retry=Retry(ExponentialWithJitterBackoff(base=0.05, cap=0.5), retries=2),
-        )
-        store = cls(client, prefix=prefix)
+        client = redis_client(url, timeout=timeout, decode_responses=True)
+        store = cls(client, prefix=prefix, breaker=breaker)
         store._owns_client = True
         return store
+
+    @contextmanager
+    def _reachable(self) -> Iterator[None]:
+        try:
+            with self._breaker.guard(UNREACHABLE):
+                yield
+        except CircuitOpen as exc:
+            raise HoldStoreUnavailable(
+                f"the hold store (Redis) was unreachable moments ago: {exc.__cause__}"
+            ) from exc.__cause__
+        except UNREACHABLE as exc:
+            raise HoldStoreUnavailable(f"the hold store (Redis) cannot be reached: {exc}") from exc
 
     async def take(self, hold: Hold, limits: Mapping[str, int], now: datetime) -> bool:
         check_new_hold(hold, now)
@@ -240,12 +255,12 @@ class RedisHoldStore:
         for resource in resources:
             args += [resource, limits[resource]]
         keys = [self._hold_prefix + hold.token, *(self._set_prefix + r for r in resources)]
-        with _reachable():
+        with self._reachable():
             taken = await self._take(keys=keys, args=args)
         return bool(taken)
 
     async def get(self, token: str, now: datetime) -> Hold | None:
-        with _reachable():
+        with self._reachable():
             raw: str | bytes | None = await self._client.get(self._hold_prefix + token)
         if raw is None:
             return None
@@ -253,7 +268,7 @@ class RedisHoldStore:
         return hold if now < hold.expires_at else None
 
     async def release(self, token: str, owner: str) -> bool:
-        with _reachable():
+        with self._reachable():
             released = await self._release(
                 keys=[self._hold_prefix + token], args=[owner, self._set_prefix, token]
             )
@@ -265,7 +280,7 @@ class RedisHoldStore:
         if not resource_ids or end <= start:
             return []
         wanted = set(resource_ids)
-        with _reachable():
+        with self._reachable():
             pipe = self._client.pipeline(transaction=False)
             for resource in wanted:
                 pipe.zrangebyscore(self._set_prefix + resource, "-inf", f"({_ms_ceil(end)}")

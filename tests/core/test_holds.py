@@ -15,12 +15,15 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from multiprocessing.synchronize import Barrier
+from pathlib import Path
 from typing import Any
 
 import pytest
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from core.circuit import CircuitBreaker
 from core.holds import (
     Hold,
     HoldStore,
@@ -30,6 +33,7 @@ from core.holds import (
     make_hold_store,
     new_hold_token,
 )
+from tests.redis_server import Ticks, private_redis, silent_server
 
 NOW = datetime(2030, 1, 7, 8, 0, tzinfo=UTC)
 LEASE = timedelta(minutes=10)
@@ -375,3 +379,71 @@ async def test_an_unreachable_redis_raises_hold_store_unavailable() -> None:
             assert isinstance(caught.value.__cause__, RedisConnectionError)
     finally:
         await store.close()
+
+
+# --- a stalled or dead Redis ---------------------------------------------------------------
+
+
+async def test_a_stalled_redis_is_asked_once_per_breaker_window() -> None:
+    ticks = Ticks()
+    breaker = CircuitBreaker("Redis", cooldown=5, clock=ticks)
+    async with silent_server() as silent:
+        store = make_hold_store(silent.url, prefix="stalled", timeout=0.2, breaker=breaker)
+        try:
+            for _ in range(5):
+                with pytest.raises(HoldStoreUnavailable):
+                    await store.overlapping(["ana"], at(9), at(10), NOW)
+                with pytest.raises(HoldStoreUnavailable):
+                    await store.take(hold(at(9), at(10)), {"ana": 1}, NOW)
+            assert silent.connections == 1
+            ticks.now += 5
+            for _ in range(5):
+                with pytest.raises(HoldStoreUnavailable):
+                    await store.get("some-token", NOW)
+            assert silent.connections == 2
+        finally:
+            await store.close()
+
+
+async def test_holds_use_redis_again_once_it_answers(tmp_path: Path) -> None:
+    ticks = Ticks()
+    breaker = CircuitBreaker("Redis", cooldown=5, clock=ticks)
+    with private_redis(tmp_path) as server:
+        store = make_hold_store(server.url, prefix="outage", timeout=0.2, breaker=breaker)
+        try:
+            assert await store.take(hold(at(9), at(10)), {"ana": 1}, NOW)
+            server.kill()
+            with pytest.raises(HoldStoreUnavailable):
+                await store.take(hold(at(11), at(12)), {"ana": 1}, NOW)
+            server.start()
+            with pytest.raises(HoldStoreUnavailable):  # not asked again before the cooldown
+                await store.take(hold(at(11), at(12)), {"ana": 1}, NOW)
+            ticks.now += 5
+            again = hold(at(11), at(12))
+            assert await store.take(again, {"ana": 1}, NOW)
+            assert await store.get(again.token, NOW) == again
+        finally:
+            await store.close()
+
+
+async def test_a_stall_while_redis_was_serving_opens_the_breaker_and_it_recovers(
+    tmp_path: Path,
+) -> None:
+    ticks = Ticks()
+    breaker = CircuitBreaker("Redis", cooldown=5, clock=ticks)
+    with private_redis(tmp_path) as server:
+        store = make_hold_store(server.url, prefix="stall", timeout=0.2, breaker=breaker)
+        try:
+            first = hold(at(9), at(10))
+            assert await store.take(first, {"ana": 1}, NOW)
+            server.stall()
+            with pytest.raises(HoldStoreUnavailable) as caught:
+                await store.get(first.token, NOW)
+            assert isinstance(caught.value.__cause__, RedisTimeoutError)
+            assert breaker.is_open
+            server.wake()
+            ticks.now += 5
+            assert await store.get(first.token, NOW) == first
+            assert not breaker.is_open
+        finally:
+            await store.close()
