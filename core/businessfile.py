@@ -17,6 +17,7 @@ BusinessFileError (ValueError)
 from __future__ import annotations
 
 import difflib
+import json
 import os
 import re
 import zoneinfo
@@ -1030,6 +1031,20 @@ def parse_business(text: str) -> Business:
     data, problems = _load_yaml(text)
     if problems:
         raise BusinessFileError(problems)
+    return _validated(data, problems)
+
+
+def business_from_document(data: Mapping[str, Any]) -> Business:
+    """The business that file data describes (:func:`business_document`, edited), checked
+    by the very validator of the business file; :class:`BusinessFileError` names each
+    problem with its path in the data."""
+    plain = json.loads(json.dumps(data))  # the YAML layer's own types become plain data
+    if not _small_enough(plain):
+        raise BusinessFileError([Problem("", "the business is too large or too deep")])
+    return _validated(plain, [])
+
+
+def _validated(data: Any, problems: list[Problem]) -> Business:
     model: _File | None = None
     try:
         model = _File.model_validate(data)
@@ -1225,6 +1240,13 @@ def _booking_data(booking: BookingRecord) -> _FlowMap:
 
 def dump_business(business: Business) -> str:
     """The business file of a business; :func:`parse_business` reads it back equal."""
+    data = business_document(business)
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100, indent=2)
+
+
+def business_document(business: Business) -> dict[str, Any]:
+    """The business as the data of its file (plain dicts, lists and text): what rule
+    edits change before :func:`business_from_document` checks the result."""
     info: dict[str, Any] = {"name": business.info.name, "timezone": business.info.timezone}
     if business.info.locale != "en":
         info["locale"] = business.info.locale
@@ -1247,4 +1269,4 @@ def dump_business(business: Business) -> str:
     }
     if business.bookings:
         data["bookings"] = [_booking_data(booking) for booking in business.bookings]
-    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100, indent=2)
+    return data

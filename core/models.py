@@ -563,3 +563,29 @@ class ApiKey(Model):
     class Meta:
         table = "api_key"
         table_description = "Keys of API clients, kept only as hashes"
+
+
+class RuleHistory(Model):
+    """One change of the rules (a resource, its hours, overrides or blocks, a service):
+    who made it, from which channel, and the section before and after, as business-file
+    data. With :class:`BookingHistory` it is the audit log."""
+
+    id = fields.IntField(primary_key=True)
+    business: fields.ForeignKeyRelation[Business] = fields.ForeignKeyField(
+        "models.Business", related_name="rule_history", on_delete=fields.CASCADE
+    )
+    at = UTCDatetimeField()
+    actor = fields.CharField(max_length=250)
+    channel = fields.CharField(max_length=32)
+    action = fields.CharField(max_length=48)
+    subject = fields.CharField(max_length=100)
+    """The id (slug) of the resource or service changed."""
+    before = fields.JSONField[Any](null=True)
+    after = fields.JSONField[Any](null=True)
+
+    business_id: int
+
+    class Meta:
+        table = "rule_history"
+        table_description = "Changes of the rules, with who made them, before and after"
+        indexes = (Index(fields=("business_id", "at")), Index(fields=("subject", "at")))

@@ -740,7 +740,12 @@ async def count_bookings() -> int:
     return await m.Booking.all().count()
 
 
-async def load_business() -> Business:
+async def load_rules_as_business() -> Business:
+    """The business's rules, as :func:`load_business` has them, without its bookings."""
+    return await load_business(bookings=False)
+
+
+async def load_business(*, bookings: bool = True) -> Business:
     """The business as imported: same order of everything, confirmed bookings only,
     each with its manage token and its customer.
 
@@ -750,6 +755,27 @@ async def load_business() -> Business:
     """
     business_id, info, services, _ = await _services()
     resources = await _resources(business_id, None)
+    records = await _booking_records(business_id, services, resources) if bookings else ()
+    return Business(
+        info=info,
+        resources=tuple(r for _, r in resources),
+        services=tuple(s for _, s in services),
+        bookings=records,
+        policies={
+            slug: policy
+            for slug, policy in (await _policies(business_id)).items()
+            if policy != _NO_POLICY
+        },
+        service_aliases=await _aliases(m.Service, business_id),
+        resource_aliases=await _aliases(m.Resource, business_id),
+    )
+
+
+async def _booking_records(
+    business_id: int,
+    services: Sequence[tuple[int, Service]],
+    resources: Sequence[tuple[int, Resource]],
+) -> tuple[BookingRecord, ...]:
     service_by_id = dict(services)
     slug_by_resource = {resource_id: r.id for resource_id, r in resources}
 
@@ -790,19 +816,7 @@ async def load_business() -> Business:
                 customer=customers.get(customer_id),
             )
         )
-    return Business(
-        info=info,
-        resources=tuple(r for _, r in resources),
-        services=tuple(s for _, s in services),
-        bookings=tuple(bookings),
-        policies={
-            slug: policy
-            for slug, policy in (await _policies(business_id)).items()
-            if policy != _NO_POLICY
-        },
-        service_aliases=await _aliases(m.Service, business_id),
-        resource_aliases=await _aliases(m.Resource, business_id),
-    )
+    return tuple(bookings)
 
 
 async def _aliases(

@@ -1,0 +1,152 @@
+"""Rule edits one at a time: the business file's validator, the in-place writer, history."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+
+from core import models as m
+from core.bookings import Actor, BookingService
+from core.engine import explain
+from core.errors import NotFound
+from core.rules import (
+    RuleEditError,
+    add_block,
+    put_override,
+    put_resource,
+    put_service,
+    remove_block,
+    remove_override,
+    remove_resource,
+    remove_service,
+    rule_history,
+    set_weekly_hours,
+)
+from core.store import load_business, load_snapshot
+from tests.conftest import TestDatabase
+from tests.core.test_booking import ALICE, NOW, TUESDAY, Clock, at, load_clinic
+
+ADMIN = Actor("admin", "Ada", "admin")
+WEEKDAYS = {d: [["09:00", "17:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}
+
+
+async def is_slot(service: str, start: datetime) -> bool:
+    snapshot = await load_snapshot(start, start)
+    return explain(snapshot, service, start, NOW).is_slot
+
+
+@pytest.fixture
+async def clinic(db: TestDatabase) -> None:
+    await load_clinic()
+
+
+async def test_new_hours_apply_at_once_and_are_in_the_history(clinic: None) -> None:
+    assert await is_slot("solo", at(TUESDAY, 15))
+    edit = await set_weekly_hours("ana", {**WEEKDAYS, "tue": [["09:00", "12:00"]]}, actor=ADMIN)
+    assert edit.changed
+    assert edit.before is not None
+    assert edit.after is not None
+    assert edit.before["weekly_hours"]["tue"] == [["09:00", "17:00"]]
+    assert edit.after["weekly_hours"]["tue"] == [["09:00", "12:00"]]
+    assert not await is_slot("solo", at(TUESDAY, 15))
+    assert await is_slot("solo", at(TUESDAY, 10))
+    (entry,) = await rule_history()
+    assert (entry.actor, entry.channel, entry.action, entry.subject) == (
+        "admin:Ada",
+        "admin",
+        "resource.hours",
+        "ana",
+    )
+    assert (entry.before, entry.after) == (edit.before, edit.after)
+
+
+async def test_invalid_hours_name_the_field_and_change_nothing(clinic: None) -> None:
+    with pytest.raises(RuleEditError) as refused:
+        await set_weekly_hours("ana", {"tue": [["17:00", "09:00"]]}, actor=ADMIN)
+    assert refused.value.field == "weekly_hours.tue[0]"
+    assert "before start" in refused.value.message
+    assert await is_slot("solo", at(TUESDAY, 15))
+    assert await rule_history() == []
+
+
+async def test_an_edit_that_changes_nothing_writes_nothing(clinic: None) -> None:
+    edit = await set_weekly_hours("ana", WEEKDAYS, actor=ADMIN)
+    assert not edit.changed
+    assert await rule_history() == []
+
+
+async def test_bookings_outside_new_hours_are_kept_and_listed(clinic: None) -> None:
+    service = BookingService(None, clock=Clock())
+    booking = await service.book("solo", at(TUESDAY, 15), ALICE)
+    edit = await put_override("ana", TUESDAY, [["09:00", "12:00"]], actor=ADMIN, now=NOW)
+    (misfit,) = edit.misfits
+    assert (misfit.booking_id, misfit.start) == (booking.id, at(TUESDAY, 15))
+    assert (await m.Booking.get(id=booking.id)).status == m.BookingStatus.CONFIRMED
+    assert not await is_slot("solo", at(TUESDAY, 14))
+    await remove_override("ana", TUESDAY, actor=ADMIN)
+    assert await is_slot("solo", at(TUESDAY, 13))
+    with pytest.raises(NotFound):
+        await remove_override("ana", TUESDAY, actor=ADMIN)
+
+
+async def test_a_block_is_added_and_removed(clinic: None) -> None:
+    block = {"start": "2026-12-01T13:00", "end": "2026-12-01T15:00", "reason": "dentist"}
+    await add_block("ana", block, actor=Actor("staff", "Ana", "slack"))
+    assert not await is_slot("solo", at(TUESDAY, 13))
+    await remove_block("ana", block, actor=ADMIN)
+    assert await is_slot("solo", at(TUESDAY, 13))
+    actions = [entry.action for entry in await rule_history(subject="ana")]
+    assert actions == ["resource.block_removed", "resource.block"]
+
+
+async def test_a_bad_block_names_its_field(clinic: None) -> None:
+    with pytest.raises(RuleEditError) as refused:
+        await add_block(
+            "ana", {"start": "2026-12-01T15:00", "end": "2026-12-01T13:00"}, actor=ADMIN
+        )
+    assert refused.value.field is not None
+    assert refused.value.field.startswith("blocks[0]")
+
+
+async def test_a_resource_and_a_service_are_added_changed_and_removed(clinic: None) -> None:
+    await put_resource(
+        {"id": "cleo", "name": "Cleo", "weekly_hours": {"tue": [["10:00", "12:00"]]}},
+        actor=ADMIN,
+    )
+    await put_service(
+        {"id": "nails", "name": "Nails", "duration_min": 30, "requires": [["cleo"]]}, actor=ADMIN
+    )
+    assert await is_slot("nails", at(TUESDAY, 10))
+    await put_service(
+        {"id": "nails", "name": "Nails", "duration_min": 90, "requires": [["cleo"]]}, actor=ADMIN
+    )
+    assert not await is_slot("nails", at(TUESDAY, 11))
+    with pytest.raises(RuleEditError) as refused:
+        await remove_resource("cleo", actor=ADMIN)  # nails requires her
+    assert "cleo" in refused.value.message
+    await remove_service("nails", actor=ADMIN)
+    await remove_resource("cleo", actor=ADMIN)
+    business = await load_business()
+    assert "cleo" not in [r.id for r in business.resources]
+    assert "nails" not in [s.id for s in business.services]
+    assert len(await rule_history()) == 5
+
+
+async def test_a_service_with_bookings_is_switched_off_not_deleted(clinic: None) -> None:
+    service = BookingService(None, clock=Clock())
+    booking = await service.book("yoga", at(TUESDAY, 10), ALICE)
+    await remove_service("yoga", actor=ADMIN)
+    business = await load_business()
+    (yoga,) = [s for s in business.services if s.id == "yoga"]
+    assert not yoga.active
+    assert (await m.Booking.get(id=booking.id)).status == m.BookingStatus.CONFIRMED
+
+
+async def test_unknown_subjects_are_not_found(clinic: None) -> None:
+    with pytest.raises(NotFound):
+        await set_weekly_hours("nobody", WEEKDAYS, actor=ADMIN)
+    with pytest.raises(NotFound):
+        await remove_service("nothing", actor=ADMIN)
+    with pytest.raises(NotFound):
+        await remove_override("ana", date(2026, 12, 2), actor=ADMIN)
