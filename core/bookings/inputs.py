@@ -9,8 +9,17 @@ from datetime import UTC, datetime
 
 from core.bookings.types import Actor, CustomerInput
 from core.errors import InvalidRequest, PolicyViolation
+from core.text import describe, first_control
 
-__all__ = ["aware", "check_actor", "check_customer", "check_text", "key_of", "seat_count"]
+__all__ = [
+    "aware",
+    "check_actor",
+    "check_characters",
+    "check_customer",
+    "check_text",
+    "key_of",
+    "seat_count",
+]
 
 _TEXT_LIMITS = {"channel": 32, "idempotency_key": 1000, "owner": 200}
 _KEY_COLUMN = 128
@@ -39,16 +48,31 @@ def seat_count(seats: object) -> int | None:
     return seats
 
 
-def check_text(value: object, field: str, *, optional: bool = False) -> None:
-    """Non-empty text that fits its column (``channel``, ``idempotency_key``, ``owner``)."""
+def check_characters(value: str, field: str, *, lines: bool = False) -> None:
+    """No control characters or lone surrogates (tab and newlines too unless ``lines``):
+    PostgreSQL refuses a NUL, UTF-8 cannot hold a lone surrogate, and a person reading the
+    text would not see the rest."""
+    bad = first_control(value, lines=lines)
+    if bad is not None:
+        raise InvalidRequest(
+            f"{field} contains the control character {describe(bad)}; send plain text",
+            field=field,
+        )
+
+
+def check_text(
+    value: object, field: str, *, optional: bool = False, limit: int | None = None
+) -> None:
+    """Non-empty text without control characters that fits its column (``channel``,
+    ``idempotency_key``, ``owner``, or any ``field`` given its ``limit``)."""
     if value is None and optional:
         return
     if not isinstance(value, str) or not value.strip():
         raise InvalidRequest(f"{field} must be non-empty text", field=field)
-    if len(value) > _TEXT_LIMITS[field]:
-        raise InvalidRequest(
-            f"{field} is longer than {_TEXT_LIMITS[field]} characters", field=field
-        )
+    longest = _TEXT_LIMITS[field] if limit is None else limit
+    if len(value) > longest:
+        raise InvalidRequest(f"{field} is longer than {longest} characters", field=field)
+    check_characters(value, field)
 
 
 def key_of(value: object) -> str | None:
@@ -64,6 +88,8 @@ def key_of(value: object) -> str | None:
 
 
 def check_customer(customer: object) -> None:
+    """Every field of the customer is text that fits its column, with no control characters
+    (a name holding a NUL could never be written to PostgreSQL)."""
     if not isinstance(customer, CustomerInput):
         raise InvalidRequest("customer is missing", field="customer")
     for name, limit in _CUSTOMER_LIMITS.items():
@@ -75,6 +101,7 @@ def check_customer(customer: object) -> None:
             raise InvalidRequest(f"{where} must be non-empty text", field=where)
         if len(value) > limit:
             raise InvalidRequest(f"{where} is longer than {limit} characters", field=where)
+        check_characters(value, where)
     if customer.timezone is not None:
         try:
             zoneinfo.ZoneInfo(customer.timezone)
