@@ -16,6 +16,7 @@ from quart_schema import Info, QuartSchema
 from bot.conversations import make_conversations
 from bot.runner import Chat
 from channels.api import api
+from channels.bodies import SafeJSON
 from channels.manage import manage
 from channels.problems import problem
 from channels.ratelimit import RateLimiter
@@ -40,6 +41,7 @@ def create_app(settings: Settings | None = None) -> Quart:
         swagger_ui_path=None,
         info=Info(title="Slotwise API", version="1"),
     )
+    app.json = SafeJSON(app, app.json)  # a body nested too deeply is bad JSON, not a 500
     app.register_blueprint(api)
     app.register_blueprint(manage)
     app.register_blueprint(webchat)
