@@ -18,9 +18,9 @@ from quart import (
 )
 from quart.blueprints import BlueprintSetupState
 from quart_schema import hide
-from werkzeug.exceptions import RequestEntityTooLarge
 
 from bot.inbound import ChatHandler
+from channels.bodies import BadBody, read_json
 from channels.problems import problem
 from channels.ratelimit import RateLimiter
 from channels.webchat.look import Look, look_of
@@ -150,11 +150,10 @@ async def post_message() -> Response:
     if not request.is_json:
         return problem(415, "unsupported_media_type", "send the message as application/json")
     try:
-        body = await request.get_json(silent=True)
-    except RequestEntityTooLarge:
-        return problem(413, "too_large", "the message is too large")
-    if body is None:
-        return problem(400, "invalid_request", "the body is not valid JSON")
+        body = await read_json()
+    except BadBody as error:
+        code = "too_large" if error.status == 413 else "invalid_request"
+        return problem(error.status, code, error.detail)
     try:
         inbound = parse_message(body)
     except BadMessage as error:
