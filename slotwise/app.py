@@ -10,14 +10,14 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from quart import Quart, Response
+from quart import Quart, Response, request
 from quart_schema import Info, QuartSchema
 
 from bot.conversations import make_conversations
 from bot.runner import Chat
 from channels.api import api
 from channels.bodies import SafeJSON
-from channels.manage import manage
+from channels.manage import PUBLIC_URL, manage
 from channels.problems import problem
 from channels.ratelimit import RateLimiter
 from channels.webchat import webchat
@@ -33,6 +33,7 @@ def create_app(settings: Settings | None = None) -> Quart:
     settings = settings or get_settings()
     app = Quart("slotwise")
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
+    app.config[PUBLIC_URL] = settings.base_url
     QuartSchema(
         app,
         openapi_path="/api/v1/openapi.json",
@@ -76,6 +77,20 @@ def create_app(settings: Settings | None = None) -> Quart:
         if conversations is not None:
             await conversations.close()
         await close_db()
+
+    @app.after_request
+    async def security_headers(response: Response) -> Response:
+        """No MIME sniffing anywhere; API answers (manage tokens, customers) are kept by
+        no cache, framed by no page and carry no referrer. The chat page and the manage
+        page set their own policies (the chat must stay embeddable)."""
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        if request.path.startswith("/api/"):
+            response.headers.setdefault("Cache-Control", "no-store")
+            response.headers.setdefault("Referrer-Policy", "no-referrer")
+            response.headers.setdefault(
+                "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"
+            )
+        return response
 
     @app.errorhandler(404)
     async def page_not_found(error: Exception) -> Response:
