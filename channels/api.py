@@ -39,10 +39,11 @@ from quart_schema import (
 )
 from werkzeug.exceptions import HTTPException
 
-from channels.problems import problem
+from channels.problems import database_unavailable, masked_path, problem
 from channels.ratelimit import RateLimiter
 from channels.wire import slot_json, utc_z
 from core.bookings import Actor, BookingInfo, BookingService, CustomerInput
+from core.db import unavailable
 from core.engine import EngineError, UnknownProvider, UnknownService
 from core.errors import (
     HoldError,
@@ -560,5 +561,7 @@ async def not_utf8(error: UnicodeDecodeError) -> Response:
 
 @api.errorhandler(Exception)
 async def unexpected(error: Exception) -> Response:
-    log.exception("unexpected error in %s %s", request.method, request.path)
+    if unavailable(error):
+        return database_unavailable(error, "api")
+    log.exception("unexpected error in %s %s", request.method, masked_path(request.path))
     return problem(500, "internal_error", "something went wrong on our side; it has been logged")

@@ -12,17 +12,18 @@ from datetime import timedelta
 
 from quart import Quart, Response, request
 from quart_schema import Info, QuartSchema
+from werkzeug.exceptions import HTTPException
 
 from bot.conversations import make_conversations
 from bot.runner import Chat
 from channels.api import api
 from channels.bodies import SafeJSON
 from channels.manage import PUBLIC_URL, manage
-from channels.problems import problem
+from channels.problems import RETRY_AFTER, database_unavailable, masked_path, problem
 from channels.ratelimit import RateLimiter
 from channels.webchat import webchat
 from core.bookings import BookingService
-from core.db import close_db, migrate, open_db
+from core.db import close_db, migrate, open_db, unavailable
 from core.holds import make_hold_store
 from slotwise.settings import Settings, get_settings
 
@@ -34,6 +35,7 @@ def create_app(settings: Settings | None = None) -> Quart:
     app = Quart("slotwise")
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
     app.config[PUBLIC_URL] = settings.base_url
+    app.config[RETRY_AFTER] = settings.retry_after_seconds
     QuartSchema(
         app,
         openapi_path="/api/v1/openapi.json",
@@ -53,7 +55,11 @@ def create_app(settings: Settings | None = None) -> Quart:
         applied = await migrate(settings.database_url)
         if applied:
             log.info("applied migrations: %s", ", ".join(applied))
-        await open_db(settings.database_url, global_fallback=True)
+        await open_db(
+            settings.database_url,
+            global_fallback=True,
+            statement_timeout_ms=settings.statement_timeout_ms,
+        )
         holds = make_hold_store(settings.redis_url)
         app.extensions["slotwise.holds"] = holds
         bookings = BookingService(
@@ -91,6 +97,21 @@ def create_app(settings: Settings | None = None) -> Quart:
                 "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"
             )
         return response
+
+    @app.errorhandler(HTTPException)
+    async def http_error(error: HTTPException) -> Response:
+        """Outside the API too (the pages, the chat): a problem, never an HTML error page."""
+        status = error.code or 500
+        return problem(status, "http_error", error.description or "request failed")
+
+    @app.errorhandler(Exception)
+    async def unexpected(error: Exception) -> Response:
+        if unavailable(error):
+            return database_unavailable(error)
+        log.exception("unexpected error in %s %s", request.method, masked_path(request.path))
+        return problem(
+            500, "internal_error", "something went wrong on our side; it has been logged"
+        )
 
     @app.errorhandler(404)
     async def page_not_found(error: Exception) -> Response:

@@ -21,10 +21,11 @@ from quart_schema import hide
 
 from bot.inbound import ChatHandler
 from channels.bodies import BadBody, read_json
-from channels.problems import problem
+from channels.problems import database_unavailable, problem
 from channels.ratelimit import RateLimiter
 from channels.webchat.look import Look, look_of
 from channels.webchat.messages import BadMessage, parse_message, reply_json
+from core.db import unavailable
 from core.store import NoBusiness, load_info
 
 log = logging.getLogger(__name__)
@@ -173,7 +174,9 @@ async def post_message() -> Response:
         )
     try:
         replies = await handler.handle(inbound)
-    except Exception:
+    except Exception as error:
+        if unavailable(error):
+            return database_unavailable(error, "chat")
         log.exception("the bot failed on a web chat message")
         return problem(500, "chat_failed", "the bot could not answer; try again")
     response = Response(
