@@ -406,7 +406,7 @@ async def create_booking(data: BookingRequest) -> tuple[dict[str, Any], int]:
             data.hold, customer, owner=client_id(), idempotency_key=scoped_key
         )
         if booking.service_id != data.service or booking.start != data.start:
-            log.info("hold %s confirmed for its own service and start", data.hold[:6])
+            log.info("a hold was confirmed for its own service and start")
     else:
         booking = await bookings().book(
             data.service,
