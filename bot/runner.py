@@ -10,6 +10,7 @@ friendly reply, never an exception in a channel.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -112,7 +113,7 @@ class Chat:
             async with self._conversations.turn(inbound.channel, inbound.user):
                 return await self._handle(inbound)
         except Exception:  # the conversation store is down (the rest is caught inside)
-            log.exception("no turn for %s:%s", inbound.channel, inbound.user)
+            log.exception("no turn for %s", _who(inbound))
             return [self._sorry(inbound)]
 
     async def _handle(self, inbound: Inbound) -> list[Reply]:
@@ -156,7 +157,7 @@ class Chat:
             try:
                 outcome = step(state, event, ctx)
             except Exception:
-                log.exception("the dialog failed on %r", event)
+                log.exception("the dialog failed on %s", type(event).__name__)
                 fresh = new_state(ctx, state.lang, state.zone)
                 return [*replies, self._sorry(inbound, state.lang)], fresh
             state = outcome.state
@@ -212,7 +213,7 @@ class Chat:
         try:
             return await self._execute(effect, inbound, state, ctx)
         except Exception:
-            log.exception("could not carry out %r", effect)
+            log.exception("could not carry out %s", type(effect).__name__)
             return Trouble(effect)
 
     async def _execute(
@@ -320,7 +321,7 @@ class Chat:
         try:
             await remember_customer(inbound.channel, inbound.user, info.id)
         except Exception:  # the booking stands; only "my bookings" would miss it
-            log.exception("could not tie booking %s to %s", info.id, inbound.channel)
+            log.exception("could not tie booking %s to %s", info.id, _who(inbound))
         booking = _ref(info)
         return Confirmed(booking, self.manage_url(info.manage_token), self._ics(booking, ctx))
 
@@ -498,3 +499,10 @@ def _ref(info: BookingInfo) -> BookingRef:
         end=info.end,
         resources=info.resources,
     )
+
+
+def _who(inbound: Inbound) -> str:
+    """A conversation as the log names it: the channel and a digest of the user, whose id
+    may be a phone number (personal data stays out of the logs)."""
+    digest = hashlib.sha256(inbound.user.encode()).hexdigest()[:10]
+    return f"{inbound.channel}:{digest}"

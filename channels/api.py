@@ -8,13 +8,30 @@ the answer. Every error leaves as ``application/problem+json`` with a stable
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
+import importlib.resources
 import json
 import logging
+import re
+import zoneinfo
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, StrictStr
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StrictStr,
+)
 from quart import Blueprint, Response, current_app, g, request
 from quart_schema import (
     RequestSchemaValidationError,
@@ -25,10 +42,11 @@ from quart_schema import (
 from werkzeug.exceptions import HTTPException
 
 from channels.clients import Client, Limits, client_address
-from channels.problems import problem
+from channels.problems import database_unavailable, masked_path, problem
 from channels.wire import slot_json, utc_z
 from core.apikeys import authenticate
 from core.bookings import Actor, BookingInfo, BookingService, CustomerInput
+from core.db import unavailable
 from core.engine import EngineError, UnknownProvider, UnknownService
 from core.errors import (
     HoldError,
@@ -41,7 +59,8 @@ from core.errors import (
     SlotUnavailable,
 )
 from core.holds import Hold
-from core.store import NoBusiness, load_snapshot
+from core.store import NoBusiness, load_info, load_snapshot
+from core.text import describe, first_control
 
 log = logging.getLogger(__name__)
 
@@ -57,53 +76,120 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-Name = Annotated[StrictStr, Field(min_length=1, max_length=200)]
-Id = Annotated[StrictStr, Field(min_length=1, max_length=100)]
+def _plain(value: str) -> str:
+    """No control characters or lone surrogates: PostgreSQL refuses a NUL outright."""
+    bad = first_control(value)
+    if bad is not None:
+        raise ValueError(f"contains the control character {describe(bad)}; send plain text")
+    return value
+
+
+def _free_text(value: str) -> str:
+    """Like :func:`_plain`, but tab and newlines are fine (a reason may have lines)."""
+    bad = first_control(value, lines=True)
+    if bad is not None:
+        raise ValueError(f"contains the control character {describe(bad)}; send plain text")
+    return value
+
+
+def _instant(value: object) -> datetime:
+    """ISO 8601 text with an offset: a number (an epoch?) says nothing about the zone."""
+    if not isinstance(value, str):
+        raise ValueError("give an ISO 8601 date and time as text, e.g. 2026-12-01T09:30:00Z")
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError("not an ISO 8601 date and time; write e.g. 2026-12-01T09:30:00Z") from None
+    if moment.tzinfo is None:
+        raise ValueError("give a time with a UTC offset, e.g. 2026-12-01T09:30:00Z")
+    if not 1 < moment.year < 9999:
+        raise ValueError("give a year between 2 and 9998")
+    return moment
+
+
+def _day(value: object) -> date:
+    """An ISO 8601 date (``2026-12-01``), nothing else."""
+    if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
+        raise ValueError("give a date as YYYY-MM-DD, e.g. 2026-12-01")
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise ValueError("no such date; write it as YYYY-MM-DD, e.g. 2026-12-01") from None
+    if not 1 < day.year < 9999:
+        raise ValueError("give a year between 2 and 9998")
+    return day
+
+
+def _email(value: str) -> str:
+    """A well-formed address (syntax only: no DNS look-up), in its normal spelling."""
+    try:
+        return validate_email(value, check_deliverability=False).normalized
+    except EmailNotValidError as error:
+        raise ValueError(f"not an e-mail address: {error}") from None
+
+
+def _phone(value: str) -> str:
+    """Plain text a phone number may be written in; checked against the business's
+    region in :func:`customer_input` (``+`` numbers right here)."""
+    if not PHONE_CHARS.fullmatch(value):
+        raise ValueError("a phone number has digits, spaces, '+', '-', '.', '(' and ')' only")
+    if value.strip().startswith("+"):
+        e164(value, None)
+    return value
+
+
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+PHONE_CHARS = re.compile(r"[0-9+\-. ()]{3,40}")
+Text = Annotated[StrictStr, AfterValidator(_plain)]
+Name = Annotated[Text, Field(min_length=1, max_length=200)]
+Id = Annotated[Text, Field(min_length=1, max_length=100)]
+Instant = Annotated[AwareDatetime, BeforeValidator(_instant)]
+Day = Annotated[date, BeforeValidator(_day)]
 
 
 class SlotsQuery(Strict):
     service: Id
-    from_: date = Field(alias="from")
-    to: date
+    from_: Day = Field(alias="from")
+    to: Day
     provider: Id | None = None
 
 
 class HoldRequest(Strict):
     service: Id
-    start: AwareDatetime
+    start: Instant
     provider: Id | None = None
     seats: Annotated[StrictInt, Field(ge=1, le=1000)] | None = None
 
 
 class CustomerBody(Strict):
     name: Name
-    phone: Annotated[StrictStr, Field(max_length=40)] | None = None
-    email: Annotated[StrictStr, Field(max_length=200)] | None = None
+    phone: Annotated[StrictStr, Field(max_length=40), AfterValidator(_phone)] | None = None
+    email: Annotated[Text, Field(max_length=254), AfterValidator(_email)] | None = None
 
 
 class BookingRequest(Strict):
     service: Id
-    start: AwareDatetime
+    start: Instant
     provider: Id | None = None
     seats: Annotated[StrictInt, Field(ge=1, le=1000)] | None = None
     customer: CustomerBody
-    hold: Annotated[StrictStr, Field(min_length=1, max_length=200)] | None = None
+    hold: Annotated[Text, Field(min_length=1, max_length=200)] | None = None
 
 
 class CancelRequest(Strict):
-    reason: Annotated[StrictStr, Field(max_length=500)] = ""
+    reason: Annotated[StrictStr, Field(max_length=500), AfterValidator(_free_text)] = ""
 
 
 class RescheduleRequest(Strict):
-    start: AwareDatetime
+    start: Instant
 
 
 class WaitlistRequest(Strict):
     service: Id
     provider: Id | None = None
     customer: CustomerBody
-    window_start: AwareDatetime
-    window_end: AwareDatetime
+    window_start: Instant
+    window_end: Instant
 
 
 class IdempotencyHeaders(BaseModel):
@@ -212,10 +298,69 @@ async def fingerprint() -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def customer_input(body: CustomerBody) -> CustomerInput:
+async def customer_input(body: CustomerBody) -> CustomerInput:
+    """The customer as the core takes it: the phone in E.164 (``+4930123456``), read in the
+    business's region when it has no ``+``."""
     if not body.phone and not body.email:
         raise InvalidRequest("give a phone number or an e-mail address", field="customer.phone")
-    return CustomerInput(name=body.name.strip(), phone=body.phone, email=body.email)
+    phone = None
+    if body.phone:
+        region = None if body.phone.strip().startswith("+") else await business_region()
+        try:
+            phone = e164(body.phone, region)
+        except ValueError as error:
+            raise InvalidRequest(f"customer.phone: {error}", field="customer.phone") from None
+    return CustomerInput(name=body.name.strip(), phone=phone, email=body.email)
+
+
+def e164(number: str, region: str | None) -> str:
+    """``number`` in E.164; ``ValueError`` saying why when it is not a real number."""
+    if region is None and not number.strip().startswith("+"):
+        raise ValueError("write the number with its country code, e.g. +49 30 1234567")
+    try:
+        parsed = phonenumbers.parse(number, region)
+    except phonenumbers.NumberParseException:
+        raise ValueError("not a phone number; write it like +49 30 1234567") from None
+    if not phonenumbers.is_valid_number(parsed):
+        raise ValueError("no such phone number; check the digits and the country code")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+async def business_region() -> str | None:
+    """The business's country (``DE``), for phone numbers written without ``+``: the region
+    of its locale (``de-AT``), else the country of its time zone; ``None`` if neither says."""
+    try:
+        info = await load_info()
+    except NoBusiness:
+        return None
+    parts = info.locale.replace("_", "-").split("-")
+    if len(parts) > 1 and len(parts[-1]) == 2 and parts[-1].isalpha():
+        return parts[-1].upper()
+    return zone_country(info.timezone)
+
+
+@functools.cache
+def _zone_countries() -> dict[str, str]:
+    """IANA zone → ISO country, from the system's or tzdata's ``zone.tab``."""
+    places = [Path(p) / "zone.tab" for p in zoneinfo.TZPATH]
+    with contextlib.suppress(ModuleNotFoundError):
+        places.append(Path(str(importlib.resources.files("tzdata.zoneinfo") / "zone.tab")))
+    for place in places:
+        if place.is_file():
+            rows = (line.split("\t") for line in place.read_text().splitlines())
+            return {row[2]: row[0] for row in rows if len(row) >= 3 and not row[0].startswith("#")}
+    return {}
+
+
+def zone_country(zone: str) -> str | None:
+    return _zone_countries().get(zone)
+
+
+def _token(token: str, field: str) -> str:
+    """A token from the address: plain text (a NUL would reach the database)."""
+    if first_control(token) is not None:
+        raise InvalidRequest(f"{field} contains a control character", field=field)
+    return token
 
 
 def _hold_mismatch(hold: Hold, data: BookingRequest) -> Response | None:
@@ -292,9 +437,14 @@ async def list_slots(query_args: SlotsQuery) -> dict[str, Any] | Response:
         return problem(
             400, "invalid_request", f"ask for at most {MAX_SLOT_DAYS} days at once", field="to"
         )
-    slots = await bookings().offer(
-        query_args.service, query_args.from_, query_args.to, query_args.provider
-    )
+    try:
+        slots = await bookings().offer(
+            query_args.service, query_args.from_, query_args.to, query_args.provider
+        )
+    except InvalidRequest as error:  # named as the caller wrote it, not as the core calls it
+        field = {"first": "from", "last": "to"}.get(error.field or "", error.field)
+        message = error.message.replace(error.field or "", field or "")
+        raise InvalidRequest(message, field=field) from None
     return {"slots": [slot_json(slot) for slot in slots]}
 
 
@@ -325,7 +475,7 @@ async def create_hold(data: HoldRequest) -> tuple[dict[str, Any], int] | Respons
 
 @api.delete("/holds/<token>")
 async def delete_hold(token: str) -> tuple[str, int]:
-    await bookings().release(token, owner=client_id())
+    await bookings().release(_token(token, "token"), owner=client_id())
     limits().live_holds.released(client_id(), token)
     return "", 204
 
@@ -342,7 +492,7 @@ async def create_booking(data: BookingRequest) -> tuple[dict[str, Any], int] | R
         raise InvalidRequest("Idempotency-Key must be 1 to 200 characters", field="Idempotency-Key")
     scoped_key = f"{client_id()}:{key}" if key else None
     request_hash = await fingerprint() if key else None
-    customer = customer_input(data.customer)
+    customer = await customer_input(data.customer)
     contact = f"contact:{(customer.email or customer.phone or '').casefold()}"
     for limiter, subject, what in (
         (limits().booking_rate, client_id(), "bookings from this client"),
@@ -378,21 +528,23 @@ async def create_booking(data: BookingRequest) -> tuple[dict[str, Any], int] | R
 
 @api.get("/bookings/<manage_token>")
 async def get_booking(manage_token: str) -> dict[str, Any]:
-    return booking_json(await bookings().get(manage_token))
+    return booking_json(await bookings().get(_token(manage_token, "manage_token")))
 
 
 @api.post("/bookings/<manage_token>/cancel")
 @validate_request(CancelRequest)
 async def cancel_booking(manage_token: str, data: CancelRequest) -> dict[str, Any]:
     actor = Actor(kind="customer", name=client_id(), channel="api")
-    return booking_json(await bookings().cancel(manage_token, actor=actor, reason=data.reason))
+    token = _token(manage_token, "manage_token")
+    return booking_json(await bookings().cancel(token, actor=actor, reason=data.reason))
 
 
 @api.post("/bookings/<manage_token>/reschedule")
 @validate_request(RescheduleRequest)
 async def reschedule_booking(manage_token: str, data: RescheduleRequest) -> dict[str, Any]:
     actor = Actor(kind="customer", name=client_id(), channel="api")
-    return booking_json(await bookings().reschedule(manage_token, data.start, actor=actor))
+    token = _token(manage_token, "manage_token")
+    return booking_json(await bookings().reschedule(token, data.start, actor=actor))
 
 
 @api.post("/waitlist")
@@ -406,7 +558,7 @@ async def join_waitlist(data: WaitlistRequest) -> tuple[dict[str, Any], int] | R
         data.service,
         data.window_start,
         data.window_end,
-        customer_input(data.customer),
+        await customer_input(data.customer),
         provider=data.provider,
     )
     return {"id": entry.id, "service": data.service, "status": "waiting"}, 201
@@ -426,6 +578,8 @@ async def invalid_shape(error: RequestSchemaValidationError) -> Response:
             message = "unknown field"
         elif first.get("type") == "timezone_aware":
             message = "give a time with a UTC offset, e.g. 2026-12-01T09:30:00Z"
+        elif first.get("type") == "value_error" and "error" in first.get("ctx", {}):
+            message = str(first["ctx"]["error"])  # our own words, without "Value error, "
         return problem(400, "invalid_request", f"{field or 'body'}: {message}", field=field or None)
     return problem(
         400, "invalid_request", "the request body is not valid JSON of the expected shape"
@@ -519,5 +673,7 @@ async def not_utf8(error: UnicodeDecodeError) -> Response:
 
 @api.errorhandler(Exception)
 async def unexpected(error: Exception) -> Response:
-    log.exception("unexpected error in %s %s", request.method, request.path)
+    if unavailable(error):
+        return database_unavailable(error, "api")
+    log.exception("unexpected error in %s %s", request.method, masked_path(request.path))
     return problem(500, "internal_error", "something went wrong on our side; it has been logged")

@@ -8,9 +8,11 @@ moving is done in the chat, which can offer real slots).
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
-from quart import Blueprint, Response, current_app, redirect, render_template_string, request
+from quart import Blueprint, Response, current_app, g, redirect, render_template_string, request
 from quart_schema import hide
 from werkzeug.wrappers.response import Response as Redirect
 
@@ -21,10 +23,51 @@ from core.bookings import Actor, BookingInfo, BookingService
 from core.business import Directory
 from core.errors import NotFound, PolicyViolation
 from core.store import load_directory
+from core.text import first_control
 
-__all__ = ["manage"]
+__all__ = ["PUBLIC_URL", "manage"]
+
+PUBLIC_URL = "SLOTWISE_PUBLIC_URL"
+"""``app.config`` key: where customers reach this server (``Settings.base_url``). Every
+absolute address is built from it, never from the request's ``Host`` header, which the
+client chooses."""
 
 manage = Blueprint("manage", __name__)
+
+
+@manage.after_request
+async def _private(response: Response) -> Response:
+    """The address holds the manage token: no referrer carries it away, no cache keeps the
+    page, no other site frames it; the page needs its own inline style and form, nothing more."""
+    nonce = getattr(g, "style_nonce", None)
+    style = f"style-src 'nonce-{nonce}'; " if nonce else ""
+    response.headers["Content-Security-Policy"] = (
+        f"default-src 'none'; {style}form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    )
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def public_url() -> str:
+    url: str = current_app.config[PUBLIC_URL]
+    return url.rstrip("/")
+
+
+def _same_site() -> bool:
+    """Whether this POST comes from our own page: a browser says where a form was sent
+    from (``Sec-Fetch-Site``, ``Origin``); a request saying neither is not a browser's
+    cross-site form, so it passes."""
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None and fetch_site != "same-origin":
+        return False
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True
+    ours = urlsplit(public_url())
+    return origin.rstrip("/").lower() == f"{ours.scheme}://{ours.netloc}".lower()
+
 
 PAGE = """<!doctype html>
 <html lang="{{ lang }}">
@@ -32,7 +75,7 @@ PAGE = """<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{ title }} · {{ business }}</title>
-<style>
+<style nonce="{{ nonce }}">
   :root { --accent: {{ colour }}; }
   body { font: 16px/1.5 system-ui, sans-serif; margin: 0; background: #f4f5f7; color: #1f2328; }
   main { max-width: 32rem; margin: 0 auto; padding: 1.5rem 1rem; }
@@ -81,7 +124,7 @@ def _bookings() -> BookingService:
 
 
 async def _find(token: str) -> tuple[BookingInfo, Directory] | None:
-    if not 8 <= len(token) <= 64:
+    if not 8 <= len(token) <= 64 or first_control(token) is not None:
         return None
     try:
         info = await _bookings().get(token)
@@ -123,8 +166,11 @@ async def _render(token: str, message: str = "") -> Response | str:
         "cancelled": _("Your booking is cancelled."),
         "too_late": _("It is too late to cancel online; please contact us."),
     }
+    nonce = secrets.token_urlsafe(16)
+    g.style_nonce = nonce
     return await render_template_string(
         PAGE,
+        nonce=nonce,
         lang=speaker.lang,
         business=business.name,
         colour=ink_of(accent_colours(business.colour)[0]),
@@ -162,7 +208,7 @@ async def calendar_file(token: str) -> Response:
         business=directory.info.name,
         start=info.start,
         end=info.end,
-        url=request.url_root.rstrip("/") + f"/b/{token}",
+        url=f"{public_url()}/b/{token}",
         stamp=datetime.now(UTC),
     )
     return Response(
@@ -175,6 +221,10 @@ async def calendar_file(token: str) -> Response:
 @manage.post("/b/<token>/cancel")
 @hide
 async def cancel(token: str) -> Response | Redirect:
+    if not _same_site():
+        _ = gettext_in(_reader_language())
+        text = _("This form can only be sent from the booking's own page.")
+        return Response(text, 403, mimetype="text/plain")
     found = await _find(token)
     if found is None:
         return _not_found()

@@ -7,11 +7,41 @@ person can act on, and, when one field is at fault, its name in ``field``.
 from __future__ import annotations
 
 import json
+import logging
+import re
 from typing import Any
 
-from quart import Response
+from quart import Response, current_app
+
+from core.db import OutageLog
 
 PROBLEM_TYPE = "application/problem+json"
+RETRY_AFTER = "SLOTWISE_RETRY_AFTER"
+"""``app.config`` key: seconds a client should wait while the database is unreachable."""
+
+log = logging.getLogger("slotwise.outage")
+_outage = OutageLog(log)
+
+_SECRET_SEGMENTS = re.compile(r'(/b/|/api/v1/bookings/|/api/v1/holds/)[^/?#\s"]+')
+"""Path segments that are keys (manage tokens, hold tokens): never written to a log."""
+
+
+def masked_path(path: str) -> str:
+    """``path`` with its tokens replaced by ``***`` (``/b/abc…/cancel`` → ``/b/***/cancel``)."""
+    return _SECRET_SEGMENTS.sub(r"\1***", path)
+
+
+def database_unavailable(error: BaseException, where: str = "request") -> Response:
+    """503 with ``Retry-After``: the database cannot be reached now (logged once, not per
+    request with its traceback)."""
+    _outage.report(error, where)
+    wait = str(current_app.config.get(RETRY_AFTER, 5))
+    return problem(
+        503,
+        "database_unavailable",
+        f"the booking database cannot be reached right now; try again in {wait} seconds",
+        headers={"Retry-After": wait},
+    )
 
 
 def problem(

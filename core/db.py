@@ -14,7 +14,10 @@ constraint that keeps bookings from overlapping exists only in a migration.
 
 from __future__ import annotations
 
+import logging
 import os
+import sqlite3
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -24,6 +27,7 @@ from tortoise import Tortoise
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.context import TortoiseContext
+from tortoise.exceptions import DBConnectionError
 from tortoise.migrations.api import migrate as _tortoise_migrate
 
 from core.models import Business
@@ -90,14 +94,28 @@ def sqlite_path(url: str) -> Path | None:
     return Path(path)
 
 
-def tortoise_config(url: str) -> dict[str, Any]:
-    """The Tortoise config dict for the app ``models`` on this database."""
+DEFAULT_STATEMENT_TIMEOUT_MS = 5000
+
+
+def tortoise_config(url: str, *, statement_timeout_ms: int | None = None) -> dict[str, Any]:
+    """The Tortoise config dict for the app ``models`` on this database.
+
+    ``statement_timeout_ms`` caps every statement on PostgreSQL (``statement_timeout``,
+    set per connection), so a lock held elsewhere cannot hang requests; ``None`` is no cap
+    (migrations). SQLite waits at most its ``busy_timeout``.
+    """
     url = normalize_url(url)
     connection = expand_db_url(url)
+    credentials = connection["credentials"]
     if connection["engine"] == "tortoise.backends.sqlite":
-        credentials = connection["credentials"]
         for pragma, value in _SQLITE_PRAGMAS.items():
             credentials.setdefault(pragma, value)
+    else:
+        connection["engine"] = "core.pgclient"  # dead pooled connections are replaced
+    if connection["engine"] != "tortoise.backends.sqlite" and statement_timeout_ms is not None:
+        settings = dict(credentials.get("server_settings") or {})
+        settings["statement_timeout"] = str(statement_timeout_ms)
+        credentials["server_settings"] = settings
     # Named after the dialect, not "default": Tortoise caches each model's INSERT
     # and DELETE statements per connection name (EXECUTOR_CACHE), so one process
     # that opens SQLite and then PostgreSQL under one name (the test suite) would
@@ -117,12 +135,12 @@ def tortoise_config(url: str) -> dict[str, Any]:
     }
 
 
-def _prepare(url: str) -> dict[str, Any]:
+def _prepare(url: str, statement_timeout_ms: int | None = None) -> dict[str, Any]:
     """Config for ``url``, after creating a SQLite file's directory (SQLite won't)."""
     path = sqlite_path(url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-    return tortoise_config(url)
+    return tortoise_config(url, statement_timeout_ms=statement_timeout_ms)
 
 
 def connection() -> BaseDBAsyncClient:
@@ -135,15 +153,21 @@ def connection() -> BaseDBAsyncClient:
     return client
 
 
-async def open_db(url: str, *, global_fallback: bool = False) -> TortoiseContext:
+async def open_db(
+    url: str,
+    *,
+    global_fallback: bool = False,
+    statement_timeout_ms: int | None = DEFAULT_STATEMENT_TIMEOUT_MS,
+) -> TortoiseContext:
     """Connect the models to ``url`` for the current task and the tasks it starts.
 
     Tortoise keeps its state in a context variable, which tasks started
     elsewhere (an ASGI server's request tasks, started outside the lifespan
     task that opens the database) do not inherit; ``global_fallback=True``
     makes the connection visible to them too (one such database per process).
+    ``statement_timeout_ms``: see :func:`tortoise_config`.
     """
-    config = _prepare(url)
+    config = _prepare(url, statement_timeout_ms)
     return await Tortoise.init(config=config, _enable_global_fallback=global_fallback)
 
 
@@ -179,6 +203,65 @@ async def migrate(url: str, *, progress: Callable[[str], object] | None = None) 
     async with TortoiseContext():
         await _tortoise_migrate(config=config, progress=on_progress, direction="forward")
     return applied
+
+
+def unavailable(error: BaseException) -> bool:
+    """Whether ``error`` (or what caused it) says the database cannot be reached or did not
+    answer in time (refused connection, lost connection, server shutting down, statement
+    timeout, SQLite file locked or unreadable): the request may succeed later, so callers
+    answer 503, not 500."""
+    import asyncpg  # type: ignore[import-untyped]
+
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(
+            current,
+            OSError
+            | TimeoutError
+            | DBConnectionError
+            | asyncpg.PostgresConnectionError
+            | asyncpg.InterfaceError
+            | asyncpg.InternalClientError
+            | asyncpg.QueryCanceledError
+            | asyncpg.CannotConnectNowError
+            | asyncpg.AdminShutdownError,
+        ):
+            return True
+        if isinstance(current, sqlite3.OperationalError) and any(
+            words in str(current) for words in ("locked", "unable to open", "disk I/O")
+        ):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+class OutageLog:
+    """Logs a database outage without a traceback per request: the first failure with its
+    traceback, the following ones as one line each, until ``quiet`` seconds pass without
+    one (then the next is a new outage, logged in full)."""
+
+    def __init__(self, log: logging.Logger, quiet: float = 60.0) -> None:
+        self._log = log
+        self._quiet = quiet
+        self._last: float | None = None
+        self._count = 0
+
+    def report(self, error: BaseException, where: str) -> None:
+        now = time.monotonic()
+        if self._last is None or now - self._last > self._quiet:
+            self._count = 0
+            self._log.error("database unavailable (%s)", where, exc_info=error)
+        else:
+            self._count += 1
+            self._log.warning(
+                "database still unavailable (%s): %s; %d requests refused since the first",
+                where,
+                type(error).__name__,
+                self._count,
+            )
+        self._last = now
 
 
 def __getattr__(name: str) -> Any:

@@ -436,6 +436,7 @@ async def _serve(host: str | None, port: int | None, db_url: str | None) -> None
     from hypercorn.config import Config
 
     from slotwise.app import create_app
+    from slotwise.logs import mask_access_log
 
     settings = get_settings()
     updates: dict[str, Any] = {}
@@ -448,12 +449,19 @@ async def _serve(host: str | None, port: int | None, db_url: str | None) -> None
     settings = settings.model_copy(update=updates)
     config = Config()
     config.bind = [f"{settings.host}:{settings.port}"]
-    config.accesslog = "-"
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     # Hypercorn's errors through our own logging set-up, printed once, in our format.
     config.errorlog = logging.getLogger("hypercorn.error")
+    # The access log to standard output, with manage and hold tokens masked in addresses.
+    access = logging.getLogger("hypercorn.access")
+    access.setLevel(logging.INFO)
+    if not access.handlers:
+        access.addHandler(logging.StreamHandler(sys.stdout))
+    access.propagate = False
+    mask_access_log(access)
+    config.accesslog = access
     root = f"http://{settings.host}:{settings.port}"
     click.echo(f"Slotwise is listening. Chat with the bot: {root}/")
     click.echo(f"  REST API: {root}/api/v1/services  (description: {root}/api/v1/openapi.json)")

@@ -65,6 +65,14 @@ class Settings(BaseSettings):
     lock_timeout_ms: int = Field(
         default=2000, gt=0, description="How long a booking waits for a busy resource's lock."
     )
+    statement_timeout_ms: int = Field(
+        default=5000,
+        gt=0,
+        description="PostgreSQL statement_timeout: the longest one statement may run or wait.",
+    )
+    retry_after_seconds: int = Field(
+        default=5, gt=0, description="Retry-After of a 503 while the database is unreachable."
+    )
     public_url: str | None = Field(
         default=None,
         description="Where customers reach this server (manage links); default http://HOST:PORT.",

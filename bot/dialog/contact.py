@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["Contact", "read_contact", "read_name"]
+from core.text import first_control
+
+__all__ = ["Contact", "read_contact", "read_name", "unreadable"]
 
 _EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}", re.UNICODE)
 _PHONE = re.compile(r"\+?[\d\s().-]{7,24}")
@@ -43,3 +45,10 @@ def read_name(text: str) -> str | None:
     if not any(ch.isalpha() for ch in name):
         return None
     return name
+
+
+def unreadable(text: str) -> bool:
+    """Whether ``text`` holds a control character (tab and newlines aside) or a lone
+    surrogate: no name or contact has one, and guessing around it would book what the
+    customer cannot see, so the question is asked again instead."""
+    return first_control(text, lines=True) is not None

@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from bot.dialog.contact import read_contact, read_name
+from bot.dialog.contact import read_contact, read_name, unreadable
 from bot.dialog.effects import (
     CancelBooking,
     Cancelled,
@@ -51,6 +51,7 @@ from bot.i18n import LANGUAGES, Speaker, language_name, pick_language
 from bot.inbound import MAX_TEXT, Inbound
 from bot.replies import Option, Reply
 from bot.understand import Catalog, Exact, Reading, understand
+from core.text import strip_controls
 
 __all__ = ["MAX_SLOTS", "Context", "Outcome", "new_state", "step"]
 
@@ -154,7 +155,8 @@ class _Turn:
     def message(self, inbound: Inbound) -> Outcome:
         if inbound.choice is not None:
             return self.value(inbound.choice[:200])
-        text = (inbound.text or "")[:MAX_TEXT].strip()
+        raw = (inbound.text or "")[:MAX_TEXT]
+        text = strip_controls(raw).strip()  # read what a person could have meant
         if not text:
             return self.greet()
         reading = self.read(text)
@@ -169,8 +171,8 @@ class _Turn:
             and not (reading.when is not None or reading.service is not None)
         ):  # a name or a phone number, unless it is a new wish ("haircut on Friday")
             if self.state.stage == "name":
-                return self.got_name(text)
-            return self.got_contact(text)
+                return self.got_name(raw.strip())
+            return self.got_contact(raw.strip())
         if reading.intent == "choice" and reading.choice is not None and not _wish_like(reading):
             return self.numbered(reading.choice)
         if reading.date_conflict:
@@ -488,6 +490,9 @@ class _Turn:
         return self.out(Reply(f"{lead} {ask}".strip()))
 
     def got_name(self, text: str) -> Outcome:
+        if unreadable(text):
+            lead = self._("Your name has characters I cannot use.")
+            return self.out(Reply(f"{lead} {self._('What name should I put the booking under?')}"))
         name = read_name(text)
         if name is None:
             return self.out(Reply(self._("Please write just your name, for example “Ana García”.")))
@@ -497,6 +502,8 @@ class _Turn:
         return self.details_done()
 
     def got_contact(self, text: str) -> Outcome:
+        if unreadable(text):
+            return self.ask_contact(self._("That has characters I cannot use."))
         contact = read_contact(text)
         if contact is None:
             return self.out(

@@ -18,13 +18,14 @@ from quart import (
 )
 from quart.blueprints import BlueprintSetupState
 from quart_schema import hide
-from werkzeug.exceptions import RequestEntityTooLarge
 
 from bot.inbound import ChatHandler
-from channels.problems import problem
+from channels.bodies import BadBody, read_json
+from channels.problems import database_unavailable, problem
 from channels.ratelimit import RateLimiter
 from channels.webchat.look import Look, look_of
 from channels.webchat.messages import BadMessage, parse_message, reply_json
+from core.db import unavailable
 from core.store import NoBusiness, load_info
 
 log = logging.getLogger(__name__)
@@ -150,11 +151,10 @@ async def post_message() -> Response:
     if not request.is_json:
         return problem(415, "unsupported_media_type", "send the message as application/json")
     try:
-        body = await request.get_json(silent=True)
-    except RequestEntityTooLarge:
-        return problem(413, "too_large", "the message is too large")
-    if body is None:
-        return problem(400, "invalid_request", "the body is not valid JSON")
+        body = await read_json()
+    except BadBody as error:
+        code = "too_large" if error.status == 413 else "invalid_request"
+        return problem(error.status, code, error.detail)
     try:
         inbound = parse_message(body)
     except BadMessage as error:
@@ -174,7 +174,9 @@ async def post_message() -> Response:
         )
     try:
         replies = await handler.handle(inbound)
-    except Exception:
+    except Exception as error:
+        if unavailable(error):
+            return database_unavailable(error, "chat")
         log.exception("the bot failed on a web chat message")
         return problem(500, "chat_failed", "the bot could not answer; try again")
     response = Response(

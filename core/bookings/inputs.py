@@ -10,18 +10,28 @@ from datetime import UTC, datetime
 
 from core.bookings.types import Actor, CustomerInput
 from core.errors import InvalidRequest, PolicyViolation
+from core.text import describe, first_control
 
 __all__ = [
     "Idempotency",
     "aware",
     "check_actor",
+    "check_characters",
     "check_customer",
+    "check_names",
+    "check_reason",
     "check_text",
     "key_of",
     "seat_count",
 ]
 
-_TEXT_LIMITS = {"channel": 32, "idempotency_key": 1000, "owner": 200}
+_TEXT_LIMITS = {
+    "channel": 32,
+    "idempotency_key": 1000,
+    "owner": 200,
+    "service": 100,
+    "provider": 100,
+}
 _KEY_COLUMN = 128
 """``booking.idempotency_key`` holds this much; longer keys are stored as their hash."""
 _FINGERPRINT_COLUMN = 64
@@ -50,16 +60,31 @@ def seat_count(seats: object) -> int | None:
     return seats
 
 
-def check_text(value: object, field: str, *, optional: bool = False) -> None:
-    """Non-empty text that fits its column (``channel``, ``idempotency_key``, ``owner``)."""
+def check_characters(value: str, field: str, *, lines: bool = False) -> None:
+    """No control characters or lone surrogates (tab and newlines too unless ``lines``):
+    PostgreSQL refuses a NUL, UTF-8 cannot hold a lone surrogate, and a person reading the
+    text would not see the rest."""
+    bad = first_control(value, lines=lines)
+    if bad is not None:
+        raise InvalidRequest(
+            f"{field} contains the control character {describe(bad)}; send plain text",
+            field=field,
+        )
+
+
+def check_text(
+    value: object, field: str, *, optional: bool = False, limit: int | None = None
+) -> None:
+    """Non-empty text without control characters that fits its column (``channel``,
+    ``idempotency_key``, ``owner``, or any ``field`` given its ``limit``)."""
     if value is None and optional:
         return
     if not isinstance(value, str) or not value.strip():
         raise InvalidRequest(f"{field} must be non-empty text", field=field)
-    if len(value) > _TEXT_LIMITS[field]:
-        raise InvalidRequest(
-            f"{field} is longer than {_TEXT_LIMITS[field]} characters", field=field
-        )
+    longest = _TEXT_LIMITS[field] if limit is None else limit
+    if len(value) > longest:
+        raise InvalidRequest(f"{field} is longer than {longest} characters", field=field)
+    check_characters(value, field)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +113,22 @@ def key_of(value: object, fingerprint: object = None) -> Idempotency | None:
     return Idempotency(value, fingerprint)
 
 
+def check_names(service_id: object, provider: object = None) -> None:
+    """The service and provider a request names: ids, as text without control characters
+    (an unknown one is the engine's answer, naming those there are)."""
+    check_text(service_id, "service")
+    check_text(provider, "provider", optional=True)
+
+
+def check_reason(reason: object) -> None:
+    if not isinstance(reason, str) or len(reason) > 500:
+        raise InvalidRequest("reason must be text of at most 500 characters", field="reason")
+    check_characters(reason, "reason", lines=True)
+
+
 def check_customer(customer: object) -> None:
+    """Every field of the customer is text that fits its column, with no control characters
+    (a name holding a NUL could never be written to PostgreSQL)."""
     if not isinstance(customer, CustomerInput):
         raise InvalidRequest("customer is missing", field="customer")
     for name, limit in _CUSTOMER_LIMITS.items():
@@ -100,6 +140,7 @@ def check_customer(customer: object) -> None:
             raise InvalidRequest(f"{where} must be non-empty text", field=where)
         if len(value) > limit:
             raise InvalidRequest(f"{where} is longer than {limit} characters", field=where)
+        check_characters(value, where)
     if customer.timezone is not None:
         try:
             zoneinfo.ZoneInfo(customer.timezone)

@@ -73,6 +73,8 @@ from core.bookings.inputs import (
     aware,
     check_actor,
     check_customer,
+    check_names,
+    check_reason,
     check_text,
     key_of,
     seat_count,
@@ -147,6 +149,7 @@ from core.store import (
     load_resources,
     load_service_rules,
 )
+from core.text import first_control
 
 __all__ = ["ALTERNATIVES", "MAX_ATTEMPTS", "BookingService", "ConcurrentChange", "utc_now"]
 
@@ -247,6 +250,7 @@ class BookingService:
         engine's ``UnknownService``/``UnknownProvider``, or :class:`InvalidRequest`.
         """
         check_text(owner, "owner")
+        check_names(service_id, provider)
         want = Want(service_id, aware(start, "start"), seat_count(seats), provider)
         now = self._now()
         wants = [(want, True)]
@@ -313,7 +317,7 @@ class BookingService:
         return await self._live_hold(token, owner, self._now())
 
     async def _live_hold(self, token: str, owner: str, now: datetime) -> Hold:
-        if not isinstance(token, str) or not token:
+        if not isinstance(token, str) or not token or first_control(token) is not None:
             raise HoldExpired("unknown hold", field="token")
         hold: Hold | None
         if token.startswith(UNSTORED):
@@ -461,6 +465,7 @@ class BookingService:
         """Hold and confirm at once, for callers with no dialog (no hold store needed)."""
         check_customer(customer)
         check_text(channel, "channel")
+        check_names(service_id, provider)
         key = key_of(idempotency_key, request_fingerprint)
         want = Want(service_id, aware(start, "start"), seat_count(seats), provider)
         if key is not None and (earlier := await replay(key)):
@@ -940,7 +945,9 @@ class BookingService:
         # A token that cannot be one of ours (the column holds 64) is simply not found.
         found = (
             await infos(m.Booking.filter(manage_token=manage_token))
-            if isinstance(manage_token, str) and 0 < len(manage_token) <= _TOKEN_LENGTH
+            if isinstance(manage_token, str)
+            and 0 < len(manage_token) <= _TOKEN_LENGTH
+            and first_control(manage_token) is None
             else []
         )
         if not found:
@@ -959,6 +966,7 @@ class BookingService:
     ) -> list[Slot]:
         """Free slots on the local dates ``first..last``, with live holds counted as busy
         (except ``owner``'s own, so a customer still sees the slot they hold)."""
+        check_names(service_id, provider)
         for day, field in ((first, "first"), (last, "last")):
             if not isinstance(day, date) or not 1 < day.year < 9999:
                 raise InvalidRequest(
@@ -982,6 +990,7 @@ class BookingService:
         """Cancel a booking; it occupies nothing afterwards. Cancelling a cancelled
         booking changes nothing. The policy applies unless an admin overrides it."""
         check_actor(actor, override)
+        check_reason(reason)
         info = await self.get(manage_token)
         if info.status == CANCELLED:
             return info
@@ -1325,6 +1334,7 @@ class BookingService:
         """Put a customer on the waitlist for a service (and provider) in a window."""
         check_customer(customer)
         check_text(channel, "channel")
+        check_names(service_id, provider)
         return await waitlist.join(
             service_id, wished_start, wished_end, customer, provider=provider, channel=channel
         )
