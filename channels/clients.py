@@ -18,7 +18,7 @@ from typing import Literal
 from channels.ratelimit import RateLimiter
 from core.holds.quota import HoldQuota
 
-__all__ = ["Client", "Limits", "client_address", "parse_networks"]
+__all__ = ["Client", "Limits", "client_address", "parse_networks", "request_address"]
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -53,6 +53,11 @@ def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
         return None
 
 
+def request_address(peer: str | None, forwarded_for: Sequence[str], limits: Limits | None) -> str:
+    """:func:`client_address` with the trusted proxies of ``limits`` (none without)."""
+    return client_address(peer, forwarded_for, limits.trusted_proxies if limits else ())
+
+
 def client_address(
     peer: str | None, forwarded_for: Sequence[str], trusted: Sequence[Network]
 ) -> str:
@@ -81,15 +86,18 @@ class Limits:
     live_holds_per_key: int = 500
     bookings_per_minute: int = 10
     bookings_per_contact_per_hour: int = 10
+    chat_messages_per_address_per_minute: int = 300
     hold_rate: RateLimiter = field(init=False)
     booking_rate: RateLimiter = field(init=False)
     contact_rate: RateLimiter = field(init=False)
+    chat_rate: RateLimiter = field(init=False)
     live_holds: HoldQuota = field(init=False, default_factory=HoldQuota)
 
     def __post_init__(self) -> None:
         self.hold_rate = RateLimiter(self.holds_per_minute)
         self.booking_rate = RateLimiter(self.bookings_per_minute)
         self.contact_rate = RateLimiter.per_hour(self.bookings_per_contact_per_hour)
+        self.chat_rate = RateLimiter(self.chat_messages_per_address_per_minute)
 
     def live_hold_cap(self, client: Client) -> int:
         return self.live_holds_per_key if client.kind == "key" else self.live_holds_per_address

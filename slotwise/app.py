@@ -57,6 +57,7 @@ def create_app(settings: Settings | None = None) -> Quart:
         live_holds_per_key=settings.live_holds_per_api_key,
         bookings_per_minute=settings.bookings_per_minute,
         bookings_per_contact_per_hour=settings.bookings_per_contact_per_hour,
+        chat_messages_per_address_per_minute=settings.chat_messages_per_minute,
     )
 
     @app.before_serving
@@ -90,7 +91,10 @@ def create_app(settings: Settings | None = None) -> Quart:
         )
         app.extensions["slotwise.conversations"] = conversations
         app.extensions["slotwise.chat"] = Chat(
-            bookings, conversations, public_url=settings.base_url
+            bookings,
+            conversations,
+            public_url=settings.base_url,
+            live_holds_per_address=settings.live_holds_per_address,
         )
 
     @app.after_serving

@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     bookings_per_contact_per_hour: int = Field(
         default=10, gt=0, description="Bookings one e-mail address or phone may get per hour."
     )
+    chat_messages_per_minute: int = Field(
+        default=300, gt=0, description="Web chat messages one address may send per minute."
+    )
     trusted_proxies: str = Field(
         default="",
         description="Reverse proxies whose X-Forwarded-For is believed: addresses or networks, "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from dataclasses import replace
 from pathlib import Path
 
 from quart import (
@@ -21,6 +22,7 @@ from quart_schema import hide
 
 from bot.inbound import ChatHandler
 from channels.bodies import BadBody, read_json
+from channels.clients import Limits, request_address
 from channels.problems import database_unavailable, problem
 from channels.ratelimit import RateLimiter
 from channels.webchat.look import Look, look_of
@@ -32,6 +34,8 @@ log = logging.getLogger(__name__)
 
 HANDLER = "slotwise.chat"
 """``app.extensions`` key of the :class:`ChatHandler` (the bot's runner)."""
+LIMITS = "slotwise.limits"
+"""``app.extensions`` key of the server's :class:`Limits` (per address), if any."""
 LIMITER = "slotwise.chat_limiter"
 """``app.extensions`` key of the per-session :class:`RateLimiter`; set at registration."""
 MESSAGES_PER_MINUTE = 60
@@ -162,16 +166,26 @@ async def post_message() -> Response:
     handler: ChatHandler | None = current_app.extensions.get(HANDLER)
     if handler is None:
         return problem(503, "chat_unavailable", "the chat is not running on this server")
+    # The session is the page's to invent: the address is what limits a client.
+    limits: Limits | None = current_app.extensions.get(LIMITS)
+    address = request_address(
+        request.remote_addr, request.headers.getlist("X-Forwarded-For"), limits
+    )
+    inbound = replace(inbound, origin=address)
     limiter: RateLimiter = current_app.extensions[LIMITER]
-    wait = limiter.check(inbound.user)
-    if wait is not None:
-        return problem(
-            429,
-            "rate_limited",
-            f"too many messages; try again in {wait} seconds",
-            field="session",
-            headers={"Retry-After": str(wait)},
-        )
+    checks: list[tuple[RateLimiter, str, str | None]] = [(limiter, inbound.user, "session")]
+    if limits is not None:
+        checks.append((limits.chat_rate, f"addr:{address}", None))
+    for bucket, subject, field in checks:
+        wait = bucket.check(subject)
+        if wait is not None:
+            return problem(
+                429,
+                "rate_limited",
+                f"too many messages; try again in {wait} seconds",
+                field=field,
+                headers={"Retry-After": str(wait)},
+            )
     try:
         replies = await handler.handle(inbound)
     except Exception as error:

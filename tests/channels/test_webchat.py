@@ -265,6 +265,23 @@ async def test_messages_are_rate_limited_per_session(app: Quart, client: Client)
     assert text(await send(client, OTHER, text="haircut")) == WHEN  # another session talks on
 
 
+async def test_fresh_sessions_from_one_address_share_its_limit(empty_db_url: str) -> None:
+    """The probe minted 12 sessions to escape the per-session limit: the address limits."""
+    application = create_app(Settings(database_url=empty_db_url, chat_messages_per_minute=5))
+    async with application.test_app():
+        await replace_business(load_business_file(DEMO_FILE))
+        client = application.test_client()
+        codes = [
+            (
+                await client.post(
+                    "/chat/messages", json={"session": f"{SESSION}-{n}", "text": "hi"}
+                )
+            ).status_code
+            for n in range(7)
+        ]
+    assert codes == [200] * 5 + [429] * 2
+
+
 async def test_without_a_bot_the_chat_is_unavailable(app: Quart, client: Client) -> None:
     app.extensions.pop(HANDLER, None)
     response = await client.post("/chat/messages", json={"session": SESSION, "text": "hi"})
