@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from bot.replies import Reply
+from bot.traits import DEFAULT_TRAITS, ChannelTraits
 
-__all__ = ["MAX_TEXT", "ChatHandler", "Inbound"]
+__all__ = ["MAX_TEXT", "ChannelTraits", "ChatHandler", "Inbound"]
 
 MAX_TEXT = 1000
 """Characters of a message the bot reads; the rest of a longer one is ignored."""
@@ -34,6 +35,11 @@ class Inbound:
     origin: str | None = None
     """The address the message came from, for the limits per address (the web chat's
     sessions are the client's to invent); ``None`` when the channel vouches for ``user``."""
+    traits: ChannelTraits = DEFAULT_TRAITS
+    """What the channel can show: the dialog fits its replies to it."""
+    message_id: str | None = None
+    """The channel's own id of this message (Telegram ``update_id``, Twilio ``MessageSid``),
+    for dropping a message delivered twice; ``None`` when the channel has none."""
 
 
 @runtime_checkable

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-__all__ = ["Attachment", "Hint", "Option", "Reply"]
+__all__ = ["Attachment", "Hint", "Option", "Reply", "as_text"]
 
 Hint = Literal["date"]
 """``"date"``: the bot asked for a day or time; a channel may show a date picker."""
@@ -41,3 +41,14 @@ class Reply:
     options: tuple[Option, ...] = ()
     hint: Hint | None = None
     attachments: tuple[Attachment, ...] = field(default=())
+
+
+def as_text(reply: Reply, *, attachments: bool = True) -> str:
+    """A reply as one message of a channel without buttons: its text, then ``1. label`` per
+    option (the customer answers with the number), then the links of the attachments when
+    the channel cannot send files (``attachments=False``). The dialog keeps this within the
+    channel's ``max_text``."""
+    lines = [reply.text, *(f"{i}. {o.label}" for i, o in enumerate(reply.options, 1))]
+    if not attachments:
+        lines.extend(a.url for a in reply.attachments if a.url)
+    return "\n".join(lines)

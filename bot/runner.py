@@ -48,7 +48,6 @@ from bot.dialog.effects import (
 from bot.dialog.state import BookingRef, HeldSlot, Offer, State
 from bot.dialog.step import MAX_SLOTS, Context, new_state, step
 from bot.i18n import gettext_in, pick_language
-from bot.ics import booking_ics
 from bot.inbound import MAX_TEXT, Inbound
 from bot.replies import Attachment, Reply
 from bot.understand import catalog_of
@@ -70,6 +69,8 @@ from core.errors import (
 )
 from core.holds.quota import HoldQuota
 from core.store import NoBusiness, load_directory
+from core.text.calendar import booking_ics
+from core.text.links import calendar_link, manage_link
 
 __all__ = ["Chat"]
 
@@ -323,7 +324,7 @@ class Chat:
         except Exception:  # the booking stands; only "my bookings" would miss it
             log.exception("could not tie booking %s to %s", info.id, _who(inbound))
         booking = _ref(info)
-        return Confirmed(booking, self.manage_url(info.manage_token), self._ics(booking, ctx))
+        return Confirmed(booking, self.manage_url(info.manage_token), self._ics(info, ctx))
 
     async def _move(
         self, effect: MoveBooking, inbound: Inbound, state: State, ctx: Context
@@ -343,25 +344,27 @@ class Chat:
             )
         booking = _ref(info)
         return Moved(
-            effect.booking, booking, self.manage_url(info.manage_token), self._ics(booking, ctx)
+            effect.booking, booking, self.manage_url(info.manage_token), self._ics(info, ctx)
         )
 
     def manage_url(self, token: str) -> str:
-        return f"{self._public_url}/b/{token}"
+        return manage_link(self._public_url, token)
 
-    def _ics(self, booking: BookingRef, ctx: Context) -> Attachment:
+    def _ics(self, info: BookingInfo, ctx: Context) -> Attachment:
         data = booking_ics(
-            token=booking.token,
-            service=ctx.services.get(booking.service, booking.service),
+            booking_id=info.id,
+            public_url=self._public_url,
+            moves=info.reschedule_count,
+            cancelled=info.status == "cancelled",
+            service=ctx.services.get(info.service_id, info.service_id),
             business=ctx.business,
-            start=booking.start,
-            end=booking.end,
-            url=self.manage_url(booking.token),
+            start=info.start,
+            end=info.end,
+            url=self.manage_url(info.manage_token),
             stamp=self._now(),
         )
-        return Attachment(
-            "booking.ics", "text/calendar", data, url=f"{self.manage_url(booking.token)}.ics"
-        )
+        url = calendar_link(self._public_url, info.manage_token)
+        return Attachment("booking.ics", "text/calendar", data, url=url)
 
     # --- finding slots ----------------------------------------------------------------------
 

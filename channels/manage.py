@@ -1,6 +1,7 @@
 """The "manage my booking" page a confirmation links to, and the booking's ``.ics`` file.
 
 The manage token in the address is the key: unguessable, one per booking. The
+addresses' layout is :mod:`core.text.links`'s (the routes below are declared with it). The
 page shows the appointment in the business's language and zone, offers the
 calendar file, and lets the customer cancel (the business's policy applies;
 moving is done in the chat, which can offer real slots).
@@ -16,14 +17,15 @@ from quart import Blueprint, Response, current_app, g, redirect, render_template
 from quart_schema import hide
 from werkzeug.wrappers.response import Response as Redirect
 
-from bot.i18n import Speaker, gettext_in, pick_language
-from bot.ics import booking_ics
 from channels.webchat.look import accent_colours, ink_of
 from core.bookings import Actor, BookingInfo, BookingService
 from core.business import Directory
 from core.errors import NotFound, PolicyViolation
 from core.store import load_directory
 from core.text import first_control
+from core.text.calendar import booking_ics
+from core.text.i18n import Speaker, gettext_in, pick_language
+from core.text.links import calendar_path, cancel_path, manage_link, manage_path
 
 __all__ = ["PUBLIC_URL", "manage"]
 
@@ -144,7 +146,7 @@ def _not_found() -> Response:
     return Response(text, 404, mimetype="text/plain")
 
 
-@manage.get("/b/<token>")
+@manage.get(manage_path("<token>"))
 @hide
 async def page(token: str) -> Response | str:
     return await _render(token, message=request.args.get("m", ""))
@@ -189,12 +191,12 @@ async def _render(token: str, message: str = "") -> Response | str:
         status_class="" if info.status == "confirmed" else "cancelled",
         active=active,
         message=notes.get(message, ""),
-        ics_url=f"/b/{token}.ics",
-        cancel_url=f"/b/{token}/cancel",
+        ics_url=calendar_path(token),
+        cancel_url=cancel_path(token),
     )
 
 
-@manage.get("/b/<token>.ics")
+@manage.get(calendar_path("<token>"))
 @hide
 async def calendar_file(token: str) -> Response:
     found = await _find(token)
@@ -203,12 +205,15 @@ async def calendar_file(token: str) -> Response:
     info, directory = found
     name = next((e.name for e in directory.services if e.id == info.service_id), info.service_id)
     data = booking_ics(
-        token=info.manage_token,
+        booking_id=info.id,
+        public_url=public_url(),
+        moves=info.reschedule_count,
+        cancelled=info.status == "cancelled",
         service=name,
         business=directory.info.name,
         start=info.start,
         end=info.end,
-        url=f"{public_url()}/b/{token}",
+        url=manage_link(public_url(), info.manage_token),
         stamp=datetime.now(UTC),
     )
     return Response(
@@ -218,7 +223,7 @@ async def calendar_file(token: str) -> Response:
     )
 
 
-@manage.post("/b/<token>/cancel")
+@manage.post(cancel_path("<token>"))
 @hide
 async def cancel(token: str) -> Response | Redirect:
     if not _same_site():
@@ -234,5 +239,5 @@ async def cancel(token: str) -> Response | Redirect:
             token, actor=Actor("customer", info.customer_name or "customer", "web")
         )
     except PolicyViolation:
-        return redirect(f"/b/{token}?m=too_late")
-    return redirect(f"/b/{token}?m=cancelled")
+        return redirect(f"{manage_path(token)}?m=too_late")
+    return redirect(f"{manage_path(token)}?m=cancelled")

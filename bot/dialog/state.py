@@ -11,7 +11,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from bot.traits import DEFAULT_TRAITS, ChannelTraits
 
 __all__ = ["BookingRef", "Goal", "HeldSlot", "Offer", "Shown", "Stage", "State", "Wish"]
 
@@ -97,6 +99,11 @@ class State(_Frozen):
     """The booking being cancelled or moved (it stays until the move is confirmed)."""
     bookings: tuple[BookingRef, ...] = ()
     shown: tuple[Shown, ...] = ()
+    more: tuple[Shown, ...] = ()
+    """Options that did not fit the channel (``max_options``): the "More" button shows them."""
     misunderstood: int = 0
     """Messages in a row the bot did not understand: the third offers a person."""
     updated_at: datetime | None = None
+    traits: ChannelTraits = Field(default=DEFAULT_TRAITS, exclude=True)
+    """The traits of the channel of this turn's message (not stored: every turn's message
+    brings them again)."""

@@ -45,6 +45,7 @@ from bot.dialog.effects import (
     Trouble,
     Waitlisted,
 )
+from bot.dialog.fit import MORE, fit
 from bot.dialog.state import Offer, Shown, State, Wish
 from bot.dialog.wording import Wording, midnight
 from bot.i18n import LANGUAGES, Speaker, language_name, pick_language
@@ -125,12 +126,17 @@ class _Turn:
         *replies: Reply,
         effects: Sequence[Effect] = (),
     ) -> Outcome:
-        shown = next((r.options for r in reversed(replies) if r.options), None)
-        if shown is not None:
-            self.update(shown=tuple(Shown(label=o.label, value=o.value) for o in shown))
+        """The replies, fitted to the channel's traits (:mod:`bot.dialog.fit`); the options
+        they leave on screen are remembered, so that a typed number picks one."""
+        fitted = fit(replies, self.state.traits, self._)
+        if fitted.options is not None:
+            more = fitted.more
+            if not fitted.paged and any(o.value == MORE for o in fitted.options):
+                more = _options(self.state.more)  # the same page again: its "More" still works
+            self.update(shown=_shown(fitted.options), more=_shown(more))
         elif replies:
-            self.update(shown=())
-        return Outcome(self.state, tuple(replies), tuple(effects))
+            self.update(shown=(), more=())
+        return Outcome(self.state, fitted.replies, tuple(effects))
 
     @property
     def words(self) -> Wording:
@@ -153,6 +159,7 @@ class _Turn:
     # --- messages -------------------------------------------------------------------------
 
     def message(self, inbound: Inbound) -> Outcome:
+        self.update(traits=inbound.traits)
         if inbound.choice is not None:
             return self.value(inbound.choice[:200])
         raw = (inbound.text or "")[:MAX_TEXT]
@@ -281,6 +288,10 @@ class _Turn:
                 return self.waitlist()
             case "lang" if arg in LANGUAGES:
                 return self.switch_language(arg)
+            case "more" if not arg and self.state.more:
+                return self.out(
+                    Reply(self._("Please choose one of these:"), _options(self.state.more))
+                )
         return self.again(self._("That option is no longer available."))
 
     def menu(self, arg: str) -> Outcome:
@@ -630,11 +641,20 @@ class _Turn:
 
     def help(self) -> Outcome:
         example = self._("{service} next Tuesday after 4").format(service=self.example_service())
-        text = self._(
-            "I can book an appointment, show your bookings, cancel or move one. Write what and "
-            "when, for example “{example}”, or tap a button. “Start over” "
-            "begins again; “talk to a person” asks our staff to reply."
-        ).format(example=example.strip())
+        traits = self.state.traits
+        if traits.has_buttons and not traits.reserved_words:
+            text = self._(
+                "I can book an appointment, show your bookings, cancel or move one. Write what "
+                "and when, for example “{example}”, or tap a button. “Start over” "
+                "begins again; “talk to a person” asks our staff to reply."
+            )
+        else:  # no buttons to tap, and "start" may be a carrier's word
+            text = self._(
+                "I can book an appointment, show your bookings, cancel or move one. Write what "
+                "and when, for example “{example}”, or the number of an option; “talk to a "
+                "person” asks our staff to reply."
+            )
+        text = text.format(example=example.strip())
         options = (
             *self.menu_options()[:-1],
             Option(self._("Cancel a booking"), "act:cancel"),
@@ -883,6 +903,10 @@ class _Turn:
 
 def _options(shown: Sequence[Shown]) -> tuple[Option, ...]:
     return tuple(Option(s.label, s.value) for s in shown)
+
+
+def _shown(options: Sequence[Option]) -> tuple[Shown, ...]:
+    return tuple(Shown(label=o.label, value=o.value) for o in options)
 
 
 def _score(reading: Reading) -> int:

@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from core.text.i18n import LANGUAGES
+
 __all__ = [
     "LANGUAGES",
     "Catalog",
@@ -26,8 +28,6 @@ __all__ = [
     "reading_text",
     "utc_z",
 ]
-
-LANGUAGES: tuple[str, ...] = ("en", "es", "de", "fr", "ru")
 
 Intent = Literal[
     "book", "list", "cancel", "reschedule", "waitlist", "help", "yes", "no", "choice", "unknown"

@@ -10,6 +10,16 @@ bot's runner, which the app keeps in ``app.extensions["slotwise.chat"]``
 """
 
 from bot.inbound import ChatHandler
-from channels.webchat.blueprint import HANDLER, LIMITER, MESSAGES_PER_MINUTE, webchat
+from channels.webchat.blueprint import CHANNEL, HANDLER, LIMITER, MESSAGES_PER_MINUTE, webchat
+from channels.webchat.channel import WEB_TRAITS, WebChat
 
-__all__ = ["HANDLER", "LIMITER", "MESSAGES_PER_MINUTE", "ChatHandler", "webchat"]
+__all__ = [
+    "CHANNEL",
+    "HANDLER",
+    "LIMITER",
+    "MESSAGES_PER_MINUTE",
+    "WEB_TRAITS",
+    "ChatHandler",
+    "WebChat",
+    "webchat",
+]

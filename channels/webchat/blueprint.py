@@ -25,6 +25,7 @@ from channels.bodies import BadBody, read_json
 from channels.clients import Limits, request_address
 from channels.problems import database_unavailable, problem
 from channels.ratelimit import RateLimiter
+from channels.webchat.channel import WebChat
 from channels.webchat.look import Look, look_of
 from channels.webchat.messages import BadMessage, parse_message, reply_json
 from core.db import unavailable
@@ -38,6 +39,8 @@ LIMITS = "slotwise.limits"
 """``app.extensions`` key of the server's :class:`Limits` (per address), if any."""
 LIMITER = "slotwise.chat_limiter"
 """``app.extensions`` key of the per-session :class:`RateLimiter`; set at registration."""
+CHANNEL = "slotwise.webchat"
+"""``app.extensions`` key of the :class:`WebChat` channel (its mailbox); set at registration."""
 MESSAGES_PER_MINUTE = 60
 
 STATIC = Path(__file__).parent / "static"
@@ -48,6 +51,7 @@ webchat = Blueprint("webchat", __name__, template_folder="templates")
 
 def _set_up(state: BlueprintSetupState) -> None:
     state.app.extensions.setdefault(LIMITER, RateLimiter(MESSAGES_PER_MINUTE))
+    state.app.extensions.setdefault(CHANNEL, WebChat())
 
 
 webchat.record_once(_set_up)
@@ -193,6 +197,8 @@ async def post_message() -> Response:
             return database_unavailable(error, "chat")
         log.exception("the bot failed on a web chat message")
         return problem(500, "chat_failed", "the bot could not answer; try again")
+    channel: WebChat = current_app.extensions[CHANNEL]
+    replies = [*channel.collect(inbound.user), *replies]  # what was sent meanwhile comes first
     response = Response(
         json.dumps({"replies": [reply_json(r) for r in replies]}, ensure_ascii=False),
         content_type="application/json; charset=utf-8",

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.i18n import gettext_in, pick_language
 from core.business import BusinessInfo
+from core.text.i18n import gettext_in, pick_language
 
 DEFAULT_NAME = "Slotwise"
 DEFAULT_COLOUR = "#0f766e"

@@ -17,8 +17,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.inbound import MAX_TEXT, Inbound
 from bot.replies import Reply
+from channels.webchat.channel import WEB, WEB_TRAITS
 
-CHANNEL = "web"
+CHANNEL = WEB
 SESSION = re.compile(r"[A-Za-z0-9_-]{22,64}")
 LOCALE = re.compile(r"[A-Za-z]{2,8}(?:[-_][A-Za-z0-9]{1,8}){0,5}")
 MAX_CHOICE = 200
@@ -72,7 +73,13 @@ def parse_message(body: object) -> Inbound:
             raise BadMessage("timezone: an IANA zone like 'Europe/Berlin'", field="timezone")
         zone = zone if _known_zone(zone) else None
     return Inbound(
-        channel=CHANNEL, user=session, text=text, choice=choice, locale=locale, timezone=zone
+        channel=CHANNEL,
+        user=session,
+        text=text,
+        choice=choice,
+        locale=locale,
+        timezone=zone,
+        traits=WEB_TRAITS,
     )
 
 

@@ -11,7 +11,7 @@ from quart import Quart
 from quart.typing import TestClientProtocol as Client
 
 from core import models as m
-from core.bookings import BookingInfo, BookingService, CustomerInput
+from core.bookings import Actor, BookingInfo, BookingService, CustomerInput
 from core.businessfile import load_business_file
 from core.store import replace_business
 from slotwise.app import create_app
@@ -67,7 +67,44 @@ async def test_the_calendar_file(app: Quart, booking: BookingInfo) -> None:
     data = await response.get_data()
     assert f"DTSTART:{START:%Y%m%dT%H%M%SZ}".encode() in data
     assert f"DTEND:{START + timedelta(minutes=45):%Y%m%dT%H%M%SZ}".encode() in data
-    assert f"UID:{booking.manage_token}@slotwise".encode() in data
+    assert f"UID:booking-{booking.id}@127.0.0.1\r\n".encode() in data  # SLOTWISE_PUBLIC_URL's host
+    assert b"METHOD:REQUEST" in data
+    assert b"SEQUENCE:0" in data
+
+
+async def calendar_lines(app: Quart, token: str) -> dict[str, str]:
+    response = await app.test_client().get(f"/b/{token}.ics")
+    assert response.status_code == 200
+    text = (await response.get_data()).decode()
+    return dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
+
+
+async def test_the_calendar_file_keeps_its_uid_across_a_move_and_counts_the_moves(
+    app: Quart, booking: BookingInfo
+) -> None:
+    service: BookingService = app.extensions["slotwise.bookings"]
+    before = await calendar_lines(app, booking.manage_token)
+    moved = await service.reschedule(
+        booking.manage_token, START + timedelta(hours=1), actor=Actor("customer", "Ada", "web")
+    )
+    after = await calendar_lines(app, moved.manage_token)
+    assert after["UID"] == before["UID"] == f"booking-{booking.id}@127.0.0.1"
+    assert int(after["SEQUENCE"]) == int(before["SEQUENCE"]) + 1 == moved.reschedule_count
+    assert after["DTSTART"] == f"{START + timedelta(hours=1):%Y%m%dT%H%M%SZ}"
+    assert after["METHOD"] == "REQUEST"
+
+
+async def test_the_calendar_file_of_a_cancelled_booking_is_the_cancel_form(
+    app: Quart, booking: BookingInfo
+) -> None:
+    service: BookingService = app.extensions["slotwise.bookings"]
+    before = await calendar_lines(app, booking.manage_token)
+    await service.cancel(booking.manage_token, actor=Actor("customer", "Ada", "web"))
+    after = await calendar_lines(app, booking.manage_token)
+    assert after["METHOD"] == "CANCEL"
+    assert after["STATUS"] == "CANCELLED"
+    assert after["UID"] == before["UID"]
+    assert int(after["SEQUENCE"]) > int(before["SEQUENCE"])  # it supersedes the last request
 
 
 async def test_cancel_from_the_page(app: Quart, booking: BookingInfo) -> None:
