@@ -19,10 +19,10 @@ from werkzeug.wrappers.response import Response as Redirect
 from bot.i18n import Speaker, gettext_in, pick_language
 from bot.ics import booking_ics
 from channels.webchat.look import accent_colours, ink_of
+from core import directory as business
 from core.bookings import Actor, BookingInfo, BookingService
 from core.business import Directory
 from core.errors import NotFound, PolicyViolation
-from core.store import load_directory
 from core.text import first_control
 
 __all__ = ["PUBLIC_URL", "manage"]
@@ -130,7 +130,7 @@ async def _find(token: str) -> tuple[BookingInfo, Directory] | None:
         info = await _bookings().get(token)
     except NotFound:
         return None
-    return info, await load_directory()
+    return info, await business.directory()
 
 
 def _reader_language(home: str | None = None) -> str:
