@@ -32,7 +32,7 @@ from pydantic import (
     StrictInt,
     StrictStr,
 )
-from quart import Blueprint, Response, current_app, g, request
+from quart import Blueprint, Response, g, request
 from quart_schema import (
     RequestSchemaValidationError,
     document_headers,
@@ -43,6 +43,7 @@ from werkzeug.exceptions import HTTPException
 
 from channels.clients import Client, Limits, client_address
 from channels.problems import database_unavailable, masked_path, problem
+from channels.services import services
 from channels.wire import slot_json, utc_z
 from core.apikeys import authenticate
 from core.bookings import Actor, BookingInfo, BookingService, CustomerInput
@@ -234,13 +235,11 @@ def hold_json(hold: Hold) -> dict[str, Any]:
 
 
 def bookings() -> BookingService:
-    service: BookingService = current_app.extensions["slotwise.bookings"]
-    return service
+    return services().bookings
 
 
 def limits() -> Limits:
-    found: Limits = current_app.extensions["slotwise.limits"]
-    return found
+    return services().limits
 
 
 async def identify() -> Client | Response:

@@ -18,6 +18,7 @@ from werkzeug.wrappers.response import Response as Redirect
 
 from bot.i18n import Speaker, gettext_in, pick_language
 from bot.ics import booking_ics
+from channels.services import services
 from channels.webchat.look import accent_colours, ink_of
 from core import directory as business
 from core.bookings import Actor, BookingInfo, BookingService
@@ -119,8 +120,7 @@ PAGE = """<!doctype html>
 
 
 def _bookings() -> BookingService:
-    service: BookingService = current_app.extensions["slotwise.bookings"]
-    return service
+    return services().bookings
 
 
 async def _find(token: str) -> tuple[BookingInfo, Directory] | None:

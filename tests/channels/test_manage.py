@@ -10,8 +10,9 @@ import pytest
 from quart import Quart
 from quart.typing import TestClientProtocol as Client
 
+from channels.services import services_of
 from core import models as m
-from core.bookings import BookingInfo, BookingService, CustomerInput
+from core.bookings import BookingInfo, CustomerInput
 from core.businessfile import load_business_file
 from core.store import replace_business
 from slotwise.app import create_app
@@ -41,7 +42,7 @@ async def app(empty_db_url: str) -> AsyncIterator[Quart]:
 
 @pytest.fixture
 async def booking(app: Quart) -> BookingInfo:
-    service: BookingService = app.extensions["slotwise.bookings"]
+    service = services_of(app).bookings
     return await service.book("haircut", START, CustomerInput("Ada"), provider="ana")
 
 
