@@ -49,6 +49,7 @@ bench: $(DEV)
 	$(BIN)/python -m bench.booking
 	$(BIN)/python -m bench.understand
 	$(BIN)/python -m bench.chat
+	$(BIN)/python -m bench.startup
 
 lint: $(DEV)
 	$(BIN)/ruff format --check .

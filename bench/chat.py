@@ -29,6 +29,8 @@ from bench.booking import percentile
 from bench.business import NOW, build
 from bot.runner import Chat
 from bot.understand import warm_up
+from channels.services import SERVICES
+from channels.webchat import HANDLER
 from core.bookings import BookingService
 from core.db import database, migrate
 from core.store import replace_business
@@ -54,10 +56,11 @@ async def measure(conversations: int) -> dict[str, list[float]]:
         app = create_app(Settings(database_url=url, redis_url=None, holds_per_minute=10_000))
         async with app.test_app():
             # The same parts as the app's own chat, on the benchmark's clock.
-            clocked = BookingService(app.extensions["slotwise.holds"], clock=lambda: NOW)
-            app.extensions["slotwise.chat"] = Chat(
+            services = app.extensions[SERVICES]
+            clocked = BookingService(services.holds, clock=lambda: NOW)
+            services.chat = app.extensions[HANDLER] = Chat(
                 clocked,
-                app.extensions["slotwise.conversations"],
+                services.conversations,
                 public_url="http://bench",
                 clock=lambda: NOW,
             )

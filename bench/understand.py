@@ -20,8 +20,8 @@ from collections import Counter
 from datetime import UTC, datetime
 
 from bench.__main__ import calibration_ms
+from bench.phrases import CATALOG, PHRASES, Phrase
 from bot.understand import LANGUAGES, Reading, reading_json, understand, warm_up
-from tests.bot.understand.phrases import CATALOG, PHRASES, Phrase
 
 RUNS = 7
 GARBAGE_MESSAGES = 21

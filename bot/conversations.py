@@ -38,6 +38,7 @@ from redis.exceptions import LockError
 
 from bot.dialog.state import State
 from core.circuit import CircuitBreaker, CircuitOpen
+from core.errors import ConversationStoreUnavailable
 from core.redis_client import DEFAULT_TIMEOUT_SECONDS, UNREACHABLE, redis_client
 
 __all__ = ["ConversationStore", "MemoryConversations", "RedisConversations", "make_conversations"]
@@ -149,10 +150,6 @@ class MemoryConversations:
             self._items.popitem(last=False)
 
 
-class _Down(Exception):
-    """Redis did not serve this call; the caller uses memory instead."""
-
-
 class RedisConversations:
     def __init__(
         self,
@@ -185,14 +182,14 @@ class RedisConversations:
             )
             try:
                 acquired = await self._call(lock.acquire)
-            except _Down:
+            except ConversationStoreUnavailable:
                 acquired = False  # this process's order is all there is now
             try:
                 yield  # not acquired in time: answer anyway rather than leave the customer waiting
             finally:
                 if acquired:
                     # LockError: the turn outlived TURN_SECONDS and the lock expired.
-                    with suppress(LockError, _Down):
+                    with suppress(LockError, ConversationStoreUnavailable):
                         await self._call(lock.release)
 
     async def get(self, channel: str, user: str) -> State | None:
@@ -201,7 +198,7 @@ class RedisConversations:
             raw: bytes | str | None = await self._call(
                 lambda: self._redis.get(_key(channel, user, self._prefix))
             )
-        except _Down:
+        except ConversationStoreUnavailable:
             return kept
         stored = _load(raw)
         if kept is None or stored is None:
@@ -212,7 +209,7 @@ class RedisConversations:
         key = _key(channel, user, self._prefix)
         try:
             await self._call(lambda: self._redis.set(key, state.model_dump_json(), ex=self._ttl))
-        except _Down:
+        except ConversationStoreUnavailable:
             await self._memory.put(channel, user, state)
         else:
             self._memory.forget(channel, user)
@@ -222,16 +219,22 @@ class RedisConversations:
         await self._redis.aclose()
 
     async def _call(self, call: Callable[[], Awaitable[_T]]) -> _T:
-        """One Redis call through the breaker; :class:`_Down` when Redis did not serve it."""
+        """One Redis call through the breaker. Redis errors are translated here, at the
+        boundary: :class:`~core.errors.ConversationStoreUnavailable` when Redis did not serve
+        the call (its callers then use memory), never a raw redis exception."""
         try:
             with self._breaker.guard(UNREACHABLE):
                 result = await call()
         except CircuitOpen as exc:
             self._away(exc.__cause__)
-            raise _Down from exc
+            raise ConversationStoreUnavailable(
+                f"the conversation store (Redis) was unreachable moments ago: {exc.__cause__}"
+            ) from exc
         except UNREACHABLE as exc:
             self._away(exc)
-            raise _Down from exc
+            raise ConversationStoreUnavailable(
+                f"the conversation store (Redis) cannot be reached: {exc}"
+            ) from exc
         if self._in_memory:
             self._in_memory = False
             log.info("Redis answers again: conversations are stored in Redis again")

@@ -15,7 +15,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from bot.conversations import ConversationStore
@@ -51,7 +51,6 @@ from bot.i18n import gettext_in, pick_language
 from bot.inbound import MAX_TEXT, Inbound
 from bot.replies import Attachment, Reply
 from bot.understand import catalog_of
-from core.availability import snapshot_for_dates
 from core.bookings import Actor, BookingInfo, BookingService, CustomerInput
 from core.bookings.customers import (
     ask_for_person,
@@ -59,16 +58,17 @@ from core.bookings.customers import (
     remember_customer,
     upcoming_bookings,
 )
-from core.engine.errors import UnknownProvider, UnknownService
-from core.engine.explain import explain
-from core.engine.snapshot import Slot
+from core.directory import directory
 from core.errors import (
     HoldError,
+    NoBusiness,
     PolicyViolation,
     SlotUnavailable,
+    UnknownProvider,
+    UnknownService,
 )
 from core.holds.quota import HoldQuota
-from core.store import NoBusiness, load_directory
+from core.offers import HORIZON, Offers, Reason, Slot, samples
 from core.text.calendar import booking_ics
 from core.text.links import calendar_link, manage_link
 
@@ -76,14 +76,10 @@ __all__ = ["Chat"]
 
 log = logging.getLogger(__name__)
 
-HORIZON = timedelta(days=14)
-"""How far ahead an open-ended wish ("first available") looks."""
 MAX_ROUNDS = 12
 """Steps per message (message plus effect results): a guard against a dialog loop."""
 DIRECTORY_SECONDS = 30.0
 """How long the business's names are reused before being read again."""
-EXPLAIN_SAMPLES = 48
-PREFERRED_REASONS = ("busy", "full", "blocked", "too_soon", "too_far", "closed")
 
 
 class Chat:
@@ -99,6 +95,7 @@ class Chat:
         live_holds_per_address: int = 5,
     ) -> None:
         self._bookings = bookings
+        self._offers = Offers(bookings)
         self._live = HoldQuota()
         self._holds_per_address = live_holds_per_address
         self._conversations = conversations
@@ -189,16 +186,16 @@ class Chat:
         ``DIRECTORY_SECONDS`` (an import shows within that), with this moment's time."""
         cached = self._context
         if cached is None or time.monotonic() - cached[0] >= DIRECTORY_SECONDS:
-            directory = await load_directory()
-            info = directory.info
+            names = await directory()
+            info = names.info
             context = Context(
                 now=self._now(),
                 business=info.name,
                 home_zone=info.timezone,
                 home_lang=info.locale,
-                catalog=catalog_of(directory),
-                services={e.id: e.name for e in directory.services},
-                providers={e.id: e.name for e in directory.providers},
+                catalog=catalog_of(names),
+                services={e.id: e.name for e in names.services},
+                providers={e.id: e.name for e in names.providers},
             )
             cached = self._context = (time.monotonic(), context)
         return replace(cached[1], now=self._now())
@@ -366,20 +363,23 @@ class Chat:
         url = calendar_link(self._public_url, info.manage_token)
         return Attachment("booking.ics", "text/calendar", data, url=url)
 
-    # --- finding slots ----------------------------------------------------------------------
+    # --- finding slots ---------------------------------------------------------------------
 
     async def _find(self, request: FindSlots, owner: str, ctx: Context) -> Found:
+        """The wish as offers, through :class:`core.offers.Offers` (holds counted), with the
+        reason when the wished start or window has none free, and what is near."""
         now = self._now()
         start = max(request.start, now)
         end = request.end if request.end is not None else start + HORIZON
         if end <= start:
             return Found(request, (), Why("too_soon", 0))
         provider, provider_unknown = request.provider, False
+        offers, zone = self._offers, ctx.home_zone
         try:
-            slots = await self._offer(request.service, start, end, provider, owner, ctx)
+            slots = await offers.between(request.service, start, end, zone, provider, owner=owner)
         except UnknownProvider:
             provider, provider_unknown = None, True
-            slots = await self._offer(request.service, start, end, None, owner, ctx)
+            slots = await offers.between(request.service, start, end, zone, None, owner=owner)
         except UnknownService:
             return Found(request, (), Why("service_inactive"))
         inside = [s for s in slots if start <= s.start < end]
@@ -392,74 +392,24 @@ class Chat:
             chosen = inside[:MAX_SLOTS]
         why: Why | None = None
         if request.at is not None and not any(s.start == request.at for s in inside):
-            why = await self._why(request.service, [request.at], provider, now)
+            why = _why(
+                await offers.explain(request.service, [request.at], now, provider, owner=owner)
+            )
         if chosen:
             return Found(request, tuple(_offer(s) for s in chosen), why, (), provider_unknown)
         if why is None:
-            why = await self._why(
-                request.service, _samples(start, end, ctx.home_zone), provider, now
+            reason = await offers.explain(
+                request.service, samples(start, end), now, provider, owner=owner
             )
-        nearby = await self._nearby(request.service, start, end, provider, owner, ctx, now)
-        return Found(request, (), why, nearby, provider_unknown)
+            why = _why(reason)
+        nearby = await offers.nearby(request.service, start, end, zone, now, provider, owner=owner)
+        return Found(request, (), why, _offers(nearby, len(nearby)), provider_unknown)
 
-    async def _offer(
-        self,
-        service: str,
-        start: datetime,
-        end: datetime,
-        provider: str | None,
-        owner: str,
-        ctx: Context,
-    ) -> list[Slot]:
-        zone = ZoneInfo(ctx.home_zone)
-        first: date = start.astimezone(zone).date()
-        last: date = (end - timedelta(microseconds=1)).astimezone(zone).date()
-        return await self._bookings.offer(service, first, last, provider, owner=owner)
 
-    async def _nearby(
-        self,
-        service: str,
-        start: datetime,
-        end: datetime,
-        provider: str | None,
-        owner: str,
-        ctx: Context,
-        now: datetime,
-    ) -> tuple[Offer, ...]:
-        """A few slots after the wish, and one or two before it, when nothing fits inside."""
-        after = await self._offer(service, end, end + HORIZON, provider, owner, ctx)
-        found = [s for s in after if s.start >= end][:3]
-        if start > now:
-            lo = max(now, start - timedelta(days=7))
-            before = await self._offer(service, lo, start, provider, owner, ctx)
-            found = [s for s in before if lo <= s.start < start][-2:] + found
-        return tuple(_offer(s) for s in found)
-
-    async def _why(
-        self, service: str, starts: Sequence[datetime], provider: str | None, now: datetime
-    ) -> Why:
-        """The engine's reason the wished start (or the wished window) is not bookable.
-
-        For a window, starts across it are explained and the most telling reason
-        wins ("taken" says more than "closed" when both happen in the afternoon).
-        """
-        first, last = min(starts).astimezone(UTC).date(), max(starts).astimezone(UTC).date()
-        snapshot = await snapshot_for_dates(first, last, service)
-        found: dict[str, Why] = {}
-        for start in starts:
-            explanation = explain(snapshot, service, start, now, provider)
-            for reason in explanation.reasons:
-                if reason.code == "off_grid" and len(starts) > 1:
-                    continue
-                at = reason.earliest or reason.latest
-                found.setdefault(
-                    reason.code, Why(reason.code, reason.minutes, at, reason.resource_name)
-                )
-                break
-        for code in PREFERRED_REASONS:
-            if code in found:
-                return found[code]
-        return next(iter(found.values()), Why("none"))
+def _why(reason: Reason | None) -> Why:
+    if reason is None:
+        return Why("none")
+    return Why(reason.code, reason.minutes, reason.earliest or reason.latest, reason.resource_name)
 
 
 def _zone(name: str | None) -> str | None:
@@ -472,26 +422,12 @@ def _zone(name: str | None) -> str | None:
     return name
 
 
-def _samples(start: datetime, end: datetime, zone: str) -> list[datetime]:
-    """Starts across the first day of a window, to ask the engine why none is free."""
-    step = timedelta(minutes=30)
-    first = start.replace(second=0, microsecond=0)
-    first += timedelta(minutes=(-first.minute) % 30)
-    stop = min(end, start + timedelta(days=1))
-    samples: list[datetime] = []
-    at = first
-    while at < stop and len(samples) < EXPLAIN_SAMPLES:
-        samples.append(at)
-        at += step
-    return samples or [start]
-
-
 def _offer(slot: Slot) -> Offer:
     return Offer(start=slot.start, end=slot.end, resources=slot.resources)
 
 
-def _offers(slots: Sequence[Slot]) -> tuple[Offer, ...]:
-    return tuple(_offer(s) for s in slots[:MAX_SLOTS])
+def _offers(slots: Sequence[Slot], most: int = MAX_SLOTS) -> tuple[Offer, ...]:
+    return tuple(_offer(s) for s in slots[:most])
 
 
 def _ref(info: BookingInfo) -> BookingRef:

@@ -32,7 +32,7 @@ from pydantic import (
     StrictInt,
     StrictStr,
 )
-from quart import Blueprint, Response, current_app, g, request
+from quart import Blueprint, Response, g, request
 from quart_schema import (
     RequestSchemaValidationError,
     document_headers,
@@ -43,23 +43,31 @@ from werkzeug.exceptions import HTTPException
 
 from channels.clients import Client, Limits, client_address
 from channels.problems import database_unavailable, masked_path, problem
+from channels.services import services
 from channels.wire import slot_json, utc_z
 from core.apikeys import authenticate
 from core.bookings import Actor, BookingInfo, BookingService, CustomerInput
 from core.db import unavailable
-from core.engine import EngineError, UnknownProvider, UnknownService
+from core.directory import business_info, catalogue
 from core.errors import (
+    ConcurrentChange,
+    EngineError,
     HoldError,
     HoldExpired,
     IdempotencyKeyReused,
     InvalidRequest,
+    NoBusiness,
     NotASlot,
     NotFound,
     PolicyViolation,
     SlotUnavailable,
+    SlotwiseError,
+    StoreError,
+    Unavailable,
+    UnknownProvider,
+    UnknownService,
 )
 from core.holds import Hold
-from core.store import NoBusiness, load_info, load_snapshot
 from core.text import describe, first_control
 
 log = logging.getLogger(__name__)
@@ -227,13 +235,11 @@ def hold_json(hold: Hold) -> dict[str, Any]:
 
 
 def bookings() -> BookingService:
-    service: BookingService = current_app.extensions["slotwise.bookings"]
-    return service
+    return services().bookings
 
 
 def limits() -> Limits:
-    found: Limits = current_app.extensions["slotwise.limits"]
-    return found
+    return services().limits
 
 
 async def identify() -> Client | Response:
@@ -330,7 +336,7 @@ async def business_region() -> str | None:
     """The business's country (``DE``), for phone numbers written without ``+``: the region
     of its locale (``de-AT``), else the country of its time zone; ``None`` if neither says."""
     try:
-        info = await load_info()
+        info = await business_info()
     except NoBusiness:
         return None
     parts = info.locale.replace("_", "-").split("-")
@@ -389,7 +395,7 @@ def _hold_mismatch(hold: Hold, data: BookingRequest) -> Response | None:
 
 @api.get("/services")
 async def list_services() -> dict[str, Any]:
-    snapshot = await load_snapshot(datetime.now(UTC), datetime.now(UTC))
+    offered = await catalogue()
     return {
         "services": [
             {
@@ -404,15 +410,14 @@ async def list_services() -> dict[str, Any]:
                 "seats": s.seats,
                 "requires": [list(pool) for pool in s.requires],
             }
-            for s in snapshot.services.values()
-            if s.active
+            for s in offered.services
         ]
     }
 
 
 @api.get("/providers")
 async def list_providers() -> dict[str, Any]:
-    snapshot = await load_snapshot(datetime.now(UTC), datetime.now(UTC))
+    offered = await catalogue()
     return {
         "providers": [
             {
@@ -420,10 +425,9 @@ async def list_providers() -> dict[str, Any]:
                 "name": r.name,
                 "kind": r.kind,
                 "capacity": r.capacity,
-                "timezone": r.timezone or snapshot.timezone,
+                "timezone": r.timezone or offered.timezone,
             }
-            for r in snapshot.resources.values()
-            if r.active
+            for r in offered.resources
         ]
     }
 
@@ -586,68 +590,51 @@ async def invalid_shape(error: RequestSchemaValidationError) -> Response:
     )
 
 
-@api.errorhandler(NotASlot)
-async def not_a_slot(error: NotASlot) -> Response:
-    reasons = [reason.code for reason in error.explanation.reasons]
-    return problem(
-        422,
-        error.code,
-        error.message,
-        field=error.field,
-        reasons=reasons,
-        alternatives=[slot_json(s) for s in error.alternatives],
-    )
+PROBLEMS: dict[type[SlotwiseError], tuple[int, str | None]] = {
+    NotASlot: (422, None),
+    SlotUnavailable: (409, None),
+    HoldExpired: (410, None),
+    HoldError: (403, None),
+    NotFound: (404, None),
+    UnknownService: (404, None),
+    UnknownProvider: (400, None),
+    PolicyViolation: (409, None),
+    ConcurrentChange: (409, None),
+    IdempotencyKeyReused: (422, None),
+    InvalidRequest: (400, None),
+    NoBusiness: (503, None),
+    Unavailable: (503, None),
+    SlotwiseError: (400, None),
+}
+"""Each error of the core (:mod:`core.errors`) as an HTTP status and, when it differs from
+the error's own ``code``, a problem code. The nearest class in the error's MRO wins."""
 
 
-@api.errorhandler(SlotUnavailable)
-async def slot_unavailable(error: SlotUnavailable) -> Response:
-    """Taken, or any other reason the slot cannot be had now: 409 with alternatives."""
-    return problem(
-        409,
-        error.code,
-        error.message,
-        field=error.field,
-        alternatives=[slot_json(s) for s in error.alternatives],
-    )
+def problem_of(error: SlotwiseError) -> tuple[int, str]:
+    for cls in type(error).__mro__:
+        if cls in PROBLEMS:
+            status, code = PROBLEMS[cls]
+            return status, code or error.code
+    return 500, "internal_error"  # pragma: no cover - SlotwiseError is in the table
 
 
-@api.errorhandler(HoldError)
-async def hold_error(error: HoldError) -> Response:
-    status = 410 if isinstance(error, HoldExpired) else 403
-    return problem(status, error.code, error.message, field="hold")
-
-
-@api.errorhandler(NotFound)
-async def not_found(error: NotFound) -> Response:
-    return problem(404, error.code, error.message, field=error.field)
-
-
-@api.errorhandler(PolicyViolation)
-async def policy(error: PolicyViolation) -> Response:
-    return problem(409, error.code, error.message, field=error.field)
-
-
-@api.errorhandler(IdempotencyKeyReused)
-async def key_reused(error: IdempotencyKeyReused) -> Response:
-    return problem(422, error.code, error.message, field=error.field)
-
-
-@api.errorhandler(InvalidRequest)
-async def invalid(error: InvalidRequest) -> Response:
-    return problem(400, error.code, error.message, field=error.field)
-
-
-@api.errorhandler(EngineError)
-async def engine_error(error: EngineError) -> Response:
-    field = "provider" if isinstance(error, UnknownProvider) else "service"
-    code = "unknown_service" if isinstance(error, UnknownService) else "unknown_provider"
-    status = 404 if isinstance(error, UnknownService) else 400
-    return problem(status, code, str(error).split(": ", 1)[-1], field=field)
-
-
-@api.errorhandler(NoBusiness)
-async def no_business(error: NoBusiness) -> Response:
-    return problem(503, "no_business", str(error))
+@api.errorhandler(SlotwiseError)
+async def core_error(error: SlotwiseError) -> Response:
+    """Every error of the core, through :data:`PROBLEMS`; a refused slot also carries the
+    alternatives (and, when the rules forbid it, the engine's reasons)."""
+    status, code = problem_of(error)
+    detail, field, extra = error.message, error.field, dict[str, Any]()
+    if isinstance(error, EngineError) and field:
+        detail = detail.removeprefix(f"{field}: ")  # the field is named beside it
+    if isinstance(error, HoldError):
+        field = "hold"
+    if isinstance(error, SlotUnavailable):
+        extra["alternatives"] = [slot_json(s) for s in error.alternatives]
+    if isinstance(error, NotASlot):
+        extra["reasons"] = [reason.code for reason in error.explanation.reasons]
+    if isinstance(error, StoreError | Unavailable):
+        field = None
+    return problem(status, code, detail, field=field, **extra)
 
 
 @api.errorhandler(HTTPException)

@@ -17,11 +17,12 @@ from quart import Blueprint, Response, current_app, g, redirect, render_template
 from quart_schema import hide
 from werkzeug.wrappers.response import Response as Redirect
 
+from channels.services import services
 from channels.webchat.look import accent_colours, ink_of
+from core import directory as business
 from core.bookings import Actor, BookingInfo, BookingService
 from core.business import Directory
 from core.errors import NotFound, PolicyViolation
-from core.store import load_directory
 from core.text import first_control
 from core.text.calendar import booking_ics
 from core.text.i18n import Speaker, gettext_in, pick_language
@@ -121,8 +122,7 @@ PAGE = """<!doctype html>
 
 
 def _bookings() -> BookingService:
-    service: BookingService = current_app.extensions["slotwise.bookings"]
-    return service
+    return services().bookings
 
 
 async def _find(token: str) -> tuple[BookingInfo, Directory] | None:
@@ -132,7 +132,7 @@ async def _find(token: str) -> tuple[BookingInfo, Directory] | None:
         info = await _bookings().get(token)
     except NotFound:
         return None
-    return info, await load_directory()
+    return info, await business.directory()
 
 
 def _reader_language(home: str | None = None) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from core.engine import Slot
+from core.offers import Slot
 
 
 def utc_z(moment: datetime) -> str:

@@ -10,7 +10,7 @@ Pydantic checks the shape of each section; the rules that need the whole file
 (unique ids, references, whether a service can ever be booked) are checked on
 the raw data afterwards, so that one broken field does not hide the others.
 
-BusinessFileError (ValueError)
+BusinessFileError (an InvalidRequest of :mod:`core.errors`, so a ValueError)
  └── .problems: list[Problem]
 """
 
@@ -63,6 +63,7 @@ from core.engine.snapshot import (
     ResourceKind,
     Service,
 )
+from core.errors import InvalidRequest
 
 __all__ = [
     "BusinessFileError",
@@ -86,12 +87,15 @@ class Problem:
         return f"{self.path}: {self.message}" if self.path else self.message
 
 
-class BusinessFileError(ValueError):
+class BusinessFileError(InvalidRequest):
     """A business file that cannot be imported, with every problem found in it."""
+
+    code = "invalid_business_file"
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
-        super().__init__("\n".join(str(problem) for problem in problems))
+        first = problems[0].path if problems else ""
+        super().__init__("\n".join(str(problem) for problem in problems), field=first or None)
 
 
 # --- reading YAML -------------------------------------------------------------------------

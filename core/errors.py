@@ -1,9 +1,18 @@
-"""The errors of the core, which every caller (CLI, API, bot) turns into words.
+"""The errors of the core, one tree, which every caller (CLI, API, bot) turns into words.
 
     SlotwiseError
      ├── InvalidRequest (ValueError)     a field is wrong; ``field`` names it
-     │    └── IdempotencyKeyReused       the key came before with a different request
+     │    ├── IdempotencyKeyReused       the key came before with a different request
+     │    ├── RuleEditError              core.rules: an edit breaks the rules; ``problems``
+     │    └── BusinessFileError          core.businessfile: a file that cannot be imported;
+     │                                   ``problems`` lists every place
      ├── NotFound (LookupError)          no such booking, hold or service
+     ├── EngineError (ValueError)        a query names what the business lacks
+     │    ├── UnknownService             (raised by the pure engine too: this module
+     │    └── UnknownProvider             does no I/O, so ``core.engine`` may import it)
+     ├── StoreError                      the database cannot hold or give what was asked
+     │    ├── NoBusiness (LookupError)   no business imported yet
+     │    └── InvalidBusiness (ValueError) the business contradicts itself; names the field
      ├── SlotUnavailable                 the start cannot be booked
      │    ├── NotASlot                   the rules forbid it; ``explanation`` says why
      │    ├── SlotTaken                  someone else has it; ``alternatives`` are near
@@ -12,13 +21,20 @@
      ├── HoldError
      │    ├── HoldExpired                the hold is gone (expired or released)
      │    └── HoldNotYours               the token belongs to another client
-     └── PolicyViolation                 too late to cancel or move, too many moves, blackout
-
-    core.engine.EngineError (ValueError) unknown service or provider in a query
-    core.store.StoreError                no business, invalid business
+     ├── PolicyViolation                 too late to cancel or move, too many moves, blackout
+     ├── ConcurrentChange                someone else changes the same booking right now;
+     │                                   trying again will work
+     └── Unavailable                     an outage, not an answer about the request: the
+          ├── HoldStoreUnavailable        caller goes on without the part (the database
+          └── ConversationStoreUnavailable still guarantees capacity) or answers 503
 
 Each carries a stable ``code`` (used by the REST API's problem documents and
 by the bot to pick its sentence) and a human message that names the fix.
+Every name stays importable where it was first defined (``core.engine``,
+``core.store``, ``core.holds``, ``core.bookings``, ``core.rules``,
+``core.businessfile``); this module is where they live.
+
+Nothing here does I/O or imports an I/O layer at run time.
 """
 
 from __future__ import annotations
@@ -113,3 +129,84 @@ class HoldNotYours(HoldError):
 
 class PolicyViolation(SlotwiseError):
     code = "policy_violation"
+
+
+class ConcurrentChange(SlotwiseError):
+    """Someone else is changing the same booking right now; trying again will work."""
+
+    code = "concurrent_change"
+
+
+# --- a query names what the business lacks (the pure engine raises these) -------------------
+
+
+class EngineError(SlotwiseError, ValueError):
+    """A query the snapshot cannot answer; the message names the field and the fix."""
+
+    code = "unknown_name"
+
+
+class UnknownService(EngineError):
+    code = "unknown_service"
+
+    def __init__(self, service_id: str, known: list[str]) -> None:
+        self.service_id = service_id
+        names = ", ".join(known) or "none"
+        super().__init__(
+            f"service: unknown service {service_id!r}; known services: {names}", field="service"
+        )
+
+
+class UnknownProvider(EngineError):
+    code = "unknown_provider"
+
+    def __init__(self, provider_id: str, service_id: str) -> None:
+        self.provider_id = provider_id
+        super().__init__(
+            f"provider: {provider_id!r} is not in any resource pool of service {service_id!r}",
+            field="provider",
+        )
+
+
+# --- the database ---------------------------------------------------------------------------
+
+
+class StoreError(SlotwiseError):
+    """The database cannot do what was asked; the message says why and what to do."""
+
+    code = "store_error"
+
+
+class NoBusiness(StoreError, LookupError):
+    code = "no_business"
+
+    def __init__(self) -> None:
+        super().__init__("no business in the database; run 'slotwise import FILE' first")
+
+
+class InvalidBusiness(StoreError, ValueError):
+    """The business contradicts itself (unknown names, duplicates, overbooked resources)."""
+
+    code = "invalid_business"
+
+
+# --- outages --------------------------------------------------------------------------------
+
+
+class Unavailable(SlotwiseError):
+    """A part the core leans on (Redis) cannot be reached: an outage, not an answer about
+    the request. Callers decide whether to go on without it or to fail (503)."""
+
+    code = "unavailable"
+
+
+class HoldStoreUnavailable(Unavailable):
+    """The shared hold store cannot be reached."""
+
+    code = "hold_store_unavailable"
+
+
+class ConversationStoreUnavailable(Unavailable):
+    """The shared conversation store cannot be reached (the chat goes on in memory)."""
+
+    code = "conversation_store_unavailable"

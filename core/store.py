@@ -11,7 +11,7 @@ The booking service reads the same pieces separately (``load_service_rules``,
 ``complete_rules``, ``load_busy``, ``load_resources``) because it locks between
 them, and writes its rows with ``insert_rows``.
 
-StoreError
+StoreError (in the tree of :mod:`core.errors`, re-exported here)
  ├── NoBusiness (LookupError)      the database holds no business yet
  └── InvalidBusiness (ValueError)  the business cannot be stored as given; names the field
 """
@@ -53,6 +53,7 @@ from core.engine.snapshot import (
     Service,
     Snapshot,
 )
+from core.errors import InvalidBusiness, NoBusiness, StoreError
 
 __all__ = [
     "IMPORT_CHANNEL",
@@ -106,19 +107,6 @@ OCCUPANCY_COLUMNS = (
     "exclusive",
 )
 """The columns of an occupancy row, in the order every writer of them uses."""
-
-
-class StoreError(Exception):
-    """The database cannot do what was asked; the message says why and what to do."""
-
-
-class NoBusiness(StoreError, LookupError):
-    def __init__(self) -> None:
-        super().__init__("no business in the database; run 'slotwise import FILE' first")
-
-
-class InvalidBusiness(StoreError, ValueError):
-    """The business contradicts itself (unknown names, duplicates, overbooked resources)."""
 
 
 # --------------------------------------------------------------------------- writing

@@ -1,32 +1,30 @@
 """The ASGI application: one factory that builds it from settings.
 
 ``create_app`` wires the parts; Quart's ``before_serving``/``after_serving``
-own start-up (migrations, the database, the hold store) and shutdown, so
+open and close the app's services (:class:`slotwise.container.Services`: migrations,
+the database, the stores, the booking service, the chat), read by the channels
+through :func:`channels.services.services`, so
 tests build the app with test settings and drive it through its test client.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from contextlib import AsyncExitStack
 
 from quart import Quart, Response, request
 from quart_schema import Info, QuartSchema
 from werkzeug.exceptions import HTTPException
 
-from bot.conversations import make_conversations
-from bot.runner import Chat
 from channels.api import api
 from channels.bodies import SafeJSON
-from channels.clients import Limits, parse_networks
 from channels.manage import PUBLIC_URL, manage
 from channels.problems import RETRY_AFTER, database_unavailable, masked_path, problem
-from channels.webchat import webchat
-from core.bookings import BookingService, HoldSigner
-from core.circuit import CircuitBreaker
-from core.db import close_db, migrate, open_db, unavailable
-from core.holds import make_hold_store
-from slotwise.secret import server_secret
+from channels.services import SERVICES
+from channels.webchat import HANDLER, webchat
+from channels.webchat.blueprint import LIMITS
+from core.db import unavailable
+from slotwise.container import Services
 from slotwise.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -50,62 +48,21 @@ def create_app(settings: Settings | None = None) -> Quart:
     app.register_blueprint(api)
     app.register_blueprint(manage)
     app.register_blueprint(webchat)
-    app.extensions["slotwise.limits"] = Limits(
-        trusted_proxies=parse_networks(settings.trusted_proxies),
-        holds_per_minute=settings.holds_per_minute,
-        live_holds_per_address=settings.live_holds_per_address,
-        live_holds_per_key=settings.live_holds_per_api_key,
-        bookings_per_minute=settings.bookings_per_minute,
-        bookings_per_contact_per_hour=settings.bookings_per_contact_per_hour,
-        chat_messages_per_address_per_minute=settings.chat_messages_per_minute,
-    )
+    stack = AsyncExitStack()
 
     @app.before_serving
     async def start() -> None:
-        applied = await migrate(settings.database_url)
-        if applied:
-            log.info("applied migrations: %s", ", ".join(applied))
-        await open_db(
-            settings.database_url,
-            global_fallback=True,
-            statement_timeout_ms=settings.statement_timeout_ms,
-        )
-        # One breaker for Redis: whichever store finds it down spares the other the wait.
-        redis = CircuitBreaker("Redis", cooldown=settings.redis_retry_seconds)
-        redis_timeout = settings.redis_timeout_ms / 1000
-        holds = make_hold_store(settings.redis_url, timeout=redis_timeout, breaker=redis)
-        app.extensions["slotwise.holds"] = holds
-        bookings = BookingService(
-            holds,
-            hold_ttl=timedelta(seconds=settings.hold_ttl_seconds),
-            lock_timeout=timedelta(milliseconds=settings.lock_timeout_ms),
-            signer=HoldSigner(server_secret(settings)),
-        )
-        app.extensions["slotwise.bookings"] = bookings
-        conversations = make_conversations(
-            settings.redis_url,
-            settings.chat_ttl_seconds,
-            timeout=redis_timeout,
-            breaker=redis,
-            max_items=settings.chat_memory_max,
-        )
-        app.extensions["slotwise.conversations"] = conversations
-        app.extensions["slotwise.chat"] = Chat(
-            bookings,
-            conversations,
-            public_url=settings.base_url,
-            live_holds_per_address=settings.live_holds_per_address,
-        )
+        services = await stack.enter_async_context(Services.open(settings))
+        app.extensions[SERVICES] = services
+        # The web chat's blueprint still reads its own keys; they point into the container.
+        app.extensions[HANDLER] = services.chat
+        app.extensions[LIMITS] = services.limits
 
     @app.after_serving
     async def stop() -> None:
-        holds = app.extensions.pop("slotwise.holds", None)
-        if holds is not None:
-            await holds.close()
-        conversations = app.extensions.pop("slotwise.conversations", None)
-        if conversations is not None:
-            await conversations.close()
-        await close_db()
+        for key in (SERVICES, HANDLER, LIMITS):
+            app.extensions.pop(key, None)
+        await stack.aclose()
 
     @app.after_request
     async def security_headers(response: Response) -> Response:

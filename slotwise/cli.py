@@ -4,6 +4,11 @@ Each subcommand opens the database, does one thing, and closes it. Errors a
 person can fix (a bad file, an unknown service, a database that cannot be
 reached) are printed as one clear message and exit with status 1; a
 traceback is never the answer.
+
+Start-up is kept fast: this module imports only the standard library and click
+at the top; each command imports what it needs (Tortoise, pydantic, the web
+stack) when it runs, so ``slotwise --help`` and ``slotwise understand`` do not pay
+for the database (``python -m bench.startup`` measures it).
 """
 
 from __future__ import annotations
@@ -16,28 +21,14 @@ from collections.abc import Callable, Coroutine, Iterator
 from datetime import UTC, date, datetime, timedelta
 from functools import wraps
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
 
 import click
-from tortoise.exceptions import DBConnectionError, OperationalError
 
-from core import availability
-from core.businessfile import BusinessFileError, dump_business, load_business_file
-from core.db import DatabaseURLError, database, migrate
-from core.engine import EngineError, Snapshot, find_slots
-from core.importing import Changes, ImportReport, import_business
-from core.store import (
-    InvalidBusiness,
-    NoBusiness,
-    count_bookings,
-    load_business,
-    load_directory,
-    load_snapshot,
-    replace_business,
-)
-from slotwise.present import explanation_json, reason_text, slots_json, slots_text
-from slotwise.settings import get_settings
+if TYPE_CHECKING:
+    from core.importing import Changes, ImportReport
+    from slotwise.settings import Settings
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -64,23 +55,40 @@ def friendly(func: Callable[P, Coroutine[Any, Any, T]]) -> Callable[P, T]:
     def run(*args: P.args, **kwargs: P.kwargs) -> T:
         try:
             return asyncio.run(func(*args, **kwargs))
-        except BusinessFileError as error:
-            raise Failure(
-                f"the business file has problems; nothing was imported:\n{error}"
-            ) from None
-        except (EngineError, NoBusiness, InvalidBusiness, DatabaseURLError) as error:
-            raise Failure(str(error)) from None
-        except (DBConnectionError, ConnectionError, OSError) as error:
-            raise Failure(f"cannot reach the database: {error}") from None
-        except OperationalError as error:
-            if _missing_table(error):
-                raise Failure(
-                    "the database has no Slotwise tables yet; run 'slotwise migrate' "
-                    "or 'slotwise import FILE'"
-                ) from None
-            raise Failure(f"the database refused the query: {error}") from None
+        except click.ClickException:
+            raise
+        except Exception as error:
+            message = _failure(error)
+            if message is None:
+                raise
+            raise Failure(message) from None
 
     return run
+
+
+def _failure(error: Exception) -> str | None:
+    """The message for an error a user can fix, ``None`` for a bug. The error types are
+    imported here, when one happens, not when the command starts."""
+    from tortoise.exceptions import DBConnectionError, OperationalError
+
+    from core.businessfile import BusinessFileError
+    from core.db import DatabaseURLError
+    from core.errors import SlotwiseError
+
+    if isinstance(error, BusinessFileError):
+        return f"the business file has problems; nothing was imported:\n{error}"
+    if isinstance(error, SlotwiseError | DatabaseURLError):
+        return str(error)
+    if isinstance(error, DBConnectionError | ConnectionError | OSError):
+        return f"cannot reach the database: {error}"
+    if isinstance(error, OperationalError):
+        if _missing_table(error):
+            return (
+                "the database has no Slotwise tables yet; run 'slotwise migrate' "
+                "or 'slotwise import FILE'"
+            )
+        return f"the database refused the query: {error}"
+    return None
 
 
 def _missing_table(error: Exception) -> bool:
@@ -99,7 +107,14 @@ def _db_option(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _url(db_url: str | None) -> str:
-    return db_url or get_settings().database_url
+    return db_url or _settings().database_url
+
+
+def _settings(db_url: str | None = None) -> Settings:
+    from slotwise.settings import get_settings
+
+    settings = get_settings()
+    return settings.model_copy(update={"database_url": db_url}) if db_url else settings
 
 
 def _parse_now(value: str | None) -> datetime:
@@ -141,6 +156,8 @@ def main() -> None:
 @friendly
 async def migrate_command(db_url: str | None) -> None:
     """Create or upgrade the database schema."""
+    from core.db import migrate
+
     await migrate(_url(db_url))
     click.echo("The database is up to date.")
 
@@ -163,6 +180,11 @@ async def import_command(file: Path, replace_all: bool, db_url: str | None) -> N
     Bookings the new rules would not allow are kept and listed. With --replace,
     everything is replaced, bookings included, after a backup of the old business.
     """
+    from core.businessfile import load_business_file
+    from core.db import database, migrate
+    from core.importing import import_business
+    from core.store import count_bookings, replace_business
+
     business = load_business_file(file)
     url = _url(db_url)
     await migrate(url)
@@ -186,6 +208,9 @@ async def import_command(file: Path, replace_all: bool, db_url: str | None) -> N
 
 
 async def _has_business() -> bool:
+    from core.errors import NoBusiness
+    from core.store import load_directory
+
     try:
         await load_directory()
     except NoBusiness:
@@ -196,6 +221,9 @@ async def _has_business() -> bool:
 async def _backup() -> Path:
     """The business in the database, bookings with their tokens and customers, as a
     business file under ``BACKUP_DIR`` that ``slotwise import --replace`` reads back."""
+    from core.businessfile import dump_business
+    from core.store import load_business
+
     text = dump_business(await load_business())
     BACKUP_DIR.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
@@ -244,6 +272,10 @@ def _changes(what: str, changes: Changes) -> list[str]:
 async def export_command(db_url: str | None) -> None:
     """Write the business in the database to standard output as a business file,
     confirmed bookings with their manage tokens and customers."""
+    from core.businessfile import dump_business
+    from core.db import database
+    from core.store import load_business
+
     async with database(_url(db_url)):
         business = await load_business()
     click.echo(dump_business(business), nl=False)
@@ -275,14 +307,20 @@ async def slots_command(
         raise click.BadParameter(
             f"at most {MAX_QUERY_DAYS} days at once; narrow --from/--to", param_hint="--to"
         )
-    moment = _parse_now(now)
-    async with database(_url(db_url)):
-        snapshot = await availability.snapshot_for_dates(first_day, last_day, service_id)
-    slots = find_slots(snapshot, service_id, first_day, last_day, moment, provider)
+    from core import directory
+    from slotwise.container import Services
+    from slotwise.present import slots_json, slots_text
+
+    # The same service as the API's /slots: live holds count (Redis when configured).
+    clock = _fixed_clock(_parse_now(now))
+    async with Services.open(_settings(db_url), clock=clock, migrate_first=False) as services:
+        slots = await services.bookings.offer(service_id, first_day, last_day, provider)
+        offered = await directory.catalogue()
     if as_json:
         click.echo(json.dumps(slots_json(slots)))
     else:
-        click.echo(slots_text(slots, snapshot.resources, snapshot.timezone, snapshot.locale))
+        resources = {r.id: r for r in offered.resources}
+        click.echo(slots_text(slots, resources, offered.timezone, offered.locale))
 
 
 @main.command("explain")
@@ -302,6 +340,10 @@ async def explain_command(
     db_url: str | None,
 ) -> None:
     """Say whether START is a free slot of the service and, if not, why."""
+    from core import availability
+    from core.db import database
+    from slotwise.present import explanation_json, reason_text
+
     moment = _parse_instant(start, "--start")
     async with database(_url(db_url)):
         explanation, snapshot = await availability.explain_start(
@@ -359,10 +401,13 @@ async def understand_command(
     moment = _parse_now(now)
     catalog = Catalog()
     if db_url is not None:
+        from core import directory
+        from core.db import database
+
         async with database(db_url):
-            directory = await load_directory()
-        catalog = catalog_of(directory)
-        zone = zone or directory.info.timezone
+            names = await directory.directory()
+        catalog = catalog_of(names)
+        zone = zone or names.info.timezone
     zone = zone or "UTC"
     try:
         ZoneInfo(zone)
@@ -383,43 +428,41 @@ async def understand_command(
 async def run_command(db_url: str | None) -> None:
     """Migrate, load the demo business into an empty database, show what is bookable,
     and serve the web chat and the REST API: what ``make run`` does."""
-    url = _url(db_url)
-    await migrate(url)
+    from core import directory
+    from core.businessfile import load_business_file
+    from core.errors import NoBusiness
+    from core.store import replace_business
+    from slotwise.container import Services
+    from slotwise.present import slots_text
+
+    settings = _settings(db_url)
     now = datetime.now(UTC)
-    async with database(url):
+    async with Services.open(settings) as services:
         try:
-            snapshot = await _upcoming(now)
+            offered = await directory.catalogue()
         except NoBusiness:
             business = load_business_file(DEMO_FILE)
             await replace_business(business)
-            click.echo(f"Loaded the demo business {business.info.name!r} into {url}.")
-            snapshot = await _upcoming(now)
-    today = now.astimezone(ZoneInfo(snapshot.timezone)).date()
-    click.echo("The next free slots of each service:\n")
-    for service in snapshot.services.values():
-        if not service.active:
-            continue
-        slots = find_slots(snapshot, service.id, today, today + timedelta(days=NEXT_DAYS), now)
-        click.echo(f"{service.name} ({service.id}, {service.duration_min} min)")
-        text = slots_text(
-            slots[:NEXT_SLOTS], snapshot.resources, snapshot.timezone, snapshot.locale
-        )
-        click.echo("  " + text.replace("\n", "\n  ") + "\n")
+            click.echo(
+                f"Loaded the demo business {business.info.name!r} into {settings.database_url}."
+            )
+            offered = await directory.catalogue()
+        today = now.astimezone(ZoneInfo(offered.timezone)).date()
+        resources = {r.id: r for r in offered.resources}
+        click.echo("The next free slots of each service:\n")
+        for service in offered.services:
+            slots = await services.bookings.offer(
+                service.id, today, today + timedelta(days=NEXT_DAYS)
+            )
+            click.echo(f"{service.name} ({service.id}, {service.duration_min} min)")
+            text = slots_text(slots[:NEXT_SLOTS], resources, offered.timezone, offered.locale)
+            click.echo("  " + text.replace("\n", "\n  ") + "\n")
     click.echo(
         "Also try: .venv/bin/slotwise slots --service consult --from YYYY-MM-DD --to YYYY-MM-DD\n"
         "          .venv/bin/slotwise explain --service consult --start 2026-12-01T09:00:00Z\n"
         "          .venv/bin/slotwise chat   (the bot in this terminal)\n"
     )
     await _serve(None, None, db_url)
-
-
-async def _upcoming(now: datetime) -> Snapshot:
-    """Rules and busy time of every service for the days ``make run`` shows (one load)."""
-    today = now.astimezone(UTC).date()
-    return await load_snapshot(
-        availability.utc_midnight(today) - availability.MARGIN,
-        availability.utc_midnight(today + timedelta(days=NEXT_DAYS)) + availability.MARGIN,
-    )
 
 
 @main.command("serve")
@@ -437,6 +480,7 @@ async def _serve(host: str | None, port: int | None, db_url: str | None) -> None
 
     from slotwise.app import create_app
     from slotwise.logs import mask_access_log
+    from slotwise.settings import get_settings
 
     settings = get_settings()
     updates: dict[str, Any] = {}
@@ -489,41 +533,27 @@ async def chat_command(
     With input piped in, each line is one message (a scripted conversation).
     """
     from bot.conversations import MemoryConversations
-    from bot.runner import Chat
     from channels.console import console_chat
-    from core.bookings import BookingService, HoldSigner, utc_now
-    from core.holds import make_hold_store
-    from slotwise.secret import server_secret
+    from core import directory
+    from core.bookings import utc_now
+    from slotwise.container import Services
 
-    settings = get_settings()
-    url = _url(db_url)
-    await migrate(url)
     interactive = sys.stdin.isatty()
-    async with database(url):
-        await load_directory()  # a clear "no business" before the first message
-        holds = make_hold_store(settings.redis_url)
-        clock = _fixed_clock(_parse_now(now)) if now else utc_now
-        bookings = BookingService(
-            holds,
-            hold_ttl=timedelta(seconds=settings.hold_ttl_seconds),
-            clock=clock,
-            signer=HoldSigner(server_secret(settings)),
-        )
-        chat = Chat(bookings, MemoryConversations(), public_url=settings.base_url, clock=clock)
+    clock = _fixed_clock(_parse_now(now)) if now else utc_now
+    opened = Services.open(_settings(db_url), clock=clock, conversations=MemoryConversations())
+    async with opened as services:
+        await directory.business_info()  # a clear "no business" before the first message
         if interactive:
             click.echo("Chatting with the bot; Ctrl+D ends. Type a number to press a button.\n")
-        try:
-            await console_chat(
-                chat,
-                _lines(interactive),
-                click.echo,
-                user=user,
-                locale=lang,
-                zone=zone,
-                echo=not interactive,
-            )
-        finally:
-            await holds.close()
+        await console_chat(
+            services.chat,
+            _lines(interactive),
+            click.echo,
+            user=user,
+            locale=lang,
+            zone=zone,
+            echo=not interactive,
+        )
 
 
 def _fixed_clock(instant: datetime) -> Callable[[], datetime]:
@@ -553,6 +583,7 @@ def apikey_group() -> None:
 async def apikey_create(name: str, db_url: str | None) -> None:
     """Make a key for the client NAME and print it (once: only its hash is kept)."""
     from core.apikeys import create_api_key
+    from core.db import database, migrate
     from core.errors import InvalidRequest
 
     url = _url(db_url)
@@ -576,6 +607,7 @@ async def apikey_create(name: str, db_url: str | None) -> None:
 async def apikey_list(db_url: str | None) -> None:
     """List the keys: name, when made, and whether revoked (never the keys themselves)."""
     from core.apikeys import list_api_keys
+    from core.db import database
 
     async with database(_url(db_url)):
         clients = await list_api_keys()
@@ -593,6 +625,7 @@ async def apikey_list(db_url: str | None) -> None:
 async def apikey_revoke(name: str, db_url: str | None) -> None:
     """Refuse the key of NAME from now on."""
     from core.apikeys import revoke_api_key
+    from core.db import database
     from core.errors import NotFound
 
     async with database(_url(db_url)):

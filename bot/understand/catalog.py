@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from bot.understand.reading import Catalog, Named
-from core.business import Directory, Entry
+
+if TYPE_CHECKING:  # types only: `slotwise understand` starts without the core's models
+    from core.business import Directory, Entry
 
 __all__ = ["catalog_of"]
 

@@ -5,7 +5,7 @@ The page and the widget are plain files (``static/chat.js``, ``static/chat.css``
 an ``<iframe>`` of ``/?embed=1`` behind a floating button, so another site gets
 the very same chat, isolated from its styles and scripts, talking to its own
 origin (no CORS). The endpoint turns each message into an ``Inbound`` for the
-bot's runner, which the app keeps in ``app.extensions["slotwise.chat"]``
+bot's runner, which the app keeps in its services (``channels.services``)
 (anything with the :class:`ChatHandler` shape), and returns its replies.
 """
 

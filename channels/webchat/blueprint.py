@@ -29,7 +29,8 @@ from channels.webchat.channel import WebChat
 from channels.webchat.look import Look, look_of
 from channels.webchat.messages import BadMessage, parse_message, reply_json
 from core.db import unavailable
-from core.store import NoBusiness, load_info
+from core.directory import business_info
+from core.errors import NoBusiness
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +89,7 @@ async def static(filename: str) -> Response:
 async def _look() -> Look:
     """The business's look, in the language the browser asks for first (as the bot will)."""
     try:
-        info = await load_info()
+        info = await business_info()
     except NoBusiness:
         info = None
     asked = [language for language, _ in request.accept_languages]

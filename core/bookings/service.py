@@ -126,6 +126,7 @@ from core.engine import (
 from core.engine.errors import EngineError
 from core.engine.slots import service_of
 from core.errors import (
+    ConcurrentChange,
     HoldExpired,
     HoldNotYours,
     InvalidRequest,
@@ -170,12 +171,6 @@ _Writer = Callable[[BaseDBAsyncClient, list[Placed], View], Awaitable[list[Booki
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-class ConcurrentChange(SlotwiseError):
-    """Someone else is changing the same booking right now; trying again will work."""
-
-    code = "concurrent_change"
 
 
 class _Lost(Exception):
@@ -972,6 +967,24 @@ class BookingService:
                 raise InvalidRequest(
                     f"{field} must be a date between years 2 and 9998", field=field
                 )
+        now = self._now()
+        snapshot = await self.snapshot(service_id, first, last, provider, seats=seats, owner=owner)
+        return find_slots(snapshot, service_id, first, last, now, provider)
+
+    async def snapshot(
+        self,
+        service_id: str,
+        first: date,
+        last: date,
+        provider: str | None = None,
+        *,
+        seats: int | None = None,
+        owner: str | None = None,
+    ) -> Snapshot:
+        """What :meth:`offer` hands the engine for the local dates ``first..last``: the
+        rules and the busy time, live holds counted (except ``owner``'s), so that an
+        explanation of a refused start (:mod:`core.availability`) says "taken" for a held
+        slot, as the offer does."""
         want = Want(service_id, utc_midnight(first), seat_count(seats), provider)
         now = self._now()
         lo, hi = utc_midnight(first) - MARGIN, utc_midnight(last) + MARGIN
@@ -980,7 +993,7 @@ class BookingService:
         held = await self._held(rules, lo, hi, now, except_owner=owner)  # no transaction open
         async with in_transaction():
             view = await self._view(want, now, lo, hi, rules=rules, held=held)
-        return find_slots(view.snapshot, service_id, first, last, now, provider)
+        return view.snapshot
 
     # --- changes --------------------------------------------------------------------------
 

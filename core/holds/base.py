@@ -8,14 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from core.errors import HoldStoreUnavailable
 
-class HoldStoreUnavailable(Exception):
-    """The shared hold store cannot be reached.
-
-    Its own type, not a ``SlotwiseError``: it is an outage, not an answer about
-    the slot, so callers decide whether to fail the request or go on without
-    holds (the database still guarantees capacity).
-    """
+__all__ = ["Hold", "HoldStore", "HoldStoreUnavailable", "new_hold_token"]
 
 
 def new_hold_token() -> str:

@@ -10,8 +10,9 @@ import pytest
 from quart import Quart
 from quart.typing import TestClientProtocol as Client
 
+from channels.services import services_of
 from core import models as m
-from core.bookings import Actor, BookingInfo, BookingService, CustomerInput
+from core.bookings import Actor, BookingInfo, CustomerInput
 from core.businessfile import load_business_file
 from core.store import replace_business
 from slotwise.app import create_app
@@ -41,7 +42,7 @@ async def app(empty_db_url: str) -> AsyncIterator[Quart]:
 
 @pytest.fixture
 async def booking(app: Quart) -> BookingInfo:
-    service: BookingService = app.extensions["slotwise.bookings"]
+    service = services_of(app).bookings
     return await service.book("haircut", START, CustomerInput("Ada"), provider="ana")
 
 
@@ -82,7 +83,7 @@ async def calendar_lines(app: Quart, token: str) -> dict[str, str]:
 async def test_the_calendar_file_keeps_its_uid_across_a_move_and_counts_the_moves(
     app: Quart, booking: BookingInfo
 ) -> None:
-    service: BookingService = app.extensions["slotwise.bookings"]
+    service = services_of(app).bookings
     before = await calendar_lines(app, booking.manage_token)
     moved = await service.reschedule(
         booking.manage_token, START + timedelta(hours=1), actor=Actor("customer", "Ada", "web")
@@ -97,7 +98,7 @@ async def test_the_calendar_file_keeps_its_uid_across_a_move_and_counts_the_move
 async def test_the_calendar_file_of_a_cancelled_booking_is_the_cancel_form(
     app: Quart, booking: BookingInfo
 ) -> None:
-    service: BookingService = app.extensions["slotwise.bookings"]
+    service = services_of(app).bookings
     before = await calendar_lines(app, booking.manage_token)
     await service.cancel(booking.manage_token, actor=Actor("customer", "Ada", "web"))
     after = await calendar_lines(app, booking.manage_token)

@@ -25,6 +25,7 @@ from bot.conversations import ConversationStore
 from bot.inbound import MAX_TEXT
 from bot.runner import Chat
 from channels.ratelimit import RateLimiter
+from channels.services import SERVICES
 from channels.webchat import HANDLER, LIMITER, ChatHandler
 from channels.webchat.look import DEFAULT_COLOUR, accent_colours, contrast, ink_of
 from channels.webchat.messages import CHANNEL
@@ -117,7 +118,7 @@ def button(replies: list[dict[str, Any]], label: str) -> str:
 
 async def conversation_of(app: Quart, session: str) -> object:
     """What the bot remembers of ``session``'s conversation: ``None`` if it never heard of it."""
-    store: ConversationStore = app.extensions["slotwise.conversations"]
+    store: ConversationStore = app.extensions[SERVICES].conversations
     return await store.get(CHANNEL, session)
 
 

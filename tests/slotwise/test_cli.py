@@ -191,3 +191,50 @@ def test_import_replace_backs_up_first_and_says_what_it_dropped(
     assert backup.read_text() == exported
     new_token = parse_business(slotwise("export", "--db", empty_db_url).output).bookings[0].token
     assert new_token != parse_business(exported).bookings[0].token
+
+
+def test_slots_count_live_holds_like_the_api(
+    tmp_path: Path, empty_db_url: str, redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``slotwise slots`` asks the booking service the API asks: a held slot is not free."""
+    import asyncio
+    from datetime import UTC, datetime, timedelta
+
+    from core.bookings import BookingService
+    from core.db import database
+    from core.holds import RedisHoldStore
+    from slotwise.settings import get_settings
+
+    example = json.loads((GOLDEN / "03-staff-and-room.json").read_text())
+    import_document(tmp_path, empty_db_url, example["business"])
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    start = datetime(2026, 12, 7, 11, tzinfo=UTC)
+
+    async def hold() -> str:
+        store = RedisHoldStore.from_url(redis_url)
+        async with database(empty_db_url):
+            service = BookingService(store, hold_ttl=timedelta(days=30), clock=lambda: now)
+            token = (await service.hold("massage", start, owner="api:x")).token
+        await store.close()
+        return token
+
+    async def release(token: str) -> None:
+        store = RedisHoldStore.from_url(redis_url)
+        await store.release(token, "api:x")
+        await store.close()
+
+    token = asyncio.run(hold())
+    monkeypatch.setenv("SLOTWISE_REDIS_URL", redis_url)
+    get_settings.cache_clear()
+    try:
+        result = slotwise(
+            *("slots", "--service", "massage", "--from", "2026-12-07", "--to", "2026-12-07"),
+            *("--now", "2026-12-01T00:00:00Z", "--json", "--db", empty_db_url),
+        )
+    finally:
+        get_settings.cache_clear()
+        asyncio.run(release(token))
+    assert result.exit_code == 0, result.output
+    starts = [s["start"] for s in json.loads(result.output)["slots"]]
+    assert "2026-12-07T11:00:00Z" not in starts
+    assert starts[0] == "2026-12-07T13:00:00Z"

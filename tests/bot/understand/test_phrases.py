@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from bench.phrases import CATALOG, PHRASES, Phrase
 from bot.understand import reading_json, understand, warm_up
-from tests.bot.understand.phrases import CATALOG, PHRASES, Phrase
 
 
 def setup_module() -> None:

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bench.phrases import CATALOG, PHRASES
 from bot.understand import LANGUAGES, Exact, Reading, Window, understand, warm_up
-from tests.bot.understand.phrases import CATALOG, PHRASES
 
 ZONES = (
     "UTC",

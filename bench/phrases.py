@@ -1,8 +1,9 @@
 """What customers write and what the bot must read: the shared phrase table.
 
-Used by ``test_phrases.py`` (each row is a test) and by ``python -m
-bench.understand`` (accuracy and time per message). Rows are grouped under a
-heading that fixes the language, ``now`` (UTC) and the business's zone:
+Used by ``tests/bot/understand/test_phrases.py`` (each row is a test) and by
+``python -m bench.understand`` (accuracy and time per message); it lives with the
+benchmarks because they may not import the tests (``tests/test_layers.py``).
+Rows are grouped under a heading that fixes the language, ``now`` (UTC) and the business's zone:
 
     @ en 2026-11-30T10:00:00Z Europe/Berlin      Monday, 11:00 in Berlin
 

@@ -1,0 +1,126 @@
+"""The app's services, built from settings and opened and closed in one place.
+
+    async with Services.open(settings) as services:
+        await services.bookings.book(...)
+
+``slotwise serve`` (through ``create_app``'s ``before_serving``/``after_serving``),
+``slotwise chat``, ``slotwise slots`` and the coming worker and polling bots all open
+the same parts the same way: the database (migrated first), one circuit breaker
+for Redis shared by the hold store and the conversation store, the booking
+service, the chat and the request limits. Whatever was opened is closed again
+in reverse order, also when opening a later part fails.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.conversations import ConversationStore, make_conversations
+from bot.runner import Chat
+from channels.clients import Limits, parse_networks
+from core.bookings import BookingService, HoldSigner, utc_now
+from core.circuit import CircuitBreaker
+from core.db import close_db, migrate, open_db
+from core.holds import HoldStore, make_hold_store
+from core.offers import Offers
+from slotwise.secret import server_secret
+from slotwise.settings import Settings
+
+__all__ = ["Services", "limits_of"]
+
+log = logging.getLogger(__name__)
+
+
+def limits_of(settings: Settings) -> Limits:
+    """The request limits of the web channels (no I/O: built before anything opens)."""
+    return Limits(
+        trusted_proxies=parse_networks(settings.trusted_proxies),
+        holds_per_minute=settings.holds_per_minute,
+        live_holds_per_address=settings.live_holds_per_address,
+        live_holds_per_key=settings.live_holds_per_api_key,
+        bookings_per_minute=settings.bookings_per_minute,
+        bookings_per_contact_per_hour=settings.bookings_per_contact_per_hour,
+        chat_messages_per_address_per_minute=settings.chat_messages_per_minute,
+    )
+
+
+@dataclass(slots=True)
+class Services:
+    """Everything a process of Slotwise serves with; see the module docstring."""
+
+    settings: Settings
+    redis: CircuitBreaker
+    """One breaker for Redis: whichever store finds it down spares the other the wait."""
+    holds: HoldStore
+    conversations: ConversationStore
+    bookings: BookingService
+    offers: Offers
+    chat: Chat
+    limits: Limits
+
+    @classmethod
+    @asynccontextmanager
+    async def open(
+        cls,
+        settings: Settings,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        conversations: ConversationStore | None = None,
+        migrate_first: bool = True,
+    ) -> AsyncIterator[Services]:
+        """Migrate and open the database, then the stores; close all of them on the way
+        out. ``clock`` is the one "now" of the booking service and the chat (scripted
+        chats pin it); ``conversations`` replaces the configured store (the console
+        keeps its one conversation in memory)."""
+        async with AsyncExitStack() as stack:
+            if migrate_first:
+                applied = await migrate(settings.database_url)
+                if applied:
+                    log.info("applied migrations: %s", ", ".join(applied))
+            await open_db(
+                settings.database_url,
+                global_fallback=True,
+                statement_timeout_ms=settings.statement_timeout_ms,
+            )
+            stack.push_async_callback(close_db)
+            redis = CircuitBreaker("Redis", cooldown=settings.redis_retry_seconds)
+            timeout = settings.redis_timeout_ms / 1000
+            holds = make_hold_store(settings.redis_url, timeout=timeout, breaker=redis)
+            stack.push_async_callback(holds.close)
+            if conversations is None:
+                conversations = make_conversations(
+                    settings.redis_url,
+                    settings.chat_ttl_seconds,
+                    timeout=timeout,
+                    breaker=redis,
+                    max_items=settings.chat_memory_max,
+                )
+            stack.push_async_callback(conversations.close)
+            bookings = BookingService(
+                holds,
+                hold_ttl=timedelta(seconds=settings.hold_ttl_seconds),
+                lock_timeout=timedelta(milliseconds=settings.lock_timeout_ms),
+                clock=clock,
+                signer=HoldSigner(server_secret(settings)),
+            )
+            chat = Chat(
+                bookings,
+                conversations,
+                public_url=settings.base_url,
+                clock=clock,
+                live_holds_per_address=settings.live_holds_per_address,
+            )
+            yield cls(
+                settings=settings,
+                redis=redis,
+                holds=holds,
+                conversations=conversations,
+                bookings=bookings,
+                offers=Offers(bookings),
+                chat=chat,
+                limits=limits_of(settings),
+            )
