@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from core import models as m
-from core.bookings import BookingService, CustomerInput, Identity, Recurrence
+from core.bookings import CustomerInput, Identity, Recurrence
 from core.bookings.customers import upcoming_bookings
 from core.customers import (
     Route,
