@@ -51,13 +51,8 @@ from bot.i18n import gettext_in, pick_language
 from bot.inbound import MAX_TEXT, Inbound
 from bot.replies import Attachment, Reply
 from bot.understand import catalog_of
-from core.bookings import Actor, BookingInfo, BookingService, CustomerInput
-from core.bookings.customers import (
-    ask_for_person,
-    known_customer,
-    remember_customer,
-    upcoming_bookings,
-)
+from core.bookings import Actor, BookingInfo, BookingService, CustomerInput, Identity
+from core.bookings.customers import ask_for_person, known_customer, upcoming_bookings
 from core.directory import directory
 from core.errors import (
     HoldError,
@@ -309,6 +304,7 @@ class Chat:
                 owner=f"{inbound.channel}:{inbound.user}",
                 idempotency_key=f"chat:{effect.hold.token}"[:128],
                 channel=inbound.channel,
+                identity=Identity(inbound.channel, inbound.user),  # tied in the same commit
             )
             for client in (f"{inbound.channel}:{inbound.user}", f"addr:{inbound.origin}"):
                 self._live.released(client, effect.hold.token)
@@ -316,10 +312,6 @@ class Chat:
             return ConfirmRefused(expired=True)
         except SlotUnavailable as exc:
             return ConfirmRefused(expired=False, alternatives=_offers(exc.alternatives))
-        try:
-            await remember_customer(inbound.channel, inbound.user, info.id)
-        except Exception:  # the booking stands; only "my bookings" would miss it
-            log.exception("could not tie booking %s to %s", info.id, _who(inbound))
         booking = _ref(info)
         return Confirmed(booking, self.manage_url(info.manage_token), self._ics(info, ctx))
 

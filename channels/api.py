@@ -8,19 +8,13 @@ the answer. Every error leaves as ``application/problem+json`` with a stable
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import hashlib
-import importlib.resources
 import json
 import logging
 import re
-import zoneinfo
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Annotated, Any
 
-import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from pydantic import (
     AfterValidator,
@@ -47,8 +41,9 @@ from channels.services import services
 from channels.wire import slot_json, utc_z
 from core.apikeys import authenticate
 from core.bookings import Actor, BookingInfo, BookingService, CustomerInput
+from core.customers import business_region, e164
 from core.db import unavailable
-from core.directory import business_info, catalogue
+from core.directory import catalogue
 from core.errors import (
     ConcurrentChange,
     EngineError,
@@ -317,49 +312,6 @@ async def customer_input(body: CustomerBody) -> CustomerInput:
         except ValueError as error:
             raise InvalidRequest(f"customer.phone: {error}", field="customer.phone") from None
     return CustomerInput(name=body.name.strip(), phone=phone, email=body.email)
-
-
-def e164(number: str, region: str | None) -> str:
-    """``number`` in E.164; ``ValueError`` saying why when it is not a real number."""
-    if region is None and not number.strip().startswith("+"):
-        raise ValueError("write the number with its country code, e.g. +49 30 1234567")
-    try:
-        parsed = phonenumbers.parse(number, region)
-    except phonenumbers.NumberParseException:
-        raise ValueError("not a phone number; write it like +49 30 1234567") from None
-    if not phonenumbers.is_valid_number(parsed):
-        raise ValueError("no such phone number; check the digits and the country code")
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-
-
-async def business_region() -> str | None:
-    """The business's country (``DE``), for phone numbers written without ``+``: the region
-    of its locale (``de-AT``), else the country of its time zone; ``None`` if neither says."""
-    try:
-        info = await business_info()
-    except NoBusiness:
-        return None
-    parts = info.locale.replace("_", "-").split("-")
-    if len(parts) > 1 and len(parts[-1]) == 2 and parts[-1].isalpha():
-        return parts[-1].upper()
-    return zone_country(info.timezone)
-
-
-@functools.cache
-def _zone_countries() -> dict[str, str]:
-    """IANA zone → ISO country, from the system's or tzdata's ``zone.tab``."""
-    places = [Path(p) / "zone.tab" for p in zoneinfo.TZPATH]
-    with contextlib.suppress(ModuleNotFoundError):
-        places.append(Path(str(importlib.resources.files("tzdata.zoneinfo") / "zone.tab")))
-    for place in places:
-        if place.is_file():
-            rows = (line.split("\t") for line in place.read_text().splitlines())
-            return {row[2]: row[0] for row in rows if len(row) >= 3 and not row[0].startswith("#")}
-    return {}
-
-
-def zone_country(zone: str) -> str | None:
-    return _zone_countries().get(zone)
 
 
 def _token(token: str, field: str) -> str:

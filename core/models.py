@@ -289,7 +289,10 @@ class Customer(Model):
     id = fields.IntField(primary_key=True)
     name = fields.CharField(max_length=200, default="")
     phone = fields.CharField(max_length=32, null=True)
+    """E.164 (``+4930123456``) when it parses; else as written (see :mod:`core.customers`)."""
     email = fields.CharField(max_length=254, null=True)
+    email_key = fields.CharField(max_length=254, null=True)
+    """The e-mail lower-cased: what a customer is found by (addresses differ only in case)."""
     locale = fields.CharField(max_length=16, null=True)
     timezone = fields.CharField(max_length=64, null=True)
     created_at = UTCDatetimeField(auto_now_add=True)
@@ -297,6 +300,8 @@ class Customer(Model):
     class Meta:
         table = "customer"
         table_description = "People who book"
+        # Every booking looks its customer up by phone and e-mail (core.customers).
+        indexes = (Index(fields=("phone",)), Index(fields=("email_key",)))
 
 
 class ChannelIdentity(Model):
@@ -308,14 +313,20 @@ class ChannelIdentity(Model):
     )
     channel = fields.CharField(max_length=32)
     external_id = fields.CharField(max_length=255)
+    """The channel's id for the person; an SMS or WhatsApp number in E.164."""
     created_at = UTCDatetimeField(auto_now_add=True)
+    unreachable_at = UTCDatetimeField(null=True)
+    """When the channel said the person blocked us (Telegram 403); null: reachable."""
+    opted_out_at = UTCDatetimeField(null=True)
+    """When the person asked for no more messages here (SMS STOP); START clears it."""
 
     customer_id: int
 
     class Meta:
         table = "channel_identity"
-        table_description = "How a channel names a customer"
+        table_description = "How a channel names a customer, and whether it may be written to"
         unique_together = (("channel", "external_id"),)
+        indexes = (Index(fields=("customer_id",)),)
 
 
 class BookingSeries(Model):

@@ -42,6 +42,7 @@ from core.business import (
     Entry,
     ServicePolicy,
 )
+from core.customers import CUSTOMER_FIELDS, customer_values, email_key
 from core.db import connection
 from core.engine.slots import pool_variants
 from core.engine.snapshot import (
@@ -451,9 +452,6 @@ async def write_bookings(
     )
 
 
-_CUSTOMER_FIELDS = ("name", "phone", "email", "locale", "timezone")
-
-
 async def _customer_ids(
     conn: BaseDBAsyncClient, records: Iterable[BookingRecord], now: datetime
 ) -> dict[BookingCustomer, int]:
@@ -464,7 +462,7 @@ async def _customer_ids(
         return {}
     found: dict[BookingCustomer, int] = {}
     for customer_id, *fields in (
-        await m.Customer.all().using_db(conn).order_by("-id").values_list("id", *_CUSTOMER_FIELDS)
+        await m.Customer.all().using_db(conn).order_by("-id").values_list("id", *CUSTOMER_FIELDS)
     ):
         who = BookingCustomer(*fields)
         if who in wanted:
@@ -473,9 +471,9 @@ async def _customer_ids(
     for customer_id, *fields in await insert_rows(
         conn,
         "customer",
-        (*_CUSTOMER_FIELDS, "created_at"),
-        [[*(getattr(who, f) for f in _CUSTOMER_FIELDS), now] for who in new],
-        returning=("id", *_CUSTOMER_FIELDS),
+        (*CUSTOMER_FIELDS, "email_key", "created_at"),
+        [[*customer_values(who), email_key(who.email), now] for who in new],
+        returning=("id", *CUSTOMER_FIELDS),
     ):
         found[BookingCustomer(*fields)] = customer_id
     return found
@@ -599,7 +597,7 @@ def check_business(business: Business) -> None:
         if record.seats is not None:
             _in_range(f"bookings[{i}].seats", record.seats, _INT)
         _fits(f"bookings[{i}].token", record.token, m.Booking, "manage_token")
-        for name in _CUSTOMER_FIELDS:
+        for name in CUSTOMER_FIELDS:
             if record.customer is not None:
                 value = getattr(record.customer, name)
                 _fits(f"bookings[{i}].customer.{name}", value, m.Customer, name)
@@ -780,7 +778,7 @@ async def _booking_records(
                     "customer_id"
                 )
             )
-        ).values_list("id", *_CUSTOMER_FIELDS)
+        ).values_list("id", *CUSTOMER_FIELDS)
     }
     occupancy: dict[int, list[str]] = defaultdict(list)
     for booking_id, resource_id in (

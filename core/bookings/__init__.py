@@ -12,6 +12,7 @@ from core.bookings.types import (
     ActorKind,
     BookingInfo,
     CustomerInput,
+    Identity,
     SeriesInfo,
     WaitlistEntryInfo,
 )
@@ -25,6 +26,7 @@ __all__ = [
     "ConcurrentChange",
     "CustomerInput",
     "HoldSigner",
+    "Identity",
     "Recurrence",
     "SeriesInfo",
     "WaitlistEntryInfo",

@@ -24,6 +24,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from core import models as m
 from core.bookings.types import BookingInfo, CustomerInput
+from core.customers import CUSTOMER_FIELDS, customer_values
 from core.outbox.kinds import MessageKind, booking_key
 from core.store import insert_rows
 
@@ -61,13 +62,7 @@ def _payload(info: BookingInfo, customer: CustomerInput | None) -> dict[str, Any
         "series_id": info.series_id,
     }
     if customer is not None:
-        data["customer"] = {
-            "name": customer.name,
-            "phone": customer.phone,
-            "email": customer.email,
-            "locale": customer.locale,
-            "timezone": customer.timezone,
-        }
+        data["customer"] = dict(zip(CUSTOMER_FIELDS, customer_values(customer), strict=True))
     return data
 
 

@@ -25,7 +25,16 @@ from core.bookings import outbox
 from core.bookings.inputs import Idempotency
 from core.bookings.plan import Placed
 from core.bookings.recurring import Recurrence
-from core.bookings.types import Actor, BookingInfo, CustomerInput
+from core.bookings.types import Actor, BookingInfo
+from core.customers import (
+    CUSTOMER_FIELDS,
+    CustomerInput,
+    Identity,
+    Params,
+    cte_steps,
+    customer_of,
+    tie,
+)
 from core.errors import IdempotencyKeyReused
 from core.store import OCCUPANCY_COLUMNS, Rules, insert_rows
 
@@ -124,19 +133,10 @@ async def replay(key: Idempotency) -> list[BookingInfo]:
 
 async def customers_of(bookings: Sequence[BookingInfo]) -> dict[int, CustomerInput]:
     """The customer of each booking (by booking id), for the messages of a change."""
-    found: dict[int, CustomerInput] = {}
-    for booking_id, name, phone, email, locale, timezone in await m.Booking.filter(
+    rows = await m.Booking.filter(
         id__in=[b.id for b in bookings], customer_id__isnull=False
-    ).values_list(
-        "id",
-        "customer__name",
-        "customer__phone",
-        "customer__email",
-        "customer__locale",
-        "customer__timezone",
-    ):
-        found[booking_id] = CustomerInput(name, phone, email, locale, timezone)
-    return found
+    ).values_list("id", *(f"customer__{f}" for f in CUSTOMER_FIELDS))
+    return {booking_id: customer_of(fields) for booking_id, *fields in rows}
 
 
 def occupancy_values(
@@ -164,6 +164,7 @@ async def insert_bookings(
     placed: Sequence[Placed],
     *,
     customer: CustomerInput,
+    identity: Identity | None = None,
     channel: str,
     actor: Actor,
     key: Idempotency | None,
@@ -171,8 +172,9 @@ async def insert_bookings(
     recurrence: Recurrence | None,
     messages: Callable[[BookingInfo], list[outbox.Message]],
 ) -> list[BookingInfo]:
-    """The customer, the series (if any), the bookings, their occupancy, history and
-    outbox rows (``messages`` of each booking).
+    """The customer (found or made, and tied to ``identity``: :mod:`core.customers`), the
+    series (if any), the bookings, their occupancy, history and outbox rows (``messages``
+    of each booking).
 
     The idempotency key goes on the first booking, whose unique index is what makes
     a racing duplicate fail rather than book twice. On PostgreSQL everything is one
@@ -205,6 +207,7 @@ async def insert_bookings(
             drafts,
             created,
             customer=customer,
+            identity=identity,
             channel=channel,
             actor=actor,
             key=key,
@@ -212,13 +215,7 @@ async def insert_bookings(
             recurrence=recurrence,
             messages=messages,
         )
-    (customer_id,), *_ = await insert_rows(
-        conn,
-        "customer",
-        ("name", "phone", "email", "locale", "timezone", "created_at"),
-        [_customer_values(customer, created)],
-        returning=("id",),
-    )
+    customer_id = await tie(conn, customer, identity, created)
     series_id: int | None = None
     if recurrence is not None:
         (series_id,), *_ = await insert_rows(
@@ -279,17 +276,6 @@ _SERIES_COLUMNS = (
     "created_at",
 )
 _HISTORY_COLUMNS = ("booking_id", "at", "actor", "channel", "action", "data")
-
-
-def _customer_values(customer: CustomerInput, created: datetime) -> list[Any]:
-    return [
-        customer.name,
-        customer.phone,
-        customer.email,
-        customer.locale,
-        customer.timezone,
-        created,
-    ]
 
 
 def _series_values(
@@ -359,15 +345,11 @@ def _history_values(
     ]
 
 
-class _Args:
+class _Args(Params):
     """PostgreSQL arguments, numbered as they are added, with a type for ``VALUES``."""
 
     def __init__(self) -> None:
-        self.values: list[Any] = []
-
-    def __call__(self, value: Any, kind: str) -> str:
-        self.values.append(value)
-        return f"${len(self.values)}::{kind}"
+        super().__init__(postgres=True)
 
     def rows(self, rows: Sequence[Sequence[Any]], kinds: Sequence[str]) -> str:
         return ", ".join(
@@ -384,6 +366,7 @@ async def _insert_in_one(
     created: datetime,
     *,
     customer: CustomerInput,
+    identity: Identity | None,
     channel: str,
     actor: Actor,
     key: Idempotency | None,
@@ -396,11 +379,7 @@ async def _insert_in_one(
     and put into the outbox keys and payloads by the database)."""
     arg = _Args()
     text, integer, moment = "text", "integer", "timestamptz"
-    customer_row = arg.rows([_customer_values(customer, created)], [text] * 5 + [moment])
-    steps = [
-        'c AS (INSERT INTO "customer" ("name", "phone", "email", "locale", "timezone", '
-        f'"created_at") VALUES {customer_row} RETURNING "id")'
-    ]
+    steps = cte_steps(arg, customer, identity, created)  # ends in c: the customer's id
     series = "CAST(NULL AS integer)"
     if recurrence is not None:
         values = _series_values(rules, placed, None, recurrence, created)

@@ -113,6 +113,7 @@ from core.bookings.types import (
     WaitlistEntryInfo,
 )
 from core.business import ServicePolicy
+from core.customers import Identity, normalized
 from core.engine import (
     Busy,
     Explanation,
@@ -398,14 +399,16 @@ class BookingService:
         request_fingerprint: str | None = None,
         channel: str = "api",
         actor: Actor | None = None,
+        identity: Identity | None = None,
     ) -> BookingInfo:
         """Turn a live hold into a booking, re-checked under lock (see the module docstring).
 
         The rules are applied as of when the hold was taken (a hold on the earliest
         slot does not fall foul of the minimum notice while the customer types);
-        capacity as of now.
+        capacity as of now. ``identity`` (how a chat names the person) is tied to the
+        booking's customer in the booking's own transaction (:mod:`core.customers`).
         """
-        check_customer(customer)
+        customer = await _customer(customer, identity)
         check_text(channel, "channel")
         key = key_of(idempotency_key, request_fingerprint)
         if key is not None and (earlier := await replay(key)):
@@ -425,6 +428,7 @@ class BookingService:
                 [(want, True)],
                 min(now, hold.expires_at - self._hold_ttl),
                 customer=customer,
+                identity=identity,
                 channel=channel,
                 actor=actor or Actor("customer", customer.name, channel),
                 key=key,
@@ -456,9 +460,11 @@ class BookingService:
         request_fingerprint: str | None = None,
         channel: str = "api",
         actor: Actor | None = None,
+        identity: Identity | None = None,
     ) -> BookingInfo:
-        """Hold and confirm at once, for callers with no dialog (no hold store needed)."""
-        check_customer(customer)
+        """Hold and confirm at once, for callers with no dialog (no hold store needed);
+        ``identity`` as in :meth:`confirm`."""
+        customer = await _customer(customer, identity)
         check_text(channel, "channel")
         check_names(service_id, provider)
         key = key_of(idempotency_key, request_fingerprint)
@@ -470,6 +476,7 @@ class BookingService:
                 [(want, True)],
                 self._now(),
                 customer=customer,
+                identity=identity,
                 channel=channel,
                 actor=actor or Actor("customer", customer.name, channel),
                 key=key,
@@ -486,6 +493,7 @@ class BookingService:
         now: datetime,
         *,
         customer: CustomerInput,
+        identity: Identity | None = None,
         channel: str,
         actor: Actor,
         key: Idempotency | None,
@@ -501,6 +509,7 @@ class BookingService:
                 view.rules,
                 placed,
                 customer=customer,
+                identity=identity,
                 channel=channel,
                 actor=actor,
                 key=key,
@@ -1221,14 +1230,16 @@ class BookingService:
         request_fingerprint: str | None = None,
         channel: str = "api",
         actor: Actor | None = None,
+        identity: Identity | None = None,
     ) -> SeriesInfo:
         """Book every occurrence in one transaction, or none: when some cannot be booked,
         :class:`SeriesConflict` lists each with its nearest alternatives.
 
         Occurrences repeat the first one's local wall time; each prefers the resources
         the first one got, so a weekly client keeps their staff when possible.
+        ``identity`` as in :meth:`confirm`.
         """
-        check_customer(customer)
+        customer = await _customer(customer, identity)
         check_text(channel, "channel")
         key = key_of(idempotency_key, request_fingerprint)
         if not isinstance(recurrence, Recurrence):
@@ -1248,6 +1259,7 @@ class BookingService:
                 wants,
                 self._now(),
                 customer=customer,
+                identity=identity,
                 channel=channel,
                 actor=actor or Actor("customer", customer.name, channel),
                 key=key,
@@ -1370,6 +1382,18 @@ class BookingService:
 
 
 _CAPACITY = frozenset({"busy", "full"})
+
+
+async def _customer(customer: CustomerInput, identity: Identity | None) -> CustomerInput:
+    """The customer checked, with the phone in E.164 when it parses (so that the same number
+    written two ways finds the same person), and the identity checked."""
+    check_customer(customer)
+    if identity is not None:
+        if not isinstance(identity, Identity):
+            raise InvalidRequest("identity must be a channel and an id", field="identity")
+        check_text(identity.channel, "channel")
+        check_text(identity.external_id, "identity.external_id", limit=255)
+    return await normalized(customer)
 
 
 def _span(rules: Rules, wants: list[tuple[Want, bool]]) -> tuple[datetime, datetime]:

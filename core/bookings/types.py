@@ -6,20 +6,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-__all__ = ["Actor", "ActorKind", "BookingInfo", "CustomerInput", "SeriesInfo", "WaitlistEntryInfo"]
+from core.customers import CustomerInput, Identity
+
+__all__ = [
+    "Actor",
+    "ActorKind",
+    "BookingInfo",
+    "CustomerInput",
+    "Identity",
+    "SeriesInfo",
+    "WaitlistEntryInfo",
+]
 
 ActorKind = Literal["customer", "staff", "admin", "system"]
-
-
-@dataclass(frozen=True, slots=True)
-class CustomerInput:
-    """Who the booking is for, as the channel knows them; stored with the booking."""
-
-    name: str
-    phone: str | None = None
-    email: str | None = None
-    locale: str | None = None
-    timezone: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

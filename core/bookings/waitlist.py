@@ -12,6 +12,7 @@ from tortoise.transactions import in_transaction
 
 from core import models as m
 from core.bookings.types import CustomerInput, WaitlistEntryInfo
+from core.customers import normalized, tie
 from core.engine import UnknownProvider, UnknownService
 from core.engine.slots import pool_variants
 from core.errors import InvalidRequest, NotFound
@@ -51,16 +52,9 @@ async def join(
         if provider_id is None:  # pragma: no cover - a pool member is always loaded
             raise UnknownProvider(provider, service_id)
     async with in_transaction() as conn:
-        person = await m.Customer.create(
-            name=customer.name,
-            phone=customer.phone,
-            email=customer.email,
-            locale=customer.locale,
-            timezone=customer.timezone,
-            using_db=conn,
-        )
+        customer_id = await tie(conn, await normalized(customer), None, datetime.now(UTC))
         row = await m.WaitlistEntry.create(
-            customer_id=person.id,
+            customer_id=customer_id,
             service_id=rules.service_ids[service_id],
             provider_id=provider_id,
             wished_start=start,

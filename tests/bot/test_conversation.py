@@ -84,6 +84,26 @@ async def test_a_returning_customer_is_not_asked_again(chat: Chat, talk: Talk) -
     assert await m.Customer.all().count() == 1
 
 
+async def test_a_returning_chat_customer_books_as_the_same_customer_row(
+    chat: Chat, talk: Talk
+) -> None:
+    """Every booking used to make a new customer row, merged afterwards in a second
+    transaction; now the second booking finds the first one's customer while it commits."""
+    await book_haircut(talk)
+    await talk.say("haircut on Wednesday at 10")
+    await talk.press_first_slot()
+    await talk.press("Confirm")
+    assert "Booked!" in talk.text()
+    customers = await m.Booking.all().values_list("customer_id", flat=True)
+    assert len(customers) == 2
+    assert len(set(customers)) == 1
+    assert await m.Customer.all().count() == 1
+    assert await m.ChannelIdentity.filter(channel="test", external_id="alice").count() == 1
+    await talk.say("my bookings")
+    assert "Wed" in talk.text()
+    assert "Tue" in talk.text()
+
+
 async def test_a_number_presses_the_button_at_that_place(talk: Talk) -> None:
     await talk.open()
     first = talk.labels()[0]

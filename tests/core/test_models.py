@@ -70,6 +70,7 @@ async def test_all_migrations_are_applied_and_a_rerun_applies_nothing(db: TestDa
         "0005_api_keys_idempotency",
         "0006_outbox_claims",
         "0007_rule_history",
+        "0008_customers",
     ]
     assert await migrate(db.url) == []
     # migrate() runs in a context of its own: the open database is still usable.
@@ -244,6 +245,7 @@ async def test_migrate_creates_a_relative_sqlite_files_directory(
         "0005_api_keys_idempotency",
         "0006_outbox_claims",
         "0007_rule_history",
+        "0008_customers",
     ]
     assert (tmp_path / "var" / "data" / "slotwise.db").is_file()
     async with database(url):
