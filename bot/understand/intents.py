@@ -57,7 +57,9 @@ def read_gist(
         if intent in said and not (intent == "help" and _only_question_marks(words)):
             return Gist(intent, None, command, language)
     answer = _yes_no(content)
-    if answer is not None:
+    if answer is not None and not named:
+        # "Super, danke! Und eine Massage ...", "sí, quería un masaje ...": an opener,
+        # not an answer, once the message names a service or a provider
         return Gist(answer, None, command, language)
     if named or wished:
         return Gist("book", None, command, language)
