@@ -345,7 +345,9 @@ def _range_at(items: Sequence[Item], index: int, lexicon: Lexicon) -> tuple[Span
     """ "between 2 and 4", "from 9 to 5", "de 14h à 16h", "с 14 до 16", "2-4pm"."""
     opened = _has(items, index, "between", "from", "range_from")
     start = _skip(items, index + 1, "article") if opened else index
-    if not opened and (not _opens_bare_range(items, index) or _names_a_day(items, index - 1, lexicon)):
+    if not opened and not _opens_bare_range(items, index):
+        return None
+    if not opened and _word(items, index).kind == "num" and _names_a_day(items, index - 1, lexicon):  # type: ignore[union-attr]
         return None  # "le 12 à 15h", "jeudi 3 à 11h": a date, then a time
     first = _read_clock(items, start, numdate=True)
     if first is None:
@@ -425,6 +427,8 @@ def _could_be_date(text: str) -> bool:
     if len(parts) != 2:
         return True
     first, second = int(parts[0]), int(parts[1])
+    if "/" not in text:
+        return 1 <= first <= 31 and 1 <= second <= 12  # dots are always day first
     return (1 <= first <= 31 and 1 <= second <= 12) or (1 <= first <= 12 and 1 <= second <= 31)
 
 
@@ -437,6 +441,10 @@ def _names_a_day(items: Sequence[Item], index: int, lexicon: Lexicon) -> bool:
 
 
 def _date_follows(items: Sequence[Item], at: int) -> bool:
+    if _has(items, at, "thru", "until", "to") or _is_sym(items, at, _DASHES):
+        following = _word(items, at + 1)  # "с 3 по 5 декабря": days, not 15:00
+        if following is not None and following.kind == "num" and _month_follows(items, at + 2):
+            return True
     return _has(items, at, "dom_after") or _month_follows(items, at)
 
 
