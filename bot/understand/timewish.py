@@ -943,7 +943,11 @@ def _bare_clocks(items: list[Item], lexicon: Lexicon) -> list[Item]:
             and word.kind == "num"
             and not word.tags
             and _has(items, index + 1, "day")
-            and (index == 0 or _has(items, index - 1, "at"))
+            and (
+                index == 0
+                or _has(items, index - 1, "at", "polite", "filler", "yes")
+                or _is_sym(items, index - 1, frozenset({",", "!", ".", ":", "-"}))
+            )
         )  # "10 tomorrow", "в 10 завтра"
         if before_day and word is not None and 1 <= int(word.text) <= 23:
             out.append(Clock(int(word.text), 0, None, int(word.text) > 12))
