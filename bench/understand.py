@@ -88,9 +88,10 @@ def accuracy(title: str, phrases: tuple[Phrase, ...]) -> list[tuple[Phrase, Read
     print("| language | messages | whole right | whole | time wishes | time right | time |")
     print("|---|---|---|---|---|---|---|")
     for lang in (*LANGUAGES, "all"):
-        pick = (lambda counter: sum(counter.values())) if lang == "all" else (
-            lambda counter: counter[lang]
-        )
+
+        def pick(counter: Counter[str], lang: str = lang) -> int:
+            return sum(counter.values()) if lang == "all" else counter[lang]
+
         count, ok, wishes, wish_ok = pick(total), pick(right), pick(timed), pick(timed_right)
         print(
             f"| {lang} | {count} | {ok} | {100 * ok / max(count, 1):.1f}% "

@@ -107,12 +107,8 @@ class _Candidates:
         pairs = ((a + b, frozenset((i, i + 1))) for i, (a, b) in enumerate(pairwise(words)))
         # A word of the chat's own language ("matin", "du mois") names nothing by a slip
         # or an ending: French "matin" is not "Martín", "du mois" is not "Dubois".
-        self.fuzzy = [
-            word if word not in reserved else ""
-            for word in words
-        ] + [
-            a + b if a not in reserved and b not in reserved else ""
-            for a, b in pairwise(words)
+        self.fuzzy = [word if word not in reserved else "" for word in words] + [
+            a + b if a not in reserved and b not in reserved else "" for a, b in pairwise(words)
         ]
         singles = ((word, frozenset((i,))) for i, word in enumerate(words))
         for text, positions in (*singles, *pairs):

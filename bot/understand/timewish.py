@@ -141,8 +141,8 @@ class MonthDay:
 class DayRange:
     """ "Aug 3-5", "du 4 au 9", "from Monday to Wednesday": whole days, both ends included."""
 
-    first: "DaySpec"
-    last: "DaySpec"
+    first: DaySpec
+    last: DaySpec
 
 
 DaySpec = (
@@ -411,7 +411,9 @@ def _clock_at(items: Sequence[Item], index: int, lexicon: Lexicon) -> tuple[Cloc
         return None
     clock, end = found
     explicit = numdate or word.kind == "clock" or word.has("noon", "midnight", "minutes_before")
-    explicit = explicit or clock.minute != 0 or (word.kind == "ordnum" and clock.meridiem is not None)
+    explicit = (
+        explicit or clock.minute != 0 or (word.kind == "ordnum" and clock.meridiem is not None)
+    )
     if explicit or _said_with_marker(items, index, end):
         return found
     if clock.meridiem is not None:
@@ -497,9 +499,10 @@ def _minute_count(items: Sequence[Item], index: int) -> tuple[int, int] | None:
     if word.kind == "num" and not word.tags:
         value = int(word.text)
         return (value, index + 1) if 0 <= value <= 59 else None
-    value = word.number()
-    if value is None:
+    said = word.number()
+    if said is None:
         return None
+    value = said
     following = _word(items, index + 1)
     unit = following.number() if following is not None and following.kind != "num" else None
     if value in (20, 30, 40, 50) and unit is not None and 1 <= unit <= 9:
@@ -623,8 +626,11 @@ def _is_minutes(items: Sequence[Item], at: int) -> bool:
             return False
         return not _has(items, at + 1, "month", "unit", "week", "dom_after")
     value = word.number()
-    return value is not None and value >= 10 and word.kind != "num" and not _has(
-        items, at + 1, "month", "unit", "week"
+    return (
+        value is not None
+        and value >= 10
+        and word.kind != "num"
+        and not _has(items, at + 1, "month", "unit", "week")
     )
 
 
@@ -775,7 +781,7 @@ def _numeric_date(text: str, lexicon: Lexicon) -> DateRef:
 
 # -- weekdays of a month, days of next month, ranges of days ---------------------------
 
-_LINKS = frozenset({"d", "of", "im", "de", "del", "du", "des", "in", "des"})
+_LINKS = frozenset({"d", "of", "im", "de", "del", "du", "des", "in"})
 
 
 def _next_month(items: Sequence[Item], at: int) -> int | None:
@@ -815,7 +821,7 @@ def _nth_weekdays(items: list[Item]) -> list[Item]:
                 at += 1
             month = _word(items, at)
             ahead = _next_month(items, at)
-            if month is not None and month.has("month") or ahead is not None:
+            if (month is not None and month.has("month")) or ahead is not None:
                 number = month.value("month") if month is not None and ahead is None else None
                 out.append(
                     NthWeekday(
@@ -841,7 +847,7 @@ def _next_month_days(items: list[Item]) -> list[Item]:
         if isinstance(item, DayOfMonth):
             at = index + 1
             while (link := _word(items, at)) is not None and (
-                link.text in _LINKS or link.has("of", "filler") and link.text == "."
+                link.text in _LINKS or (link.has("of", "filler") and link.text == ".")
             ):
                 at += 1
             ahead = _next_month(items, at)

@@ -132,7 +132,6 @@ _MORE: Entries = {
 
 
 _COMBOS: Combos = {
-    "sept": (("month", 9), ("numword", 7)),  # September, short, and seven
     "ce matin": (("day", 0), ("part", "morning")),
     "cet après-midi": (("day", 0), ("part", "afternoon")),
     "cet aprem": (("day", 0), ("part", "afternoon")),
