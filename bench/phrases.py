@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 
 from bot.understand import Catalog, Exact, Named, Reading, Window
 
-__all__ = ["CATALOG", "PHRASES", "TABLE", "Phrase"]
+__all__ = ["CATALOG", "HELDOUT", "MESSAGES", "PHRASES", "TABLE", "Phrase", "load"]
 
 CATALOG = Catalog(
     services=(
@@ -51,6 +51,10 @@ CATALOG = Catalog(
 )  # fmt: skip
 
 TABLE = Path(__file__).with_name("phrases.txt")
+MESSAGES_TABLE = Path(__file__).with_name("messages.txt")
+"""Whole messages in the style of SMS and chat: the tuning part."""
+HELDOUT_TABLE = Path(__file__).with_name("heldout.txt")
+"""Messages never used to tune the reader: the held-out part, measured only."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,4 +123,11 @@ def _parse(table: str) -> tuple[Phrase, ...]:
     return tuple(phrases)
 
 
-PHRASES = _parse(TABLE.read_text(encoding="utf-8"))
+def load(path: Path) -> tuple[Phrase, ...]:
+    """The rows of one table file."""
+    return _parse(path.read_text(encoding="utf-8"))
+
+
+PHRASES = load(TABLE)
+MESSAGES = load(MESSAGES_TABLE)
+HELDOUT = load(HELDOUT_TABLE)

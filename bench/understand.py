@@ -1,9 +1,12 @@
 """``python -m bench.understand``: how well and how fast a message is understood.
 
-Reads every phrase of the test table (``tests/bot/understand/phrases.py``,
-five languages) after :func:`~bot.understand.warm_up`, as the bot does after
-start-up. Prints the accuracy (readings equal to the table's, field for
-field) per language and overall, and the time per message: each phrase is
+Reads every row of the test tables (``bench/phrases.py`` and its tables, five
+languages) after :func:`~bot.understand.warm_up`, as the bot does after
+start-up: the phrase table, the whole chat messages used to tune the reader
+(``messages.txt``) and the held-out messages never tuned on (``heldout.txt``).
+Prints, for each part, the accuracy (readings equal to the table's, field for
+field) and the share of time wishes read exactly, per language and overall,
+and the time per message: each phrase is
 read several times and its median kept, then the median and p95 over phrases.
 A 5,000-character message of garbage is timed too: the bot must shrug it
 off as fast as a short one. Misread phrases are listed.
@@ -20,7 +23,7 @@ from collections import Counter
 from datetime import UTC, datetime
 
 from bench.__main__ import calibration_ms
-from bench.phrases import CATALOG, PHRASES, Phrase
+from bench.phrases import CATALOG, HELDOUT, MESSAGES, PHRASES, Phrase
 from bot.understand import LANGUAGES, Reading, reading_json, understand, warm_up
 
 RUNS = 7
@@ -60,6 +63,43 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
+def accuracy(title: str, phrases: tuple[Phrase, ...]) -> list[tuple[Phrase, Reading]]:
+    """Print one part's accuracy table; return what it misread.
+
+    "whole" counts readings right in every field; "time" counts, among the rows
+    whose expected reading has a time wish, those whose ``when`` is exactly it.
+    """
+    right: Counter[str] = Counter()
+    total: Counter[str] = Counter()
+    timed: Counter[str] = Counter()
+    timed_right: Counter[str] = Counter()
+    misread: list[tuple[Phrase, Reading]] = []
+    for phrase in phrases:
+        reading = read(phrase)
+        total[phrase.lang] += 1
+        if reading == phrase.expected:
+            right[phrase.lang] += 1
+        else:
+            misread.append((phrase, reading))
+        if phrase.expected.when is not None:
+            timed[phrase.lang] += 1
+            timed_right[phrase.lang] += reading.when == phrase.expected.when
+    print(f"\nAccuracy, {title}: whole readings, and time wishes read exactly")
+    print("| language | messages | whole right | whole | time wishes | time right | time |")
+    print("|---|---|---|---|---|---|---|")
+    for lang in (*LANGUAGES, "all"):
+
+        def pick(counter: Counter[str], lang: str = lang) -> int:
+            return sum(counter.values()) if lang == "all" else counter[lang]
+
+        count, ok, wishes, wish_ok = pick(total), pick(right), pick(timed), pick(timed_right)
+        print(
+            f"| {lang} | {count} | {ok} | {100 * ok / max(count, 1):.1f}% "
+            f"| {wishes} | {wish_ok} | {100 * wish_ok / max(wishes, 1):.1f}% |"
+        )
+    return misread
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=RUNS, help="reads per phrase")
@@ -69,26 +109,14 @@ def main() -> None:
     warm_up()
     print(f"warm-up (five languages): {(time.perf_counter() - start) * 1000:.0f} ms")
 
-    right: Counter[str] = Counter()
-    total: Counter[str] = Counter()
     misread: list[tuple[Phrase, Reading]] = []
-    times: list[float] = []
-    for phrase in PHRASES:
-        reading = read(phrase)
-        total[phrase.lang] += 1
-        if reading == phrase.expected:
-            right[phrase.lang] += 1
-        else:
-            misread.append((phrase, reading))
-        times.append(phrase_ms(phrase, args.runs))
-
-    print("\nAccuracy: readings equal to the table's, every field")
-    print("| language | phrases | right | accuracy |")
-    print("|---|---|---|---|")
-    for lang in (*LANGUAGES, "all"):
-        ok = sum(right.values()) if lang == "all" else right[lang]
-        count = sum(total.values()) if lang == "all" else total[lang]
-        print(f"| {lang} | {count} | {ok} | {100 * ok / count:.1f}% |")
+    for title, part in (
+        ("phrase table", PHRASES),
+        ("chat messages, tuning part", MESSAGES),
+        ("chat messages, held-out part", HELDOUT),
+    ):
+        misread += accuracy(title, part)
+    times = [phrase_ms(phrase, args.runs) for phrase in (*PHRASES, *MESSAGES, *HELDOUT)]
 
     print(f"\nTime per message (median of {args.runs} reads of each phrase)")
     print("| messages | median | p95 | max |")

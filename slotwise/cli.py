@@ -386,9 +386,18 @@ async def explain_command(
     default=None,
     help="Match the services and staff of the business in this database.",
 )
+@click.option(
+    "--explain", is_flag=True, help="Also print which words gave which part of the reading."
+)
 @friendly
 async def understand_command(
-    text: str, now: str | None, zone: str | None, lang: str, as_json: bool, db_url: str | None
+    text: str,
+    now: str | None,
+    zone: str | None,
+    lang: str,
+    as_json: bool,
+    db_url: str | None,
+    explain: bool,
 ) -> None:
     """Show what the bot reads in TEXT: intent, service, provider, choice and time wish.
 
@@ -420,6 +429,12 @@ async def understand_command(
         click.echo(json.dumps(reading_json(reading), ensure_ascii=False))
     else:
         click.echo(reading_text(reading, zone))
+    if explain:
+        from bot.understand.explain import explain as explain_words
+
+        click.echo("why:")
+        for line in explain_words(text, lang=lang.lower(), catalog=catalog):
+            click.echo(f"  {line}")
 
 
 @main.command("run")

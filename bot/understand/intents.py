@@ -57,7 +57,9 @@ def read_gist(
         if intent in said and not (intent == "help" and _only_question_marks(words)):
             return Gist(intent, None, command, language)
     answer = _yes_no(content)
-    if answer is not None:
+    if answer is not None and not named:
+        # "Super, danke! Und eine Massage ...", "sí, quería un masaje ...": an opener,
+        # not an answer, once the message names a service or a provider
         return Gist(answer, None, command, language)
     if named or wished:
         return Gist("book", None, command, language)
@@ -97,7 +99,9 @@ def _choice(content: list[Word], words: Sequence[Word]) -> int | None:
     elif word.has("ordinal"):
         value = word.value("ordinal")
         number = value if isinstance(value, int) else None
-    elif word.kind == "ordnum" and any(other.has("filler") for other in words):
+    elif word.kind == "ordnum" and any(
+        other.has("filler") and other.kind != "sym" for other in words
+    ):  # "the 2nd one" is a choice; "the 10th..." is still a date
         number = int("".join(ch for ch in word.text if ch.isdigit()))
     if number is None or not 1 <= number <= _MAX_CHOICE:
         return None

@@ -98,20 +98,26 @@ def _allowed(length: int) -> int:
 class _Candidates:
     """The message's words and neighbour pairs, ready for exact and fuzzy look-ups."""
 
-    __slots__ = ("exact", "positions", "sorted_texts", "texts")
+    __slots__ = ("exact", "fuzzy", "positions", "sorted_texts", "texts")
 
-    def __init__(self, words: Sequence[str]) -> None:
+    def __init__(self, words: Sequence[str], reserved: Collection[str] = ()) -> None:
         self.texts: list[str] = []
         self.positions: list[frozenset[int]] = []
         self.exact: dict[str, int] = {}
         pairs = ((a + b, frozenset((i, i + 1))) for i, (a, b) in enumerate(pairwise(words)))
+        # A word of the chat's own language ("matin", "du mois") names nothing by a slip
+        # or an ending: French "matin" is not "Martín", "du mois" is not "Dubois".
+        self.fuzzy = [word if word not in reserved else "" for word in words] + [
+            a + b if a not in reserved and b not in reserved else "" for a, b in pairwise(words)
+        ]
         singles = ((word, frozenset((i,))) for i, word in enumerate(words))
         for text, positions in (*singles, *pairs):
             if text not in self.exact:
                 self.exact[text] = len(self.texts)
                 self.texts.append(text)
                 self.positions.append(positions)
-        self.sorted_texts = sorted(self.texts)
+        self.fuzzy = [text for text in dict.fromkeys(self.fuzzy) if text]
+        self.sorted_texts = sorted(self.fuzzy)
 
     def find(self, name: str) -> tuple[frozenset[int], int] | None:
         """Where ``name`` is written and with how many slips; None when it is not."""
@@ -122,9 +128,9 @@ class _Candidates:
             return None
         allowed = 0 if len(name) == 4 else 1 if len(name) <= 7 else 2
         if allowed:
-            found = process.extractOne(name, self.texts, scorer=OSA.distance, score_cutoff=allowed)
+            found = process.extractOne(name, self.fuzzy, scorer=OSA.distance, score_cutoff=allowed)
             if found is not None:
-                return self.positions[found[2]], int(found[1])
+                return self.positions[self.exact[found[0]]], int(found[1])
         # An ending: "Ивану" for "Иван", "Анны" for "Анна", "стрижкой", "massagen".
         stem = name[:-1] if allowed or name[-1] in _CYRILLIC_VOWELS else name
         shortest = len(name) if stem != name else len(name) + 1
@@ -145,7 +151,7 @@ def best_match(index: NameIndex, words: Sequence[str], reserved: Collection[str]
     which counts for less than a full name.
     """
     best: tuple[tuple[float, int], Match] | None = None
-    candidates = _Candidates(words)
+    candidates = _Candidates(words, reserved)
     for name in index.names:
         found = _score(name, candidates, reserved)
         if found is not None and (best is None or found[0] > best[0]):

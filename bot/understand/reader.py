@@ -10,6 +10,7 @@ Pure and synchronous: no clock, no I/O, the same answer for the same input.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -60,6 +61,9 @@ def understand(
         wished=wish.said or resolved.conflict,
         inside_names=inside,
     )
+    if gist.intent == "reschedule" and wish.later is not None:
+        # "move it from Tuesday to Thursday": the day it moves to is the second
+        resolved = resolve(replace(wish, day=wish.later, weekday=None), now, local)
     return Reading(
         intent=gist.intent,
         service=service.id if service else None,

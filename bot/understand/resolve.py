@@ -27,9 +27,12 @@ from bot.understand.timewish import (
     Between,
     DateRef,
     DayOfMonth,
+    DayRange,
     DaySpec,
+    MonthDay,
     MonthsAhead,
     NextWeek,
+    NthWeekday,
     Offset,
     ThisWeek,
     Weekday,
@@ -135,6 +138,9 @@ def _days(spec: DaySpec, today: date) -> tuple[date, date] | None:
     if isinstance(spec, Offset):
         return _one(today + timedelta(spec.days))
     if isinstance(spec, Weekday):
+        if spec.weeks_ahead:
+            this_monday = today - timedelta(today.weekday())
+            return _one(this_monday + timedelta(7 * spec.weeks_ahead + spec.weekday))
         if spec.in_next_week:
             return _one(monday + timedelta(spec.weekday))
         return _one(today + timedelta((spec.weekday - today.weekday() - 1) % 7 + 1))
@@ -159,7 +165,63 @@ def _days(spec: DaySpec, today: date) -> tuple[date, date] | None:
         return max(first, today), _add_months(first, 1)
     if isinstance(spec, MonthsAhead):
         return _one(_add_months(today, spec.count))
+    if isinstance(spec, NthWeekday):
+        found = _nth_weekday(spec, today)
+        return None if found is None else _one(found)
+    if isinstance(spec, MonthDay):
+        first = _add_months(today.replace(day=1), spec.months_ahead)
+        if spec.day > calendar.monthrange(first.year, first.month)[1]:
+            return None
+        return _one(first.replace(day=spec.day))
+    if isinstance(spec, DayRange):
+        return _range(spec, today)
     return None
+
+
+def _nth_weekday(spec: NthWeekday, today: date) -> date | None:
+    """The n-th (or last, n=-1) weekday of the named month, the next such date ahead."""
+    for ahead in range(13):
+        first = _add_months(today.replace(day=1), ahead + spec.months_ahead)
+        if spec.month is not None and first.month != spec.month:
+            continue
+        days = calendar.monthrange(first.year, first.month)[1]
+        matching = [
+            first.replace(day=d)
+            for d in range(1, days + 1)
+            if first.replace(day=d).weekday() == spec.weekday
+        ]
+        index = spec.n - 1 if spec.n > 0 else spec.n
+        if -len(matching) <= index < len(matching) and matching[index] >= today:
+            return matching[index]
+        if spec.months_ahead:
+            return None
+    return None
+
+
+def _range(spec: DayRange, today: date) -> tuple[date, date] | None:
+    """Both ends' days, the last one the first such day on or after the first."""
+    first = _days(spec.first, today)
+    if first is None:
+        return None
+    start = first[0]
+    last_spec = spec.last
+    if isinstance(last_spec, Weekday):
+        end = start + timedelta((last_spec.weekday - start.weekday()) % 7)
+    elif isinstance(last_spec, DayOfMonth):
+        end_range = _days(last_spec, start)
+        if end_range is None:
+            return None
+        end = end_range[0]
+    elif isinstance(last_spec, DateRef):
+        found = _date(last_spec, start)
+        if found is None:
+            return None
+        end = found
+    else:
+        return None
+    if end < start or end - start > timedelta(92):
+        return None
+    return start, end + timedelta(1)
 
 
 def _one(day: date) -> tuple[date, date]:

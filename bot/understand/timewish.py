@@ -89,6 +89,8 @@ class Offset:
 class Weekday:
     weekday: int
     in_next_week: bool = False
+    weeks_ahead: int = 0
+    """ "Friday in two weeks": that weekday in the week two weeks from this one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +118,33 @@ class MonthsAhead:
     count: int
 
 
+@dataclass(frozen=True, slots=True)
+class NthWeekday:
+    """ "first Friday of June" (n=1), "last Thursday of April" (n=-1), "the second
+    Monday of next month" (month None, months_ahead 1)."""
+
+    n: int
+    weekday: int
+    month: int | None = None
+    months_ahead: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class MonthDay:
+    """ "the 12th of next month": a day of the month ``months_ahead`` from this one."""
+
+    day: int
+    months_ahead: int
+
+
+@dataclass(frozen=True, slots=True)
+class DayRange:
+    """ "Aug 3-5", "du 4 au 9", "from Monday to Wednesday": whole days, both ends included."""
+
+    first: DaySpec
+    last: DaySpec
+
+
 DaySpec = (
     Offset
     | Weekday
@@ -126,6 +155,9 @@ DaySpec = (
     | Weekend
     | WholeMonth
     | MonthsAhead
+    | NthWeekday
+    | MonthDay
+    | DayRange
 )
 
 
@@ -165,6 +197,8 @@ class Wish:
     """A weekday said together with a date, to check that they agree."""
     part: str | None = None
     time: TimeSpec | None = None
+    later: DaySpec | None = None
+    """The last of two days said ("from Tuesday to Thursday"): a move's target."""
 
     @property
     def said(self) -> bool:
@@ -172,14 +206,17 @@ class Wish:
         return bool(self.asap or self.soon or self.day or self.part or self.time)
 
 
-Item = Word | Clock | Span | DateRef | DayOfMonth | Relative
+Item = Word | Clock | Span | DateRef | DayOfMonth | Relative | NthWeekday | MonthDay | DayRange
 
 
 def read_wish(words: Sequence[Word], lexicon: Lexicon) -> Wish:
     items: list[Item] = list(words)
     items = _relatives(items)
     items = _clocks(items, lexicon)
+    items = _nth_weekdays(items)
     items = _dates(items, lexicon)
+    items = _next_month_days(items)
+    items = _day_ranges(items)
     items = _bare_clocks(items, lexicon)
     return _collect(items)
 
@@ -249,6 +286,8 @@ def _relatives(items: list[Item]) -> list[Item]:
 def _relative_at(items: Sequence[Item], index: int) -> tuple[Relative, int] | None:
     if _has(items, index, "in"):
         at = _skip(items, index + 1, "article")
+        if _has(items, at, "fortnight") or _has(items, _skip(items, at, "one"), "fortnight"):
+            return Relative("day", 14), _skip(items, at, "one") + 1
         if _has(items, at, "halfhour"):
             return Relative("minute", 30), at + 1
         count = _count(_word(items, at))
@@ -272,6 +311,8 @@ def _unit(word: Word | None) -> Unit | None:
         return None
     if word.has("week"):
         return "week"
+    if word.has("hourword") and word.text in ("h", "ч", "hs", "hrs"):
+        return "hour"  # "in 2h", "через 2ч"
     value = word.value("unit")
     if value in ("day", "hour", "minute", "month"):
         return value  # type: ignore[return-value]
@@ -285,7 +326,7 @@ def _clocks(items: list[Item], lexicon: Lexicon) -> list[Item]:
     out: list[Item] = []
     index = 0
     while index < len(items):
-        found = _range_at(items, index) or _clock_at(items, index, lexicon)
+        found = _range_at(items, index, lexicon) or _clock_at(items, index, lexicon)
         if found is None:
             out.append(items[index])
             index += 1
@@ -300,12 +341,14 @@ def _clocks(items: list[Item], lexicon: Lexicon) -> list[Item]:
     return out
 
 
-def _range_at(items: Sequence[Item], index: int) -> tuple[Span, int] | None:
+def _range_at(items: Sequence[Item], index: int, lexicon: Lexicon) -> tuple[Span, int] | None:
     """ "between 2 and 4", "from 9 to 5", "de 14h à 16h", "с 14 до 16", "2-4pm"."""
     opened = _has(items, index, "between", "from", "range_from")
     start = _skip(items, index + 1, "article") if opened else index
     if not opened and not _opens_bare_range(items, index):
         return None
+    if not opened and _word(items, index).kind == "num" and _names_a_day(items, index - 1, lexicon):  # type: ignore[union-attr]
+        return None  # "le 12 à 15h", "jeudi 3 à 11h": a date, then a time
     first = _read_clock(items, start, numdate=True)
     if first is None:
         return None
@@ -327,7 +370,9 @@ def _opens_bare_range(items: Sequence[Item], index: int) -> bool:
     word = _word(items, index)
     if word is None or word.kind not in ("num", "clock"):
         return False
-    return _is_sym(items, index + 1, _DASHES) or _has(items, index + 1, "to", "until")
+    found = _read_clock(items, index, numdate=False)
+    at = index + 1 if found is None else found[1]
+    return _is_sym(items, at, _DASHES) or _has(items, at, "to", "until")
 
 
 def _marked(clock: Clock) -> bool:
@@ -358,12 +403,17 @@ def _clock_at(items: Sequence[Item], index: int, lexicon: Lexicon) -> tuple[Cloc
         if found is None or _date_follows(items, found[1]):
             return None  # "на 15 число", "на 3 декабря": a date, not 15:00
         return found
-    numdate = word.kind == "numdate" and _has(items, index + 1, "hourword", "meridiem")
+    numdate = word.kind == "numdate" and (
+        _has(items, index + 1, "hourword", "meridiem") or not _could_be_date(word.text)
+    )
     found = _read_clock(items, index, numdate=numdate)
     if found is None:
         return None
     clock, end = found
     explicit = numdate or word.kind == "clock" or word.has("noon", "midnight", "minutes_before")
+    explicit = (
+        explicit or clock.minute != 0 or (word.kind == "ordnum" and clock.meridiem is not None)
+    )
     if explicit or _said_with_marker(items, index, end):
         return found
     if clock.meridiem is not None:
@@ -371,6 +421,17 @@ def _clock_at(items: Sequence[Item], index: int, lexicon: Lexicon) -> tuple[Cloc
     if clock.part is not None and not _names_a_day(items, index - 1, lexicon):
         return found  # "9 in the evening", "7 вечера"; but "el 15 por la tarde" is a date
     return None
+
+
+def _could_be_date(text: str) -> bool:
+    """ "16.45" and "11.30" are no dates (no 45th month, no 30th month): they are times."""
+    parts = [part for part in text.replace("/", ".").split(".") if part]
+    if len(parts) != 2:
+        return True
+    first, second = int(parts[0]), int(parts[1])
+    if "/" not in text:
+        return 1 <= first <= 31 and 1 <= second <= 12  # dots are always day first
+    return (1 <= first <= 31 and 1 <= second <= 12) or (1 <= first <= 12 and 1 <= second <= 31)
 
 
 def _names_a_day(items: Sequence[Item], index: int, lexicon: Lexicon) -> bool:
@@ -382,6 +443,10 @@ def _names_a_day(items: Sequence[Item], index: int, lexicon: Lexicon) -> bool:
 
 
 def _date_follows(items: Sequence[Item], at: int) -> bool:
+    if _has(items, at, "thru", "until", "to") or _is_sym(items, at, _DASHES):
+        following = _word(items, at + 1)  # "с 3 по 5 декабря": days, not 15:00
+        if following is not None and following.kind == "num" and _month_follows(items, at + 2):
+            return True
     return _has(items, at, "dom_after") or _month_follows(items, at)
 
 
@@ -401,8 +466,11 @@ def _read_clock(items: Sequence[Item], index: int, *, numdate: bool) -> tuple[Cl
         return Clock(12, 0, None, True), at
     if word.has("midnight"):
         return Clock(0, 0, None, True), at
+    past = _minutes_past(items, index)
+    if past is not None:
+        return past
     if word.has("minutes_before"):
-        hour = _count(_word(items, at))
+        hour = _count(_word(items, at)) or _ordinal(_word(items, at))
         offset = word.value("minutes_before")
         if hour is None or not isinstance(offset, int) or not 1 <= hour <= 23:
             return None
@@ -414,8 +482,77 @@ def _read_clock(items: Sequence[Item], index: int, *, numdate: bool) -> tuple[Cl
     return _suffixes(items, at, clock)
 
 
+_PAST = frozenset({"past", "after", "nach"})
+_TO = frozenset({"to", "til", "till", "vor"})
+
+
+def _ordinal(word: Word | None) -> int | None:
+    value = None if word is None else word.value("ordinal")
+    return value if isinstance(value, int) else None
+
+
+def _minute_count(items: Sequence[Item], index: int) -> tuple[int, int] | None:
+    """Minutes said as digits or words ("25", "twenty five", "fünfundzwanzig")."""
+    word = _word(items, index)
+    if word is None:
+        return None
+    if word.kind == "num" and not word.tags:
+        value = int(word.text)
+        return (value, index + 1) if 0 <= value <= 59 else None
+    said = word.number()
+    if said is None:
+        return None
+    value = said
+    following = _word(items, index + 1)
+    unit = following.number() if following is not None and following.kind != "num" else None
+    if value in (20, 30, 40, 50) and unit is not None and 1 <= unit <= 9:
+        return value + unit, index + 2
+    return (value, index + 1) if value <= 59 else None
+
+
+def _minutes_past(items: Sequence[Item], index: int) -> tuple[Clock, int] | None:
+    """ "25 past 4", "ten to 3", "zehn nach 4": minutes, a word that says which side,
+    an hour. "to"/"vor" only after minutes in words: "10 to 12" is a range."""
+    counted = _minute_count(items, index)
+    if counted is None:
+        return None
+    minutes, at = counted
+    side = _word(items, at)
+    if side is None or not 1 <= minutes <= 59:
+        return None
+    words_said = _word(items, index) is not None and _word(items, index).kind != "num"  # type: ignore[union-attr]
+    if side.text in _PAST:
+        sign = 1
+    elif side.text in _TO and words_said:
+        sign = -1
+    else:
+        return None
+    hour = _count(_word(items, at + 1))
+    if hour is None or not 1 <= hour <= 23:
+        return None
+    if sign > 0:
+        return _suffixes(items, at + 2, Clock(hour, minutes))
+    return _suffixes(items, at + 2, Clock((hour - 1) or 12, 60 - minutes))
+
+
+def _compact(text: str) -> Clock | None:
+    """ "1130", "845": an hour and its minutes run together (never a year like 2027)."""
+    number = int(text)
+    hour, minute = divmod(number, 100)
+    if len(text) == 4 and 1900 <= number <= 2100:
+        return None
+    if not (0 <= hour <= 23 and 0 <= minute <= 59):
+        return None
+    return Clock(hour, minute, None, hour == 0 or hour > 12 or text.startswith("0"))
+
+
 def _clock_of(word: Word, *, numdate: bool) -> Clock | None:
     text = word.text
+    if word.kind == "ordnum" and text.endswith("a") and text[:-1].isdigit() and len(text) <= 3:
+        hour = int(text[:-1])  # "8a" in a chat: 8 a.m. (read only where am/pm is English)
+        return Clock(hour, 0, "am") if 1 <= hour <= 12 and word.tags == () else None
+    if word.kind == "num" and not word.tags and len(text) in (3, 4):
+        return _compact(text)
     if word.kind == "clock" or (numdate and word.kind == "numdate"):
         hours, _, minutes = text.replace("h", ":").replace(".", ":").partition(":")
         if not minutes.isdigit() or len(minutes) != 2 or ":" in minutes:
@@ -436,6 +573,7 @@ def _suffixes(items: Sequence[Item], at: int, clock: Clock) -> tuple[Clock, int]
     hour, minute, meridiem, as_written, part = (
         clock.hour, clock.minute, clock.meridiem, clock.as_written, clock.part,
     )  # fmt: skip
+    _first_suffix = at
     while True:
         word = _word(items, at)
         if word is None:
@@ -447,6 +585,10 @@ def _suffixes(items: Sequence[Item], at: int, clock: Clock) -> tuple[Clock, int]
                     hour, minute = (hour - 1) % 24 or 12, 60 + offset
                 else:
                     minute = offset
+        elif minute == 0 and clock.minute == 0 and at == _first_suffix and _is_minutes(items, at):
+            counted = _minute_count(items, at)
+            if counted is not None:
+                minute, at = counted[0], counted[1] - 1
         elif word.has("meridiem") and meridiem is None and hour <= 12:
             meridiem = "am" if word.value("meridiem") == "am" else "pm"
         elif word.has("hourword"):
@@ -460,6 +602,10 @@ def _suffixes(items: Sequence[Item], at: int, clock: Clock) -> tuple[Clock, int]
             ):
                 minute = int(following.text)
                 at += 1
+            elif minute == 0 and following is not None and following.has("numword"):
+                counted = _minute_count(items, at + 1)  # "seize heures trente"
+                if counted is not None and counted[0] >= 10:
+                    minute, at = counted[0], counted[1] - 1
         elif word.has("part") and part is None:
             part_value = word.value("part")
             part = part_value if isinstance(part_value, str) else None
@@ -467,6 +613,25 @@ def _suffixes(items: Sequence[Item], at: int, clock: Clock) -> tuple[Clock, int]
             break
         at += 1
     return Clock(hour, minute, meridiem, as_written, part), at
+
+
+def _is_minutes(items: Sequence[Item], at: int) -> bool:
+    """Whether the word right after an hour gives its minutes: "4 45", "four forty",
+    "eleven fifteen", "16 30"; not "4 people", "3 12" (a date) or "10 2027"."""
+    word = _word(items, at)
+    if word is None:
+        return False
+    if word.kind == "num" and not word.tags:
+        if len(word.text) != 2 or int(word.text) > 59:
+            return False
+        return not _has(items, at + 1, "month", "unit", "week", "dom_after")
+    value = word.number()
+    return (
+        value is not None
+        and value >= 10
+        and word.kind != "num"
+        and not _has(items, at + 1, "month", "unit", "week")
+    )
 
 
 # -- pass 3: dates ---------------------------------------------------------------------
@@ -503,6 +668,9 @@ def _date_at(
     if month_first is not None:
         return None, month_first[0], month_first[1]
     day = _day_number(word)
+    if day is None and word.has("numword") and _month_follows(items, index + 1):
+        value = word.value("numword")
+        day = value if isinstance(value, int) and 1 <= value <= 31 else None  # "el siete de junio"
     if day is not None:
         after = _skip(items, index + 1, "of")
         if _is_sym(items, after, frozenset({"."})):
@@ -603,10 +771,167 @@ def _numeric_date(text: str, lexicon: Lexicon) -> DateRef:
     first, second = parts[0], parts[1]
     if "/" in text and not lexicon.month_day_first:
         first, second = second, first
+    if second > 12 >= first:
+        first, second = second, first  # "14/3" in en-US, "3/14" elsewhere: one reading only
     year = None
     if len(parts) > 2:
         year = parts[2] + 2000 if parts[2] < 100 else parts[2]
     return DateRef(second, first, year)
+
+
+# -- weekdays of a month, days of next month, ranges of days ---------------------------
+
+_LINKS = frozenset({"d", "of", "im", "de", "del", "du", "des", "in"})
+
+
+def _next_month(items: Sequence[Item], at: int) -> int | None:
+    """The index after "next month" ("mes que viene", "mois prochain", "nächsten Monats",
+    "следующего месяца") said from ``at``, else None."""
+    at = _skip(items, at, "of", "article", "dom")
+    first, second = _word(items, at), _word(items, at + 1)
+    if first is None or second is None:
+        return None
+    month_word = ("mes", "mois", "monats", "monat", "month", "месяца", "месяц")
+    if first.has("next") and (second.value("unit") == "month" or second.text in month_word):
+        return at + 2
+    if (first.value("unit") == "month" or first.text in month_word) and second.has("next"):
+        return at + 2
+    return None
+
+
+def _nth_weekdays(items: list[Item]) -> list[Item]:
+    """ "first Friday of June", "el último jueves de abril", "второй понедельник января",
+    "the second Monday of next month"."""
+    out: list[Item] = []
+    index = 0
+    while index < len(items):
+        word = _word(items, index)
+        weekday = _word(items, index + 1)
+        n = None
+        if word is not None and word.has("last"):
+            n = -1
+        elif word is not None and word.kind != "num":
+            value = _ordinal(word)
+            n = value if value is not None and 1 <= value <= 5 else None
+        if n is not None and weekday is not None and weekday.has("weekday"):
+            at = index + 2
+            while (link := _word(items, at)) is not None and (
+                link.text in _LINKS or link.has("of", "article")
+            ):
+                at += 1
+            month = _word(items, at)
+            ahead = _next_month(items, at)
+            if (month is not None and month.has("month")) or ahead is not None:
+                number = month.value("month") if month is not None and ahead is None else None
+                out.append(
+                    NthWeekday(
+                        n,
+                        _int(weekday.value("weekday")),
+                        number if isinstance(number, int) else None,
+                        1 if ahead is not None else 0,
+                    )
+                )
+                index = ahead if ahead is not None else at + 1
+                continue
+        out.append(items[index])
+        index += 1
+    return out
+
+
+def _next_month_days(items: list[Item]) -> list[Item]:
+    """ "the 12th of next month", "le 12 du mois prochain", "12 числа следующего месяца"."""
+    out: list[Item] = []
+    index = 0
+    while index < len(items):
+        item = items[index]
+        if isinstance(item, DayOfMonth):
+            at = index + 1
+            while (link := _word(items, at)) is not None and (
+                link.text in _LINKS or (link.has("of", "filler") and link.text == ".")
+            ):
+                at += 1
+            ahead = _next_month(items, at)
+            if ahead is not None:
+                out.append(MonthDay(item.day, 1))
+                index = ahead
+                continue
+        out.append(item)
+        index += 1
+    return out
+
+
+_THRU_WORDS = frozenset({"a", "al", "au", "bis", "по", "на", "to", "till", "until", "thru"})
+_OPENERS = frozenset({"from", "del", "du", "de", "vom", "von", "с", "со", "desde", "entre"})
+
+
+def _day_end(items: Sequence[Item], at: int) -> tuple[DaySpec, int] | None:
+    item = items[at] if 0 <= at < len(items) else None
+    if isinstance(item, DateRef | DayOfMonth):
+        return item, at + 1
+    word = _word(items, at)
+    if word is None:
+        return None
+    if word.has("weekday"):
+        return Weekday(_int(word.value("weekday"))), at + 1
+    if word.kind == "num" and not word.tags and _day_number_ok(word.text):
+        end = at + 2 if _is_sym(items, at + 1, frozenset({"."})) else at + 1
+        return DayOfMonth(int(word.text)), end
+    if word.kind == "ordnum":
+        digits = _digits(word.text)
+        if _day_number_ok(digits):
+            return DayOfMonth(int(digits)), at + 1
+    return None
+
+
+def _day_ranges(items: list[Item]) -> list[Item]:
+    """Two days joined by "to", "-", "bis", "au", "al", "по": every day between, both
+    included. A bare number needs an opener ("du 4 au 9") or a month on the other end."""
+    out: list[Item] = []
+    index = 0
+    while index < len(items):
+        found = _day_range_at(items, index)
+        if found is None:
+            out.append(items[index])
+            index += 1
+            continue
+        item, index = found
+        out.append(item)
+    return out
+
+
+def _day_range_at(items: Sequence[Item], index: int) -> tuple[DayRange, int] | None:
+    opener = _word(items, index)
+    opened = opener is not None and (opener.text in _OPENERS or opener.has("from", "range_from"))
+    start = _skip(items, index + 1, "article", "dom") if opened else index
+    first = _day_end(items, start)
+    if first is None:
+        return None
+    spec, at = first
+    joiner = _word(items, at)
+    dash = _is_sym(items, at, _DASHES)
+    if joiner is None or not (dash or joiner.text in _THRU_WORDS or joiner.has("thru", "until")):
+        return None
+    second = _day_end(items, _skip(items, at + 1, "article", "dom"))
+    if second is None:
+        return None
+    last, end = second
+    bare = isinstance(spec, DayOfMonth) and _word(items, start) is not None
+    if isinstance(spec, Weekday) != isinstance(last, Weekday):
+        return None
+    if isinstance(spec, Weekday) and not (opened or dash):
+        return None
+    if isinstance(spec, DayOfMonth) and isinstance(last, DateRef):
+        spec = DateRef(last.month, spec.day, last.year)  # "4 a 6 de agosto"
+    elif isinstance(spec, DateRef) and isinstance(last, DayOfMonth):
+        last = DateRef(spec.month, last.day, spec.year)  # "Aug 3-5"
+    elif isinstance(spec, DayOfMonth) and isinstance(last, DayOfMonth):
+        if bare and not opened:
+            return None  # "3 - 5" alone: hours, a choice or nothing, not days
+    elif not (isinstance(spec, DateRef) and isinstance(last, DateRef)) and not isinstance(
+        spec, Weekday
+    ):
+        return None
+    return DayRange(spec, last), end
 
 
 # -- pass 4: "tomorrow 3" --------------------------------------------------------------
@@ -619,6 +944,21 @@ def _bare_clocks(items: list[Item], lexicon: Lexicon) -> list[Item]:
     index = 0
     while index < len(items):
         word = _word(items, index)
+        before_day = (
+            word is not None
+            and word.kind == "num"
+            and not word.tags
+            and _has(items, index + 1, "day")
+            and (
+                index == 0
+                or _has(items, index - 1, "at", "polite", "filler", "yes")
+                or _is_sym(items, index - 1, frozenset({",", "!", ".", ":", "-"}))
+            )
+        )  # "10 tomorrow", "в 10 завтра"
+        if before_day and word is not None and 1 <= int(word.text) <= 23:
+            out.append(Clock(int(word.text), 0, None, int(word.text) > 12))
+            index += 1
+            continue
         after_day = _has(items, index - 1, "day", "part") or (
             _has(items, index - 1, "weekday") and lexicon.code not in _WEEKDAY_NUMBER_IS_DATE
         )
@@ -650,17 +990,23 @@ def _collect(items: Sequence[Item]) -> Wish:
                 soon = soon or item
             else:
                 days.append(_relative_day(item))
-        elif isinstance(item, DateRef | DayOfMonth):
+        elif isinstance(item, DateRef | DayOfMonth | NthWeekday | MonthDay | DayRange):
             days.append(item)
         elif isinstance(item, Span):
             time = time or Between(item.first, item.last)
         elif isinstance(item, Clock):
-            time = time or _qualified(items, index, item)
+            qualified = _qualified(items, index, item)
+            if isinstance(time, After) and isinstance(qualified, Before):
+                time = Between(time.clock, qualified.clock)  # "not before 2:30 but by 5"
+            time = time or qualified
         elif isinstance(item, Word):
             if item.has("day"):
                 days.append(Offset(_int(item.value("day"))))
-            if item.has("weekday") and weekday is None:
-                weekday = _int(item.value("weekday"))
+            if item.has("weekday"):
+                if weekday is not None:
+                    days.append(Weekday(_int(item.value("weekday"))))  # a second weekday
+                else:
+                    weekday = _int(item.value("weekday"))
             if item.has("week"):
                 near = (index - 1, _skip(items, index + 1, "article"))
                 if any(_has(items, i, "next") for i in near):
@@ -678,9 +1024,17 @@ def _collect(items: Sequence[Item]) -> Wish:
                 part = value if isinstance(value, str) else None
     if isinstance(time, At | After | Before) and time.clock.part is not None:
         part = part or time.clock.part
+    weeks = [item.count for item in items if isinstance(item, Relative) and item.unit == "week"]
+    if weekday is not None and weeks and not any(isinstance(d, DateRef | DayOfMonth) for d in days):
+        days = [d for d in days if not isinstance(d, Offset)]
+        days.insert(0, Weekday(weekday, weeks_ahead=weeks[0]))  # "Friday in two weeks"
     day = _pick_day(days, weekday, week_next)
     check = weekday if isinstance(day, DateRef | DayOfMonth | Offset) else None
-    return Wish(asap, soon, day, check, part, time)
+    later = day.last if isinstance(day, DayRange) else None
+    if later is None and weekday is not None:
+        extra = [d for d in days if isinstance(d, Weekday) and d.weekday != weekday]
+        later = extra[-1] if extra else None  # "von Dienstag auf Donnerstag"
+    return Wish(asap, soon, day, check, part, time, later)
 
 
 def _int(value: int | str | None) -> int:
@@ -705,7 +1059,12 @@ def _qualified(items: Sequence[Item], index: int, clock: Clock) -> TimeSpec:
 def _pick_day(days: list[DaySpec], weekday: int | None, week_next: bool) -> DaySpec | None:
     """One day out of all the day words: a date beats a relative day beats a weekday
     beats a week; a weekday with "next week" is that weekday of next week."""
-    for kinds in ((DateRef, DayOfMonth), (Offset, MonthsAhead)):
+    for kinds in (
+        (DayRange, NthWeekday, MonthDay),
+        (DateRef, DayOfMonth),
+        (Offset, MonthsAhead),
+        (Weekday,),
+    ):
         for day in days:
             if isinstance(day, kinds):
                 return day

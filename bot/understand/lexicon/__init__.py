@@ -64,6 +64,9 @@ TagKind = Literal[
     "dom_after",  # after a number: "числа"
     "of",  # between a day and a month: "of", "de"
     "article",  # skipped inside time phrases: "las", "la", "the"
+    "last",  # "last", "letzter", "dernier", "último", "последний": the last weekday of a month
+    "thru",  # closes a range of days: "to", "bis", "au", "al", "по" (see timewish._day_ranges)
+    "fortnight",  # "fortnight": fourteen days
     # intents and commands
     "intent",  # "book" | "list" | "cancel" | "reschedule" | "waitlist" | "help"
     "command",  # "restart" | "human" | "earlier" | "later" | "another_day" | "language"

@@ -121,6 +121,33 @@ _OWN: Entries = {
                "wähle": None},
 }  # fmt: skip
 
+_MORE: Entries = {
+    "weekday": {"mo": 0, "di": 1, "mi": 2, "do": 3, "fr": 4, "sa": 5},
+    "numword": {"dreizehn": 13, "vierzehn": 14, "fünfzehn": 15, "sechzehn": 16,
+                "siebzehn": 17, "achtzehn": 18, "neunzehn": 19, "zwanzig": 20,
+                "fünfundzwanzig": 25, "dreißig": 30, "dreissig": 30,
+                "fünfundvierzig": 45, "vierzig": 40, "fünfzig": 50},
+    "ordinal": {"elfte": 11, "elften": 11, "zwölfte": 12, "zwölften": 12,
+                "zwanzigste": 20, "zwanzigsten": 20, "zwanzigster": 20,
+                "einundzwanzigste": 21, "einundzwanzigsten": 21, "einundzwanzigster": 21,
+                "zweiundzwanzigste": 22, "zweiundzwanzigsten": 22, "zweiundzwanzigster": 22,
+                "dreißigste": 30, "dreißigsten": 30, "dreißigster": 30,
+                },
+    "minutes_before": {"viertel vor": -15, "viertel nach": 15, "dreiviertel": -15},
+    "last": {"letzter": None, "letzten": None, "letzte": None},
+    "thru": {"auf": None},
+    "intent": {
+        "was gebucht": "list", "etwas gebucht": "list", "termine hab ich": "list",
+        "termine habe ich": "list", "hab ich einen termin": "list",
+        "habe ich einen termin": "list", "bescheid": "waitlist", "frei wird": "waitlist",
+        "sagt mir bescheid": "waitlist", "sag mir bescheid": "waitlist",
+    },
+    "polite": {"hallo zusammen": None, "moin moin": None, "hallöchen": None},
+    "filler": {"hätte gern": None, "hätte gerne": None, "gern hätte": None, "nen": None,
+               "geht": None},
+}  # fmt: skip
+
+
 _COMBOS: Combos = {
     "heute morgen": (("day", 0), ("part", "morning")),
     "heute früh": (("day", 0), ("part", "morning")),
@@ -131,4 +158,4 @@ _COMBOS: Combos = {
     "am": (("dom", None),),  # "am Dienstag", "am 10.": never a.m. in German
 }
 
-LEXICON = build("de", merged(COMMON, _OWN), _COMBOS)
+LEXICON = build("de", merged(COMMON, _OWN, _MORE), _COMBOS)

@@ -123,6 +123,38 @@ _OWN: Entries = {
                "like": None, "would": None, "choice": None, "#": None, ".": None},
 }  # fmt: skip
 
+_MORE: Entries = {
+    "day": {"2moro": 1, "2morrow": 1, "2mrw": 1, "tmrow": 1, "tomoz": 1},
+    "weekday": {"thurs": 3, "thr": 3, "tu": 1, "sun": 6},
+    "numword": {"thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
+                "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
+                "thirty": 30, "forty": 40, "fourty": 40, "fifty": 50},
+    "ordinal": {"eleventh": 11, "twelfth": 12, "thirteenth": 13, "fourteenth": 14,
+                "fifteenth": 15, "sixteenth": 16, "seventeenth": 17, "eighteenth": 18,
+                "nineteenth": 19, "twentieth": 20, "thirtieth": 30},
+    "minutes_before": {"a quarter past": 15, "a quarter to": -15, "a quarter til": -15,
+                       "quarter after": 15, "a quarter after": 15},
+    "meridiem": {"p": "pm"},
+    "last": {"last": None},
+    "thru": {"through": None, "thru": None},
+    "fortnight": {"fortnight": None, "a fortnight": None, "two weeks time": None},
+    "intent": {
+        "anything booked": "list", "booked for me": "list", "do i have anything": "list",
+        "appointments do i have": "list", "appointment do i have": "list",
+        "bookings do i have": "list", "my next appointment": "list",
+        "booked under my name": "list", "what have i got": "list",
+        "push": "reschedule", "move it": "reschedule", "bring forward": "reschedule",
+        "tell me if": "waitlist", "let me know when": "waitlist", "opens up": "waitlist",
+        "if a slot opens": "waitlist", "if anything opens": "waitlist",
+        "if something opens": "waitlist", "frees up": "waitlist",
+    },
+    "polite": {"hii": None, "hiii": None, "heyy": None, "heyyy": None, "hey there": None,
+               "hi there": None, "thanx": None, "thnx": None, "tnx": None, "sorry": None,
+               "sorry to bother": None},
+    "filler": {"ok so": None, "so": None, "also": None},
+}  # fmt: skip
+
+
 _COMBOS: Combos = {
     "tonight": (("day", 0), ("part", "evening")),
     "tonite": (("day", 0), ("part", "evening")),
@@ -136,4 +168,4 @@ _COMBOS: Combos = {
     "first thing": (("part", "morning"),),
 }
 
-LEXICON = build("en", merged(COMMON, _OWN), _COMBOS, month_day_first=False)
+LEXICON = build("en", merged(COMMON, _OWN, _MORE), _COMBOS, month_day_first=False)

@@ -117,6 +117,35 @@ _OWN: Entries = {
                "elijo": None, "prefiero": None, "nro": None, "#": None, ".": None},
 }  # fmt: skip
 
+_MORE: Entries = {
+    "day": {"mñana": 1, "mnn": 1, "manana": 1},
+    "weekday": {"mier": 2, "mié": 2, "miérc": 2, "sáb": 5, "dom": 6,
+                "lunes que viene": 0},
+    "numword": {"una": 1, "trece": 13, "catorce": 14, "quince": 15, "dieciséis": 16,
+                "diecisiete": 17, "dieciocho": 18, "diecinueve": 19, "veinte": 20,
+                "veintiuno": 21, "veintidós": 22, "veintitrés": 23, "veinticuatro": 24,
+                "veinticinco": 25, "veintiséis": 26, "veintisiete": 27, "veintiocho": 28,
+                "veintinueve": 29, "treinta": 30, "treinta y uno": 31},
+    "minutes": {"y cinco": 5, "y diez": 10, "y veinte": 20, "y veinticinco": 25,
+                "menos cinco": -5, "menos diez": -10, "menos veinte": -20,
+                "menos veinticinco": -25, "menos cuarto": -15, "y cuarenta y cinco": 45,
+                "y quince": 15},
+    "last": {"último": None, "última": None, "ultimo": None},
+    "thru": {"al": None},
+    "intent": {
+        "citas tengo": "list", "tengo algo reservado": "list", "tengo reservado": "list",
+        "tengo alguna cita": "list", "tengo cita": "list", "tengo citas": "list",
+        "avísame": "waitlist", "avisame si": "waitlist", "avísame si": "waitlist",
+        "avíseme": "waitlist", "se libera": "waitlist", "si se libera": "waitlist",
+        "si queda libre": "waitlist",
+    },
+    "polite": {"porfa": None, "porfis": None, "xfa": None, "xfavor": None, "buenas": None,
+               "genial gracias": None, "holaa": None},
+    "filler": {"q": None, "pa": None, "x": None, "quería": None, "queria": None,
+               "quiero": None, "quisiera": None},
+}  # fmt: skip
+
+
 _COMBOS: Combos = {
     "esta mañana": (("day", 0), ("part", "morning")),
     "esta tarde": (("day", 0), ("part", "afternoon")),
@@ -130,4 +159,4 @@ _COMBOS: Combos = {
     "cuarto": (("ordinal", 4),),
 }
 
-LEXICON = build("es", merged(COMMON, _OWN), _COMBOS)
+LEXICON = build("es", merged(COMMON, _OWN, _MORE), _COMBOS)

@@ -113,6 +113,24 @@ _OWN: Entries = {
                "ci": None, "voudrais": None, "n°": None, "#": None, ".": None},
 }  # fmt: skip
 
+_MORE: Entries = {
+    "day": {"dem1": 1, "dmain": 1, "2main": 1, "ajd": 0},
+    "weekday": {"lun": 0, "mar": 1, "mer": 2, "jeu": 3, "ven": 4, "sam": 5, "dim": 6},
+    "numword": {"une": 1, "un": 1, "treize": 13, "quatorze": 14, "quinze": 15,
+                "seize": 16, "dix sept": 17, "dix huit": 18, "dix neuf": 19, "vingt": 20,
+                "vingt et un": 21, "vingt deux": 22, "vingt trois": 23, "trente": 30,
+                "quarante": 40, "quarante cinq": 45, "cinquante": 50},
+    "minutes": {"moins dix": -10, "moins cinq": -5, "moins vingt": -20,
+                "moins vingt cinq": -25},
+    "last": {"dernier": None, "dernière": None},
+    "intent": {
+        "quelque chose de réservé": "list", "j'ai quelque chose": "list",
+        "c'est quoi mes rdv": "list", "se libère": "waitlist", "se libere": "waitlist",
+    },
+    "filler": {"mais": None},
+}  # fmt: skip
+
+
 _COMBOS: Combos = {
     "ce matin": (("day", 0), ("part", "morning")),
     "cet après-midi": (("day", 0), ("part", "afternoon")),
@@ -127,4 +145,4 @@ _COMBOS: Combos = {
     "sept": (("numword", 7), ("month", 9)),  # seven, and September's abbreviation
 }
 
-LEXICON = build("fr", merged(COMMON, _OWN), _COMBOS)
+LEXICON = build("fr", merged(COMMON, _OWN, _MORE), _COMBOS)

@@ -103,3 +103,12 @@ def test_a_database_without_a_business_is_one_clear_line(empty_db_url: str) -> N
     result = CliRunner().invoke(main, ["understand", "hi", "--db", empty_db_url])
     assert result.exit_code == 1
     assert "Traceback" not in result.output
+
+
+def test_explain_names_the_words_behind_each_part_of_the_reading() -> None:
+    result = slotwise(
+        "understand", "--lang", "fr", "--now", NOW, "--explain", "Je dois annuler mon rdv jeudi"
+    )
+    assert result.exit_code == 0, result.output
+    assert 'intent: "annuler" (cancel)' in result.output
+    assert 'time wish: "jeudi" (weekday=3)' in result.output
