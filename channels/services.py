@@ -16,6 +16,7 @@ from quart import Quart, current_app
 from bot.inbound import ChatHandler
 from channels.clients import Limits
 from core.bookings import BookingService
+from core.dedup import DeliveryLog
 
 __all__ = ["SERVICES", "AppServices", "services", "services_of"]
 
@@ -32,6 +33,11 @@ class AppServices(Protocol):
 
     @property
     def limits(self) -> Limits: ...
+
+    @property
+    def deliveries(self) -> DeliveryLog:
+        """Webhook deliveries already handled (see :mod:`core.dedup`)."""
+        ...
 
 
 def services_of(app: Quart) -> AppServices:

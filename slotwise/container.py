@@ -25,6 +25,7 @@ from channels.clients import Limits, parse_networks
 from core.bookings import BookingService, HoldSigner, utc_now
 from core.circuit import CircuitBreaker
 from core.db import close_db, migrate, open_db
+from core.dedup import DeliveryLog, make_delivery_log
 from core.holds import HoldStore, make_hold_store
 from core.offers import Offers
 from slotwise.secret import server_secret
@@ -57,6 +58,8 @@ class Services:
     """One breaker for Redis: whichever store finds it down spares the other the wait."""
     holds: HoldStore
     conversations: ConversationStore
+    deliveries: DeliveryLog
+    """Deliveries already handled (webhook resends), shared through Redis when configured."""
     bookings: BookingService
     offers: Offers
     chat: Chat
@@ -100,6 +103,8 @@ class Services:
                     max_items=settings.chat_memory_max,
                 )
             stack.push_async_callback(conversations.close)
+            deliveries = make_delivery_log(settings.redis_url, timeout=timeout, breaker=redis)
+            stack.push_async_callback(deliveries.close)
             bookings = BookingService(
                 holds,
                 hold_ttl=timedelta(seconds=settings.hold_ttl_seconds),
@@ -119,6 +124,7 @@ class Services:
                 redis=redis,
                 holds=holds,
                 conversations=conversations,
+                deliveries=deliveries,
                 bookings=bookings,
                 offers=Offers(bookings),
                 chat=chat,
