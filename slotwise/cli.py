@@ -26,6 +26,8 @@ from zoneinfo import ZoneInfo
 
 import click
 
+from core.text.languages import LANGUAGES
+
 if TYPE_CHECKING:
     from core.importing import Changes, ImportReport
     from slotwise.settings import Settings
@@ -373,7 +375,7 @@ async def explain_command(
 )
 @click.option(
     "--lang",
-    type=click.Choice(["en", "es", "de", "fr", "ru"], case_sensitive=False),
+    type=click.Choice(LANGUAGES, case_sensitive=False),
     default="en",
     show_default=True,
     help="The language the message is read in.",

@@ -1,8 +1,9 @@
 """The languages we speak, translations, and times written for a person in their language
 and zone: for the bot, the admin panel and the worker alike.
 
-``LANGUAGES`` is defined here and only here (a test holds ``bot/``, ``channels/`` and
-``core/text`` to that); the language understanding and the dialog import it.
+``LANGUAGES`` is defined in :mod:`core.text.languages` and only there (a test holds
+``bot/``, ``channels/`` and ``core/text`` to that); the understanding and the dialog
+import it from here.
 
 Catalogs live in ``locales/<lang>/LC_MESSAGES/messages.po`` (``make messages``
 extracts and updates them, ``make compile-messages`` writes the ``.mo`` files).
@@ -29,6 +30,8 @@ from babel.messages.pofile import read_po
 from babel.support import Translations
 from babel.units import format_unit
 
+from core.text.languages import LANGUAGES
+
 __all__ = [
     "DOMAIN",
     "LANGUAGES",
@@ -39,8 +42,6 @@ __all__ = [
     "pick_language",
 ]
 
-LANGUAGES: tuple[str, ...] = ("en", "es", "de", "fr", "ru")
-"""The languages Slotwise speaks (catalogs, understanding); the first is the fallback."""
 LOCALES_DIR = Path(__file__).resolve().parents[2] / "locales"
 DOMAIN = "messages"
 _UTC_NAMES = frozenset({"UTC", "UCT", "GMT", "Zulu", "Universal", "Greenwich"})

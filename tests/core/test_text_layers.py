@@ -44,7 +44,7 @@ def test_the_language_list_is_defined_once() -> None:
         for line in language_lists(path.read_text(encoding="utf-8"))
     ]
     assert len(places) == 1, places
-    assert places[0].startswith("core/text/i18n.py:")
+    assert places[0].startswith("core/text/languages.py:")
 
 
 def test_the_bot_and_its_understanding_share_the_list() -> None:
