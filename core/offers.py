@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from core.bookings import BookingService
-from core.engine import Explanation, Reason, Slot, explain
+from core.engine import Explanation, Reason, Slot, Snapshot, explain
 
 __all__ = [
     "EXPLAIN_SAMPLES",
@@ -84,6 +84,15 @@ class Offers:
             before = await self.between(service, lo, start, zone, provider, owner=owner)
             found = [s for s in before if lo <= s.start < start][-BEFORE:] + found
         return found
+
+    async def explain_start(
+        self, service: str, start: datetime, now: datetime, provider: str | None = None
+    ) -> tuple[Explanation, Snapshot]:
+        """Whether ``start`` is a slot and every reason why not, live holds counted: what
+        ``slotwise explain`` and the admin panel show (the snapshot names the resources)."""
+        day = start.astimezone(UTC).date()
+        snapshot = await self._bookings.snapshot(service, day, day, provider)
+        return explain(snapshot, service, start, now, provider), snapshot
 
     async def explain(
         self,

@@ -342,13 +342,13 @@ async def explain_command(
     db_url: str | None,
 ) -> None:
     """Say whether START is a free slot of the service and, if not, why."""
-    from core import availability
-    from core.db import database
+    from slotwise.container import Services
     from slotwise.present import explanation_json, reason_text
 
     moment = _parse_instant(start, "--start")
-    async with database(_url(db_url)):
-        explanation, snapshot = await availability.explain_start(
+    # Through the same services as the API and the chat: live holds count as taken.
+    async with Services.open(_settings(db_url), migrate_first=False) as services:
+        explanation, snapshot = await services.offers.explain_start(
             service_id, moment, _parse_now(now), provider
         )
     if as_json:

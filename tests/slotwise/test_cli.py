@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -193,10 +195,12 @@ def test_import_replace_backs_up_first_and_says_what_it_dropped(
     assert new_token != parse_business(exported).bookings[0].token
 
 
-def test_slots_count_live_holds_like_the_api(
-    tmp_path: Path, empty_db_url: str, redis_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """``slotwise slots`` asks the booking service the API asks: a held slot is not free."""
+@contextlib.contextmanager
+def held_in_redis(
+    tmp_path: Path, db_url: str, redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """The golden spa with its Monday 11:00 massage held in Redis by an API client, and
+    the command pointed at that Redis, as a server beside it would be."""
     import asyncio
     from datetime import UTC, datetime, timedelta
 
@@ -206,13 +210,13 @@ def test_slots_count_live_holds_like_the_api(
     from slotwise.settings import get_settings
 
     example = json.loads((GOLDEN / "03-staff-and-room.json").read_text())
-    import_document(tmp_path, empty_db_url, example["business"])
+    import_document(tmp_path, db_url, example["business"])
     now = datetime(2026, 12, 1, tzinfo=UTC)
     start = datetime(2026, 12, 7, 11, tzinfo=UTC)
 
     async def hold() -> str:
         store = RedisHoldStore.from_url(redis_url)
-        async with database(empty_db_url):
+        async with database(db_url):
             service = BookingService(store, hold_ttl=timedelta(days=30), clock=lambda: now)
             token = (await service.hold("massage", start, owner="api:x")).token
         await store.close()
@@ -227,14 +231,37 @@ def test_slots_count_live_holds_like_the_api(
     monkeypatch.setenv("SLOTWISE_REDIS_URL", redis_url)
     get_settings.cache_clear()
     try:
+        yield
+    finally:
+        get_settings.cache_clear()
+        asyncio.run(release(token))
+
+
+def test_slots_count_live_holds_like_the_api(
+    tmp_path: Path, empty_db_url: str, redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``slotwise slots`` asks the booking service the API asks: a held slot is not free."""
+    with held_in_redis(tmp_path, empty_db_url, redis_url, monkeypatch):
         result = slotwise(
             *("slots", "--service", "massage", "--from", "2026-12-07", "--to", "2026-12-07"),
             *("--now", "2026-12-01T00:00:00Z", "--json", "--db", empty_db_url),
         )
-    finally:
-        get_settings.cache_clear()
-        asyncio.run(release(token))
     assert result.exit_code == 0, result.output
     starts = [s["start"] for s in json.loads(result.output)["slots"]]
     assert "2026-12-07T11:00:00Z" not in starts
     assert starts[0] == "2026-12-07T13:00:00Z"
+
+
+def test_explain_sees_live_holds_like_the_slots(
+    tmp_path: Path, empty_db_url: str, redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``slotwise explain`` used to read a snapshot without holds: "free" for a held slot."""
+    with held_in_redis(tmp_path, empty_db_url, redis_url, monkeypatch):
+        result = slotwise(
+            *("explain", "--service", "massage", "--start", "2026-12-07T11:00:00Z"),
+            *("--now", "2026-12-01T00:00:00Z", "--json", "--db", empty_db_url),
+        )
+    assert result.exit_code == 0, result.output
+    explained = json.loads(result.output)
+    assert explained["is_slot"] is False
+    assert "busy" in [reason["code"] for reason in explained["reasons"]]
