@@ -444,7 +444,8 @@ async def understand_command(
 @friendly
 async def run_command(db_url: str | None) -> None:
     """Migrate, load the demo business into an empty database, show what is bookable,
-    and serve the web chat and the REST API: what ``make run`` does."""
+    and serve the web chat and the REST API, with the worker beside it sending the
+    notifications: what ``make run`` does."""
     from core import directory
     from core.businessfile import load_business_file
     from core.errors import NoBusiness
@@ -479,7 +480,16 @@ async def run_command(db_url: str | None) -> None:
         "          .venv/bin/slotwise explain --service consult --start 2026-12-01T09:00:00Z\n"
         "          .venv/bin/slotwise chat   (the bot in this terminal)\n"
     )
-    await _serve(None, None, db_url)
+    # The worker sends the outbox beside the server, as a second process that ends with it.
+    worker = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "slotwise", "worker", *(["--db", db_url] if db_url else [])
+    )
+    try:
+        await _serve(None, None, db_url)
+    finally:
+        if worker.returncode is None:
+            worker.terminate()
+        await worker.wait()
 
 
 @main.command("serve")
@@ -651,3 +661,78 @@ async def apikey_revoke(name: str, db_url: str | None) -> None:
         except NotFound as error:
             raise Failure(error.message) from None
     click.echo(f"The key of {name!r} is revoked.")
+
+
+# --- the worker: notifications (docs/notifications.md) ---------------------------------------
+
+
+@main.command("worker")
+@click.option("--once", is_flag=True, help="Send everything due now, print what happened, exit.")
+@click.option(
+    "--now", default=None, metavar="ISO", help="With --once: the instant to send at (default: now)."
+)
+@_db_option
+@friendly
+async def worker_command(once: bool, now: str | None, db_url: str | None) -> None:
+    """Send the due messages of the outbox (confirmations, changes, cancellations,
+    reminders) by e-mail and the configured channels; runs until Ctrl+C or SIGTERM."""
+    from core.db import database
+    from slotwise.worker import Worker, senders_of
+
+    if now is not None and not once:
+        raise click.BadParameter("--now only goes with --once", param_hint="--now")
+    settings = _settings(db_url)
+    worker = Worker(
+        senders_of(settings),
+        public_url=settings.base_url,
+        batch=settings.worker_batch,
+        lease=timedelta(seconds=settings.worker_lease_seconds),
+    )
+    async with database(settings.database_url):
+        if once:
+            results = await worker.drain(_parse_now(now))
+            for result in results:
+                click.echo(result.line())
+            counts = {o: sum(r.outcome == o for r in results) for o in ("sent", "failed", "dead")}
+            dropped = sum(r.outcome == "dropped" for r in results)
+            click.echo(
+                f"{counts['sent']} sent, {counts['failed']} failed (will retry), "
+                f"{counts['dead']} dead, {dropped} dropped."
+            )
+            return
+        logging.basicConfig(
+            level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+        await _run_worker(worker, settings.worker_poll_seconds)
+
+
+async def _run_worker(worker: Any, poll: float) -> None:
+    import signal
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    click.echo(f"The worker {worker.name} is sending the outbox; Ctrl+C stops it.")
+    await worker.run(stop, poll=poll)
+    click.echo("The worker stopped.")
+
+
+@main.command("outbox")
+@click.option("--dead", is_flag=True, required=True, help="List the dead messages.")
+@_db_option
+@friendly
+async def outbox_command(dead: bool, db_url: str | None) -> None:
+    """Show the outbox: with --dead, one line per message that failed too often."""
+    from core.db import database
+    from core.outbox import dead_messages
+
+    async with database(_url(db_url)):
+        found = await dead_messages()
+    for message in found:
+        click.echo(
+            f"#{message.id}\t{message.kind}\t{message.dedup_key}\tattempts={message.attempts}\t"
+            f"due={message.due.isoformat()}\t{message.last_error}"
+        )
+    if not found:
+        click.echo("No dead messages.", err=True)

@@ -95,6 +95,27 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, gt=0, lt=65536)
     log_level: str = "INFO"
 
+    # --- the worker: notifications (docs/notifications.md) ---
+    smtp_url: SecretStr | None = Field(
+        default=None,
+        description="smtp://USER:PASS@HOST:PORT (smtps:// for TLS, ?starttls=1); unset: "
+        "e-mails are written to the log.",
+    )
+    smtp_from: str = Field(
+        default="Slotwise <bookings@localhost>", description="The From of the e-mails sent."
+    )
+    worker_poll_seconds: float = Field(
+        default=3.0, gt=0, description="How often the worker looks for due messages."
+    )
+    worker_batch: int = Field(
+        default=100, gt=0, description="Messages one worker claims at a time."
+    )
+    worker_lease_seconds: int = Field(
+        default=120,
+        gt=0,
+        description="How long a claimed message is one worker's; then another may resend it.",
+    )
+
     @property
     def base_url(self) -> str:
         """The public address, without a trailing slash."""

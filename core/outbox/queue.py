@@ -36,6 +36,7 @@ __all__ = [
     "RetryPolicy",
     "claim",
     "dead_messages",
+    "mark_dead",
     "mark_dropped",
     "mark_failed",
     "mark_sent",
@@ -149,6 +150,14 @@ async def mark_dropped(message_id: int, reason: str) -> None:
     """Not sent on purpose (the booking was cancelled or moved since it was queued)."""
     await m.Outbox.filter(id=message_id).update(
         status=m.OutboxStatus.DROPPED, locked_until=None, last_error=reason[:2000]
+    )
+
+
+async def mark_dead(message_id: int, error: str) -> None:
+    """Failed for good (every route refused it for good): not retried, listed by
+    :func:`dead_messages` for the operator."""
+    await m.Outbox.filter(id=message_id).update(
+        status=m.OutboxStatus.DEAD, locked_until=None, last_error=error[:2000]
     )
 
 

@@ -1,0 +1,20 @@
+"""Notifications: what the worker sends for an outbox message, and to whom.
+
+- :mod:`core.notify.messages`: the texts (subject, text body, HTML body) of a message
+  kind in the customer's language and zone; pure.
+- :mod:`core.notify.prepare`: reads a claimed message's booking, customer and business
+  at send time and says what to send (an :class:`Outgoing` and its routes) or why not
+  (the booking was cancelled or moved since a reminder was queued).
+
+A sender (e-mail, and the channels' ``send``) gets an :class:`Outgoing`: the rendered
+texts, the booking's calendar file and the outbox dedup key, which travels with every
+send so that a receiver can drop a second delivery (sending is at least once).
+"""
+
+from __future__ import annotations
+
+from core.notify.messages import CUSTOMER_KINDS, Rendered, render
+from core.notify.outgoing import Outgoing, Sender
+from core.notify.prepare import Drop, Ready, prepare
+
+__all__ = ["CUSTOMER_KINDS", "Drop", "Outgoing", "Ready", "Rendered", "Sender", "prepare", "render"]

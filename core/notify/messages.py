@@ -1,0 +1,92 @@
+"""The texts of the messages a customer gets: a confirmation, a move, a cancellation and
+the reminders, in their language and zone.
+
+Pure: a kind, the facts and a :class:`~core.text.i18n.Speaker` in, a subject, a text
+body and an HTML body out. Every sentence goes through gettext (``make messages``
+extracts this module; each language's catalog translates it). The HTML body is the
+text body's sentences, escaped, with the links made clickable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from html import escape
+
+from core.outbox.kinds import REMINDER_KINDS, MessageKind
+from core.text.i18n import Speaker
+
+__all__ = ["CUSTOMER_KINDS", "Facts", "Rendered", "render"]
+
+CUSTOMER_KINDS = frozenset(
+    {
+        MessageKind.CUSTOMER_CONFIRMATION,
+        MessageKind.CUSTOMER_RESCHEDULED,
+        MessageKind.CUSTOMER_CANCELLATION,
+        *REMINDER_KINDS,
+    }
+)
+"""The kinds this module writes; the others (staff notices, hand-overs) go to the staff."""
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What a message says, read at send time (see :mod:`core.notify.prepare`)."""
+
+    business: str
+    service: str
+    customer: str
+    start: datetime
+    end: datetime
+    manage_url: str
+    calendar_url: str
+    previous_start: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+
+
+def render(kind: str, facts: Facts, sp: Speaker) -> Rendered:
+    """The message of ``kind`` (one of :data:`CUSTOMER_KINDS`) for the person ``sp``
+    speaks to. ``ValueError`` for a kind that is not a customer's."""
+    _ = sp._
+    what = facts.service
+    when = sp.span(facts.start, facts.end)
+    if kind == MessageKind.CUSTOMER_CONFIRMATION:
+        subject = _("Booked: {what}, {when}").format(what=what, when=when)
+        lead = _("Your booking is confirmed: {what}, {when}.").format(what=what, when=when)
+    elif kind == MessageKind.CUSTOMER_RESCHEDULED:
+        subject = _("Moved: {what}, {when}").format(what=what, when=when)
+        before = sp.when(facts.previous_start or facts.start)
+        lead = _("Your booking {what} has been moved from {before} to {when}.").format(
+            what=what, before=before, when=when
+        )
+    elif kind == MessageKind.CUSTOMER_CANCELLATION:
+        subject = _("Cancelled: {what}, {when}").format(what=what, when=when)
+        lead = _("Your booking {what}, {when} has been cancelled.").format(what=what, when=when)
+    elif kind in REMINDER_KINDS:
+        subject = _("Reminder: {what}, {when}").format(what=what, when=when)
+        lead = _("A reminder of your booking: {what}, {when}.").format(what=what, when=when)
+    else:
+        raise ValueError(f"{kind!r} is not a message to a customer; see CUSTOMER_KINDS")
+    greeting = _("Hello {name},").format(name=facts.customer) if facts.customer else _("Hello,")
+    cancelled = kind == MessageKind.CUSTOMER_CANCELLATION
+    manage = _("To see, move or cancel it: {link}")
+    calendar = _("Add it to your calendar: {link}")
+    links = [] if cancelled else [(manage, facts.manage_url), (calendar, facts.calendar_url)]
+    text = "\n\n".join(
+        [greeting, lead, *(line.format(link=url) for line, url in links), facts.business]
+    )
+    html_links = [
+        escape(line).replace("{link}", f'<a href="{escape(url)}">{escape(url)}</a>')
+        for line, url in links
+    ]
+    html = "".join(
+        f"<p>{part}</p>"
+        for part in [escape(greeting), escape(lead), *html_links, escape(facts.business)]
+    )
+    return Rendered(subject, text, f"<!doctype html><html><body>{html}</body></html>")

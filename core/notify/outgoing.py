@@ -1,0 +1,34 @@
+"""What a sender is handed, and the one method every sender has."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+__all__ = ["Outgoing", "Sender"]
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One message, rendered for its recipient.
+
+    ``dedup_key`` is the outbox row's key: the same on every attempt of the message,
+    so a receiver that sees it twice can drop the second (e-mail: the Message-ID).
+    ``calendar`` is the booking's ``.ics`` (``METHOD:REQUEST``, or ``CANCEL``)."""
+
+    dedup_key: str
+    kind: str
+    subject: str
+    text: str
+    html: str
+    calendar: bytes | None = None
+    calendar_method: Literal["REQUEST", "CANCEL"] = "REQUEST"
+    calendar_url: str | None = None
+
+
+class Sender(Protocol):
+    """Delivers an :class:`Outgoing` to an address of its channel and returns the
+    provider's id of the message (``None`` when the provider gives none). Raises
+    ``channels.base.SendFailed`` (``permanent=`` whether retrying can help)."""
+
+    async def deliver(self, address: str, message: Outgoing) -> str | None: ...
