@@ -62,6 +62,7 @@ __all__ = [
     "normalized",
     "opt_in",
     "opt_out",
+    "opted_out",
     "reachable_channels",
     "tie",
     "zone_country",
@@ -401,6 +402,14 @@ async def opt_in(channel: str, address: str) -> bool:
         channel=channel, external_id=_address(channel, address)
     ).update(opted_out_at=None, unreachable_at=None)
     return changed > 0
+
+
+async def opted_out(channel: str, address: str) -> bool:
+    """Whether the person asked for no more messages on this channel (and has not opted
+    back in): a channel checks it before answering or sending there."""
+    return await m.ChannelIdentity.filter(
+        channel=channel, external_id=_address(channel, address), opted_out_at__isnull=False
+    ).exists()
 
 
 async def reachable_channels(customer_id: int) -> list[Route]:

@@ -116,6 +116,25 @@ class Settings(BaseSettings):
         description="How long a claimed message is one worker's; then another may resend it.",
     )
 
+    # --- SMS and WhatsApp (Twilio) ---------------------------------------------------------
+    twilio_account_sid: str | None = Field(
+        default=None, description="Twilio account SID (AC...); unset: SMS and WhatsApp are off."
+    )
+    twilio_auth_token: SecretStr | None = Field(
+        default=None, description="Twilio auth token: signs Twilio's webhooks, authorises sends."
+    )
+    twilio_sms_from: str | None = Field(
+        default=None, description="The Twilio number SMS go out from (+14155550100); unset: no SMS."
+    )
+    twilio_whatsapp_from: str | None = Field(
+        default=None,
+        description="The WhatsApp sender, prefixed (whatsapp:+14155238886); unset: no WhatsApp.",
+    )
+    twilio_api_base: str = Field(
+        default="https://api.twilio.com",
+        description="Scheme, host and port of Twilio's REST API (a local fake in tests).",
+    )
+
     @property
     def base_url(self) -> str:
         """The public address, without a trailing slash."""
