@@ -100,6 +100,11 @@ def senders_of(settings: Settings) -> Senders:
         )
     else:
         senders.add(EMAIL, LogEmail(sender=settings.smtp_from, public_url=settings.base_url))
+    from channels.sms import TwilioConfig, channels_of
+
+    twilio = TwilioConfig.of(settings)
+    for channel in channels_of(twilio) if twilio is not None else ():
+        senders.add_channel(channel)
     return senders
 
 
