@@ -93,6 +93,9 @@ class Business:
     """Other names customers use for a service, by service id; a service not listed has none."""
     resource_aliases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """The same for resources. Two mappings: a service and a resource may share an id."""
+    slack_users: Mapping[str, str] = field(default_factory=dict)
+    """The Slack user id (``U012AB3CD``) of a staff resource, by resource id: who may ask
+    Slack for that resource's day and block its time. A resource not listed has none."""
 
 
 @dataclass(frozen=True, slots=True)

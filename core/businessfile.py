@@ -346,6 +346,18 @@ def _aliases(values: list[str]) -> list[str]:
     return values
 
 
+_SLACK_USER = re.compile(r"[UW][A-Z0-9]{2,31}")
+
+
+def _slack_user(value: str) -> str:
+    if not _SLACK_USER.fullmatch(value):
+        raise _fail(
+            f"{_quote(value)} is not a Slack user id; copy it from the person's Slack profile "
+            '("Copy member ID"), e.g. "U012AB3CD"'
+        )
+    return value
+
+
 def _token(value: str) -> str:
     if not _TOKEN.fullmatch(value):
         raise _fail(
@@ -593,6 +605,7 @@ class _Resource(_Model):
     id: Slug
     name: Name
     aliases: Aliases = Field(default_factory=list)
+    slack_user: Annotated[StrictStr, AfterValidator(_slack_user)] | None = None
     kind: Annotated[StrictStr, AfterValidator(_kind)] = "staff"
     capacity: Count = 1
     timezone: Zone | None = None
@@ -807,8 +820,24 @@ def _unique_tokens(data: Mapping[str, Any]) -> Iterator[Problem]:
             first[token] = index
 
 
+def _unique_slack_users(data: Mapping[str, Any]) -> Iterator[Problem]:
+    first: dict[str, int] = {}
+    for index, item in _items(data, "resources"):
+        user = item.get("slack_user")
+        if not isinstance(user, str):
+            continue
+        if user in first:
+            yield Problem(
+                f"resources[{index}].slack_user",
+                f"the same Slack user as resources[{first[user]}]; one person, one resource",
+            )
+        else:
+            first[user] = index
+
+
 def _cross_checks(data: Mapping[str, Any]) -> Iterator[Problem]:
     yield from _unique_ids(data, "resources")
+    yield from _unique_slack_users(data)
     yield from _unique_ids(data, "services")
     yield from _unique_tokens(data)
     capacity: dict[str, int | None] = {}
@@ -1001,6 +1030,7 @@ def _business(model: _File) -> Business:
         },
         service_aliases={item.id: tuple(item.aliases) for item in model.services if item.aliases},
         resource_aliases={item.id: tuple(item.aliases) for item in model.resources if item.aliases},
+        slack_users={item.id: item.slack_user for item in model.resources if item.slack_user},
     )
 
 
@@ -1149,10 +1179,14 @@ def _block_data(block: Block) -> _FlowMap:
     return data
 
 
-def _resource_data(resource: Resource, aliases: Sequence[str]) -> dict[str, Any]:
+def _resource_data(
+    resource: Resource, aliases: Sequence[str], slack_user: str | None = None
+) -> dict[str, Any]:
     data: dict[str, Any] = {"id": resource.id, "name": resource.name}
     if aliases:
         data["aliases"] = _Flow(aliases)
+    if slack_user is not None:
+        data["slack_user"] = slack_user
     data["kind"] = resource.kind
     if resource.capacity != 1:
         data["capacity"] = resource.capacity
@@ -1259,7 +1293,11 @@ def business_document(business: Business) -> dict[str, Any]:
     data: dict[str, Any] = {
         "business": info,
         "resources": [
-            _resource_data(resource, business.resource_aliases.get(resource.id, ()))
+            _resource_data(
+                resource,
+                business.resource_aliases.get(resource.id, ()),
+                business.slack_users.get(resource.id),
+            )
             for resource in business.resources
         ],
         "services": [

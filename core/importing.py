@@ -188,14 +188,18 @@ async def _sync_resources(
     old_positions = {r.id: i for i, r in enumerate(current.resources)}
     changed_rules = []
     for position, resource in enumerate(business.resources):
-        fields = resource_fields(resource, position, business.resource_aliases)
+        fields = resource_fields(
+            resource, position, business.resource_aliases, business.slack_users
+        )
         before = old.get(resource.id)
         if before is None:
             made = await m.Resource.create(business_id=business_id, **fields, using_db=conn)
             ids[resource.id] = made.id
             changed_rules.append(resource)
             continue
-        if fields != resource_fields(before, old_positions[resource.id], current.resource_aliases):
+        if fields != resource_fields(
+            before, old_positions[resource.id], current.resource_aliases, current.slack_users
+        ):
             del fields["slug"]
             await m.Resource.filter(id=ids[resource.id]).using_db(conn).update(**fields)
         if (before.weekly_hours, before.date_overrides, before.blocks) != (

@@ -88,6 +88,8 @@ class Resource(Model):
     name = fields.CharField(max_length=200)
     aliases = fields.JSONField[list[str]](default=list, db_default=[])
     """Other names customers use for it, in file order."""
+    slack_user = fields.CharField(max_length=32, null=True)
+    """The Slack user id of the staff member this resource is (``U012AB3CD``), if any."""
     kind = fields.CharEnumField(ResourceKind, max_length=16, default=ResourceKind.STAFF)
     capacity = fields.IntField(default=1)
     timezone = fields.CharField(max_length=64, null=True)

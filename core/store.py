@@ -133,7 +133,7 @@ async def replace_business(business: Business) -> None:
                 using_db=conn,
             )
             resource_ids = await _write_resources(
-                conn, row.id, business.resources, business.resource_aliases
+                conn, row.id, business.resources, business.resource_aliases, business.slack_users
             )
             service_ids = await _write_services(
                 conn,
@@ -168,10 +168,11 @@ async def _write_resources(
     business_id: int,
     resources: Sequence[Resource],
     aliases: Mapping[str, tuple[str, ...]],
+    slack_users: Mapping[str, str] | None = None,
 ) -> dict[str, int]:
     await m.Resource.bulk_create(
         [
-            m.Resource(business_id=business_id, **resource_fields(r, i, aliases))
+            m.Resource(business_id=business_id, **resource_fields(r, i, aliases, slack_users))
             for i, r in enumerate(resources)
         ],
         using_db=conn,
@@ -184,13 +185,17 @@ async def _write_resources(
 
 
 def resource_fields(
-    resource: Resource, position: int, aliases: Mapping[str, tuple[str, ...]]
+    resource: Resource,
+    position: int,
+    aliases: Mapping[str, tuple[str, ...]],
+    slack_users: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The columns of a resource row (its rules are rows of their own)."""
     return {
         "slug": resource.id,
         "name": resource.name,
         "aliases": list(aliases.get(resource.id, ())),
+        "slack_user": (slack_users or {}).get(resource.id),
         "kind": m.ResourceKind(resource.kind),
         "capacity": resource.capacity,
         "timezone": resource.timezone,
@@ -593,6 +598,9 @@ def check_business(business: Business) -> None:
     unknown = sorted(set(business.resource_aliases) - {r.id for r in business.resources})
     if unknown:
         raise InvalidBusiness(f"resource_aliases: unknown resource {unknown[0]!r}")
+    unknown = sorted(set(business.slack_users) - {r.id for r in business.resources})
+    if unknown:
+        raise InvalidBusiness(f"slack_users: unknown resource {unknown[0]!r}")
     for i, record in enumerate(business.bookings):
         if record.seats is not None:
             _in_range(f"bookings[{i}].seats", record.seats, _INT)
@@ -754,6 +762,7 @@ async def load_business(*, bookings: bool = True) -> Business:
         },
         service_aliases=await _aliases(m.Service, business_id),
         resource_aliases=await _aliases(m.Resource, business_id),
+        slack_users=await _slack_users(business_id),
     )
 
 
@@ -803,6 +812,14 @@ async def _booking_records(
             )
         )
     return tuple(bookings)
+
+
+async def _slack_users(business_id: int) -> dict[str, str]:
+    """The Slack user of every resource that names one, by slug: one query."""
+    rows = await m.Resource.filter(business_id=business_id, slack_user__isnull=False).values_list(
+        "slug", "slack_user"
+    )
+    return {str(slug): str(user) for slug, user in rows}
 
 
 async def _aliases(

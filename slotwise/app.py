@@ -21,6 +21,7 @@ from channels.bodies import SafeJSON
 from channels.manage import PUBLIC_URL, manage
 from channels.problems import RETRY_AFTER, database_unavailable, masked_path, problem
 from channels.services import SERVICES
+from channels.slack import register_slack
 from channels.sms import register_twilio
 from channels.webchat import HANDLER, webchat
 from channels.webchat.blueprint import LIMITS
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None) -> Quart:
     app.register_blueprint(manage)
     app.register_blueprint(webchat)
     register_twilio(app, settings)
+    register_slack(app, settings)
     stack = AsyncExitStack()
 
     @app.before_serving

@@ -736,3 +736,51 @@ async def outbox_command(dead: bool, db_url: str | None) -> None:
         )
     if not found:
         click.echo("No dead messages.", err=True)
+
+
+# --- channels (Slack engineer: the registry of every channel's check) --------------------
+
+CHANNEL_CHECKS = (
+    ("Telegram", "channels.telegram"),
+    ("SMS/WhatsApp", "channels.sms"),
+    ("Slack", "channels.slack"),
+)
+"""Each channel's package exposes ``check(settings) -> str``: one line saying whether its
+credentials work (a line with ": works") or "not configured"; anything else is a failure."""
+
+
+@main.group("channels")
+def channels_group() -> None:
+    """The chat channels (Telegram, SMS/WhatsApp, Slack)."""
+
+
+@channels_group.command("check")
+def channels_check() -> None:
+    """Say for each channel whether its credentials work against its API; exit 1 if a
+    configured channel fails."""
+    import importlib
+    import inspect
+
+    settings = _settings()
+    failed = False
+    for title, module_name in CHANNEL_CHECKS:
+        try:
+            check = importlib.import_module(module_name).check
+        except (ImportError, AttributeError):
+            continue  # that channel is not built into this version
+        try:
+            line = check(settings)
+            if inspect.isawaitable(line):
+                line = asyncio.run(_awaited(line))
+        except Exception as error:  # a check must never hide the others
+            line = f"{title}: FAILED: {error!r}"
+        line = str(line)
+        click.echo(line)
+        if "not configured" not in line.casefold() and ": works" not in line.casefold():
+            failed = True
+    if failed:
+        sys.exit(1)
+
+
+async def _awaited(value: Any) -> Any:
+    return await value

@@ -140,6 +140,26 @@ class Settings(BaseSettings):
         """The public address, without a trailing slash."""
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
+    # --- Slack (docs/channels/slack.md) ---
+    slack_bot_token: SecretStr | None = Field(
+        default=None, description="The Slack app's bot token (xoxb-...); unset: Slack is off."
+    )
+    slack_signing_secret: SecretStr | None = Field(
+        default=None, description="The Slack app's signing secret: requests are checked with it."
+    )
+    slack_api_base: str = Field(
+        default="https://slack.com/api/",
+        description="The Slack Web API base, ending in /api/ (tests point it at a local fake).",
+    )
+    slack_admins: str = Field(
+        default="",
+        description="Slack user ids (comma-separated) who may block any staff member's time.",
+    )
+
+    @property
+    def slack_configured(self) -> bool:
+        return self.slack_bot_token is not None and self.slack_signing_secret is not None
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

@@ -1250,3 +1250,37 @@ def test_a_booking_with_a_token_need_not_fit_todays_pools() -> None:
         _BOOKED + booked.replace("bo]", "cy]") + ", token: AbCdEfGhIjKlMnOpQrSt}\n"
     )
     assert str(problems[0]) == "bookings[0].resources[0]: unknown resource 'cy'"
+
+
+def test_a_resource_may_name_its_slack_user_and_the_export_keeps_it() -> None:
+    from core.businessfile import dump_business
+
+    text = json.dumps(
+        {
+            "business": {"name": "B", "timezone": "UTC"},
+            "resources": [{"id": "ana", "name": "Ana", "slack_user": "U012AB3CD"}],
+            "services": [{"id": "s", "name": "S", "duration_min": 30, "requires": [["ana"]]}],
+        }
+    )
+    business = parse_business(text)
+    assert business.slack_users == {"ana": "U012AB3CD"}
+    assert parse_business(dump_business(business)) == business
+
+
+def test_a_slack_user_that_is_not_an_id_or_is_listed_twice_is_refused() -> None:
+    def problems(*users: str) -> str:
+        data = {
+            "business": {"name": "B", "timezone": "UTC"},
+            "resources": [
+                {"id": f"r{i}", "name": f"R{i}", "slack_user": user} for i, user in enumerate(users)
+            ],
+            "services": [{"id": "s", "name": "S", "duration_min": 30, "requires": [["r0"]]}],
+        }
+        with pytest.raises(BusinessFileError) as caught:
+            parse_business(json.dumps(data))
+        return str(caught.value)
+
+    assert "resources[0].slack_user: 'ana' is not a Slack user id" in problems("ana")
+    assert "resources[1].slack_user: the same Slack user as resources[0]" in problems(
+        "U0ANA", "U0ANA"
+    )
