@@ -21,6 +21,7 @@ from channels.bodies import SafeJSON
 from channels.manage import PUBLIC_URL, manage
 from channels.problems import RETRY_AFTER, database_unavailable, masked_path, problem
 from channels.services import SERVICES
+from channels.telegram import register_telegram
 from channels.webchat import HANDLER, webchat
 from channels.webchat.blueprint import LIMITS
 from core.db import unavailable
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None) -> Quart:
     app.register_blueprint(api)
     app.register_blueprint(manage)
     app.register_blueprint(webchat)
+    register_telegram(app, settings)  # off (404) without SLOTWISE_TELEGRAM_TOKEN
     stack = AsyncExitStack()
 
     @app.before_serving

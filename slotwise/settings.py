@@ -95,6 +95,20 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, gt=0, lt=65536)
     log_level: str = "INFO"
 
+    # --- Telegram (channels/telegram) ---
+    telegram_token: SecretStr | None = Field(
+        default=None, description="The bot's token from @BotFather; unset: Telegram is off."
+    )
+    telegram_webhook_secret: SecretStr | None = Field(
+        default=None,
+        description="Shared secret of the webhook (1-256 of A-Z a-z 0-9 _ -); Telegram sends "
+        "it with every update.",
+    )
+    telegram_api_base: str = Field(
+        default="https://api.telegram.org",
+        description="Scheme, host and port of the Bot API (a local Bot API server, a test fake).",
+    )
+
     @property
     def base_url(self) -> str:
         """The public address, without a trailing slash."""
