@@ -207,7 +207,7 @@ async def test_an_update_that_is_not_one_is_refused(app: Quart, fake: FakeTelegr
     assert fake.calls == []
 
 
-async def test_a_failed_update_is_handled_when_telegram_resends_it(
+async def test_a_reply_that_failed_to_send_is_not_repeated_by_a_resend(
     app: Quart, fake: FakeTelegram
 ) -> None:
     ada = Person(app.test_client(), fake)
