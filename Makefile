@@ -51,6 +51,7 @@ bench: $(DEV)
 	$(BIN)/python -m bench.chat
 	$(BIN)/python -m bench.startup
 	$(BIN)/python -m bench.worker
+	$(BIN)/python -m bench.channels
 
 lint: $(DEV)
 	$(BIN)/ruff format --check .

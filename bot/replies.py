@@ -13,8 +13,11 @@ from typing import Literal
 
 __all__ = ["Attachment", "Hint", "Option", "Reply", "as_text"]
 
-Hint = Literal["date"]
-"""``"date"``: the bot asked for a day or time; a channel may show a date picker."""
+Hint = Literal["date", "contact"]
+"""``"date"``: the bot asked for a day or time; a channel may show a date picker.
+``"contact"``: the bot asked for a phone number or e-mail; a channel that can share the
+person's own number (Telegram's contact button) may offer that. Channels ignore hints
+they have no use for."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,7 @@ from channels.problems import RETRY_AFTER, database_unavailable, masked_path, pr
 from channels.services import SERVICES
 from channels.slack import register_slack
 from channels.sms import register_twilio
+from channels.telegram import register_telegram
 from channels.webchat import HANDLER, webchat
 from channels.webchat.blueprint import LIMITS
 from core.db import unavailable
@@ -52,6 +53,7 @@ def create_app(settings: Settings | None = None) -> Quart:
     app.register_blueprint(webchat)
     register_twilio(app, settings)
     register_slack(app, settings)
+    register_telegram(app, settings)  # off (404) without SLOTWISE_TELEGRAM_TOKEN
     stack = AsyncExitStack()
 
     @app.before_serving

@@ -784,3 +784,57 @@ def channels_check() -> None:
 
 async def _awaited(value: Any) -> Any:
     return await value
+
+
+# --- Telegram (channels/telegram) ---------------------------------------------------------
+
+
+@main.command("telegram")
+@click.option(
+    "--polling", is_flag=True, help="Ask Telegram for updates (no public URL needed; dev only)."
+)
+@click.option(
+    "--set-webhook",
+    "set_hook",
+    is_flag=True,
+    help="Register SLOTWISE_PUBLIC_URL/telegram/webhook (with the secret) with Telegram.",
+)
+@_db_option
+@friendly
+async def telegram_command(polling: bool, set_hook: bool, db_url: str | None) -> None:
+    """Run the Telegram bot by polling, or point Telegram's webhook at this server."""
+    from channels.telegram import misconfigured, set_webhook
+
+    settings = _settings(db_url)
+    if polling == set_hook:
+        raise click.UsageError("give one of --polling or --set-webhook")
+    if set_hook:
+        if not settings.public_url:
+            raise Failure("SLOTWISE_PUBLIC_URL is not set: Telegram needs the public https address")
+        try:
+            url = await set_webhook(settings, settings.public_url)
+        except ValueError as error:
+            raise Failure(str(error)) from None
+        click.echo(f"Telegram now sends updates to {url}")
+        return
+    if settings.telegram_token is None:
+        raise Failure(misconfigured(settings) or "SLOTWISE_TELEGRAM_TOKEN is not set")
+    await _poll_telegram(settings)
+
+
+async def _poll_telegram(settings: Settings) -> None:
+    from channels.telegram.updates import TelegramBot, make_bot
+    from core import directory
+    from slotwise.container import Services
+
+    assert settings.telegram_token is not None
+    async with Services.open(settings) as services:
+        await directory.business_info()  # a clear "no business" before the first update
+        tg = TelegramBot(
+            make_bot(settings.telegram_token.get_secret_value(), settings.telegram_api_base),
+            lambda: services,
+        )
+        await tg.bot.delete_webhook()  # Telegram refuses getUpdates while a webhook is set
+        me = await tg.bot.get_me()
+        click.echo(f"Polling Telegram as @{me.username}; Ctrl+C stops.")
+        await tg.dispatcher.start_polling(tg.bot, allowed_updates=["message", "callback_query"])

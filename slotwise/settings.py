@@ -135,6 +135,20 @@ class Settings(BaseSettings):
         description="Scheme, host and port of Twilio's REST API (a local fake in tests).",
     )
 
+    # --- Telegram (channels/telegram) ---
+    telegram_token: SecretStr | None = Field(
+        default=None, description="The bot's token from @BotFather; unset: Telegram is off."
+    )
+    telegram_webhook_secret: SecretStr | None = Field(
+        default=None,
+        description="Shared secret of the webhook (1-256 of A-Z a-z 0-9 _ -); Telegram sends "
+        "it with every update.",
+    )
+    telegram_api_base: str = Field(
+        default="https://api.telegram.org",
+        description="Scheme, host and port of the Bot API (a local Bot API server, a test fake).",
+    )
+
     @property
     def base_url(self) -> str:
         """The public address, without a trailing slash."""

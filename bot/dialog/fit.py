@@ -4,7 +4,8 @@
 - On a channel with reserved words, no option label holds one (the customer might type
   it, and the carrier would act on it): yes/no and a few others get labels without
   them, anything else loses the word.
-- No date hint where there is no date picker.
+- No date hint where there is no date picker, no contact hint where there are no
+  buttons (a channel with buttons ignores the hints it has no use for).
 - No message longer than ``max_text``: counted with its numbered lines where there are no
   buttons (:func:`bot.replies.as_text`), a longer text is split into several replies at
   line, sentence or word ends, the options and attachments on the last.
@@ -18,7 +19,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from bot.replies import Option, Reply, as_text
+from bot.replies import Hint, Option, Reply, as_text
 from bot.traits import ChannelTraits
 
 __all__ = ["MORE", "Fitted", "fit"]
@@ -65,9 +66,15 @@ def fit(replies: Sequence[Reply], traits: ChannelTraits, _: Callable[[str], str]
             options, rest = (*options[:keep], Option(_("More"), MORE)), options[keep:]
         if options:
             on_screen, more, paged = options, rest, bool(rest)
-        hint = reply.hint if traits.date_picker else None
+        hint = _hint(reply, traits)
         out.extend(_within(replace(reply, options=options, hint=hint), traits))
     return Fitted(tuple(out), on_screen, more, paged)
+
+
+def _hint(reply: Reply, traits: ChannelTraits) -> Hint | None:
+    """A date hint needs a date picker; a contact hint, buttons (one may share the number)."""
+    usable = traits.date_picker if reply.hint == "date" else traits.has_buttons
+    return reply.hint if usable else None
 
 
 def _pair(

@@ -498,7 +498,7 @@ class _Turn:
     def ask_contact(self, lead: str = "") -> Outcome:
         self.update(stage="contact")
         ask = self._("What phone number or e-mail can we reach you at?")
-        return self.out(Reply(f"{lead} {ask}".strip()))
+        return self.out(Reply(f"{lead} {ask}".strip(), hint="contact"))
 
     def got_name(self, text: str) -> Outcome:
         if unreadable(text):
@@ -711,7 +711,8 @@ class _Turn:
             case "name":
                 return [Reply(self._("What name should I put the booking under?"))]
             case "contact":
-                return [Reply(self._("What phone number or e-mail can we reach you at?"))]
+                ask = self._("What phone number or e-mail can we reach you at?")
+                return [Reply(ask, hint="contact")]
             case "when":
                 return [Reply(self._("Which day or time would suit you?"), shown, hint="date")]
             case "slots" | "confirm" | "pick_booking" | "confirm_cancel" | "confirm_move":
