@@ -105,6 +105,21 @@ def senders_of(settings: Settings) -> Senders:
     twilio = TwilioConfig.of(settings)
     for channel in channels_of(twilio) if twilio is not None else ():
         senders.add_channel(channel)
+    if settings.telegram_token is not None:
+        from channels.telegram.channel import TelegramChannel
+        from channels.telegram.updates import make_bot
+
+        bot = make_bot(settings.telegram_token.get_secret_value(), settings.telegram_api_base)
+        senders.add_channel(TelegramChannel(bot))
+    if settings.slack_bot_token is not None:
+        from slack_sdk.web.async_client import AsyncWebClient
+
+        from channels.slack.channel import SlackChannel
+
+        token = settings.slack_bot_token.get_secret_value()
+        senders.add_channel(
+            SlackChannel(AsyncWebClient(token=token, base_url=settings.slack_api_base))
+        )
     return senders
 
 
