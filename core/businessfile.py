@@ -64,6 +64,8 @@ from core.engine.snapshot import (
     Service,
 )
 from core.errors import InvalidRequest
+from core.text import first_control
+from core.text.i18n import LANGUAGES
 
 __all__ = [
     "BusinessFileError",
@@ -346,6 +348,24 @@ def _aliases(values: list[str]) -> list[str]:
     return values
 
 
+def _names(values: dict[str, str]) -> dict[str, str]:
+    """``{de: Haarschnitt}``: a name per language we speak, each one a name a person reads."""
+    for lang, name in values.items():
+        if lang not in LANGUAGES:
+            raise _fail(
+                f"unknown language {_quote(lang)}{_did_you_mean(lang, LANGUAGES)}; "
+                f"use one of {', '.join(LANGUAGES)}",
+                lang,
+            )
+        if not name.strip():
+            raise _fail("must not be empty", lang)
+        if len(name) > MAX_ALIAS_LENGTH:
+            raise _fail(f"{_quote(name)} is longer than {MAX_ALIAS_LENGTH} characters", lang)
+        if first_control(name) is not None:
+            raise _fail("has a control character; write the name as plain text", lang)
+    return values
+
+
 def _token(value: str) -> str:
     if not _TOKEN.fullmatch(value):
         raise _fail(
@@ -495,6 +515,7 @@ BlackoutTime = Annotated[
 Instant = Annotated[datetime, PlainValidator(_instant)]
 Pool = Annotated[list[Ref], Field(min_length=1), AfterValidator(_distinct)]
 Aliases = Annotated[list[Annotated[StrictStr, AfterValidator(_alias)]], AfterValidator(_aliases)]
+Names = Annotated[dict[StrictStr, StrictStr], AfterValidator(_names)]
 
 
 class _Model(BaseModel):
@@ -593,6 +614,7 @@ class _Resource(_Model):
     id: Slug
     name: Name
     aliases: Aliases = Field(default_factory=list)
+    names: Names = Field(default_factory=dict)
     kind: Annotated[StrictStr, AfterValidator(_kind)] = "staff"
     capacity: Count = 1
     timezone: Zone | None = None
@@ -621,6 +643,7 @@ class _Service(_Model):
     id: Slug
     name: Name
     aliases: Aliases = Field(default_factory=list)
+    names: Names = Field(default_factory=dict)
     duration_min: Count
     buffer_before_min: Minutes = 0
     buffer_after_min: Minutes = 0
@@ -1001,6 +1024,8 @@ def _business(model: _File) -> Business:
         },
         service_aliases={item.id: tuple(item.aliases) for item in model.services if item.aliases},
         resource_aliases={item.id: tuple(item.aliases) for item in model.resources if item.aliases},
+        service_names={item.id: dict(item.names) for item in model.services if item.names},
+        resource_names={item.id: dict(item.names) for item in model.resources if item.names},
     )
 
 
@@ -1149,8 +1174,12 @@ def _block_data(block: Block) -> _FlowMap:
     return data
 
 
-def _resource_data(resource: Resource, aliases: Sequence[str]) -> dict[str, Any]:
+def _resource_data(
+    resource: Resource, aliases: Sequence[str], names: Mapping[str, str]
+) -> dict[str, Any]:
     data: dict[str, Any] = {"id": resource.id, "name": resource.name}
+    if names:
+        data["names"] = _FlowMap(names)
     if aliases:
         data["aliases"] = _Flow(aliases)
     data["kind"] = resource.kind
@@ -1193,9 +1222,11 @@ _POLICY_DEFAULTS = {
 
 
 def _service_data(
-    service: Service, policy: ServicePolicy, aliases: Sequence[str]
+    service: Service, policy: ServicePolicy, aliases: Sequence[str], names: Mapping[str, str]
 ) -> dict[str, Any]:
     data: dict[str, Any] = {"id": service.id, "name": service.name}
+    if names:
+        data["names"] = _FlowMap(names)
     if aliases:
         data["aliases"] = _Flow(aliases)
     data["duration_min"] = service.duration_min
@@ -1259,7 +1290,11 @@ def business_document(business: Business) -> dict[str, Any]:
     data: dict[str, Any] = {
         "business": info,
         "resources": [
-            _resource_data(resource, business.resource_aliases.get(resource.id, ()))
+            _resource_data(
+                resource,
+                business.resource_aliases.get(resource.id, ()),
+                business.resource_names.get(resource.id, {}),
+            )
             for resource in business.resources
         ],
         "services": [
@@ -1267,6 +1302,7 @@ def business_document(business: Business) -> dict[str, Any]:
                 service,
                 business.policies.get(service.id, ServicePolicy()),
                 business.service_aliases.get(service.id, ()),
+                business.service_names.get(service.id, {}),
             )
             for service in business.services
         ],

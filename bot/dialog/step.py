@@ -80,6 +80,18 @@ class Context:
     """Bookable services, id to name, in the business's order."""
     providers: Mapping[str, str]
     """Staff a customer may ask for, id to name."""
+    translated: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """Names in other languages, by language then service or staff id (the business file's
+    ``names``); a name missing there is the one of ``services`` or ``providers``."""
+
+    def services_in(self, lang: str) -> Mapping[str, str]:
+        """The services' names a customer writing ``lang`` reads, in the business's order."""
+        local = self.translated.get(lang, {})
+        return {sid: local.get(sid, name) for sid, name in self.services.items()}
+
+    def providers_in(self, lang: str) -> Mapping[str, str]:
+        local = self.translated.get(lang, {})
+        return {pid: local.get(pid, name) for pid, name in self.providers.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,16 +152,18 @@ class _Turn:
 
     @property
     def words(self) -> Wording:
-        return Wording(self.sp, self.ctx.services, self.ctx.providers)
+        lang = self.state.lang
+        return Wording(self.sp, self.ctx.services_in(lang), self.ctx.providers_in(lang))
 
     def service_name(self, service: str) -> str:
-        return self.ctx.services.get(service, service)
+        return self.ctx.services_in(self.state.lang).get(service, service)
 
     def local_midnight(self, moment: datetime, days: int = 0) -> datetime:
         return midnight(moment, self.state.zone, days)
 
     def menu_options(self) -> list[Option]:
-        options = [Option(name, f"svc:{sid}") for sid, name in self.ctx.services.items()]
+        names = self.ctx.services_in(self.state.lang)
+        options = [Option(name, f"svc:{sid}") for sid, name in names.items()]
         return [
             *options[:8],
             Option(self._("My bookings"), "menu:list"),
@@ -338,7 +352,7 @@ class _Turn:
     def example_service(self) -> str:
         """A service of this business for the examples of what to write (not "haircut" at a
         dentist's)."""
-        return next(iter(self.ctx.services.values()), "")
+        return next(iter(self.ctx.services_in(self.state.lang).values()), "")
 
     def restart(self, *, greet: bool = True) -> Outcome:
         effects: list[Effect] = [ReleaseHold(self.state.hold.token)] if self.state.hold else []

@@ -9,8 +9,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.runner import Chat
+from bot.understand import catalog_of, understand
 from core import models as m
-from tests.bot.conftest import Talk
+from core.business import BusinessInfo, Directory, Entry
+from tests.bot.conftest import NOW, Talk
 from tests.bot.test_conversation import book_haircut
 
 
@@ -141,3 +143,29 @@ async def test_an_alias_of_several_common_words_names_its_service(chat: Chat) ->
     await talk.say("Je voudrais un premier rendez-vous demain après-midi")
     assert "Consultation" in talk.text()
     assert any(o.value.startswith("slot:") for r in talk.last for o in r.options)
+
+
+async def test_a_german_customer_reads_the_services_in_german(chat: Chat) -> None:
+    talk = Talk(chat, locale="de")
+    await talk.open()
+    assert "Haarschnitt" in talk.labels()
+    assert "Haircut" not in talk.labels()
+    await talk.press("Haarschnitt")
+    assert "Haarschnitt" in talk.text()
+    await talk.press("Morgen")
+    await talk.press_first_slot()
+    await talk.say("Ada Lovelace, ada@example.com")
+    assert "Haarschnitt bei Ana" in talk.text()
+    await talk.press("Bestätigen")
+    (reply,) = talk.last
+    assert "Haarschnitt" in reply.text
+    assert b"SUMMARY:Haarschnitt" in reply.attachments[0].data
+
+
+def test_a_name_in_another_language_is_understood_when_written() -> None:
+    info = BusinessInfo("Salon", "Europe/Berlin")
+    haircut = Entry("cut", "Haircut", names=(("de", "Haarschnitt"), ("ru", "Стрижка")))
+    catalog = catalog_of(Directory(info, (haircut,), ()))
+    for lang, text in (("de", "Haarschnitt morgen"), ("ru", "стрижка завтра")):
+        reading = understand(text, now=NOW, zone="Europe/Berlin", lang=lang, catalog=catalog)
+        assert reading.service == "cut", text
