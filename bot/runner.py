@@ -53,6 +53,7 @@ from bot.replies import Attachment, Reply
 from bot.understand import catalog_of
 from core.bookings import Actor, BookingInfo, BookingService, CustomerInput, Identity
 from core.bookings.customers import ask_for_person, known_customer, upcoming_bookings
+from core.business import Entry
 from core.directory import directory
 from core.errors import (
     HoldError,
@@ -191,6 +192,7 @@ class Chat:
                 catalog=catalog_of(names),
                 services={e.id: e.name for e in names.services},
                 providers={e.id: e.name for e in names.providers},
+                translated=_translated((*names.services, *names.providers)),
             )
             cached = self._context = (time.monotonic(), context)
         return replace(cached[1], now=self._now())
@@ -313,7 +315,8 @@ class Chat:
         except SlotUnavailable as exc:
             return ConfirmRefused(expired=False, alternatives=_offers(exc.alternatives))
         booking = _ref(info)
-        return Confirmed(booking, self.manage_url(info.manage_token), self._ics(info, ctx))
+        ics = self._ics(info, ctx, effect.lang)
+        return Confirmed(booking, self.manage_url(info.manage_token), ics)
 
     async def _move(
         self, effect: MoveBooking, inbound: Inbound, state: State, ctx: Context
@@ -333,19 +336,23 @@ class Chat:
             )
         booking = _ref(info)
         return Moved(
-            effect.booking, booking, self.manage_url(info.manage_token), self._ics(info, ctx)
+            effect.booking,
+            booking,
+            self.manage_url(info.manage_token),
+            self._ics(info, ctx, state.lang),
         )
 
     def manage_url(self, token: str) -> str:
         return manage_link(self._public_url, token)
 
-    def _ics(self, info: BookingInfo, ctx: Context) -> Attachment:
+    def _ics(self, info: BookingInfo, ctx: Context, lang: str) -> Attachment:
+        """The calendar file, the service named in the customer's language."""
         data = booking_ics(
             booking_id=info.id,
             public_url=self._public_url,
             moves=info.reschedule_count,
             cancelled=info.status == "cancelled",
-            service=ctx.services.get(info.service_id, info.service_id),
+            service=ctx.services_in(lang).get(info.service_id, info.service_id),
             business=ctx.business,
             start=info.start,
             end=info.end,
@@ -402,6 +409,15 @@ def _why(reason: Reason | None) -> Why:
     if reason is None:
         return Why("none")
     return Why(reason.code, reason.minutes, reason.earliest or reason.latest, reason.resource_name)
+
+
+def _translated(entries: Sequence[Entry]) -> dict[str, dict[str, str]]:
+    """The business file's ``names`` turned around: language, then id, then name."""
+    by_lang: dict[str, dict[str, str]] = {}
+    for entry in entries:
+        for lang, name in entry.names:
+            by_lang.setdefault(lang, {})[entry.id] = name
+    return by_lang
 
 
 def _zone(name: str | None) -> str | None:

@@ -161,8 +161,8 @@ async def _render(token: str, message: str = "") -> Response | str:
     lang = _reader_language(business.locale)
     speaker = Speaker(lang, business.timezone, business.timezone)
     _ = speaker._
-    services = {e.id: e.name for e in directory.services}
-    staff = {e.id: e.name for e in directory.providers}
+    services = {e.id: e.name_in(lang) for e in directory.services}
+    staff = {e.id: e.name_in(lang) for e in directory.providers}
     active = info.status == "confirmed" and info.end > datetime.now(UTC)
     notes = {
         "cancelled": _("Your booking is cancelled."),
@@ -203,7 +203,10 @@ async def calendar_file(token: str) -> Response:
     if found is None:
         return _not_found()
     info, directory = found
-    name = next((e.name for e in directory.services if e.id == info.service_id), info.service_id)
+    lang = _reader_language(directory.info.locale)
+    name = next(
+        (e.name_in(lang) for e in directory.services if e.id == info.service_id), info.service_id
+    )
     data = booking_ics(
         booking_id=info.id,
         public_url=public_url(),

@@ -96,6 +96,11 @@ class Business:
     slack_users: Mapping[str, str] = field(default_factory=dict)
     """The Slack user id (``U012AB3CD``) of a staff resource, by resource id: who may ask
     Slack for that resource's day and block its time. A resource not listed has none."""
+    service_names: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """A service's name in other languages, by service id then language code ("de"):
+    what a customer writing that language reads (and may write); ``name`` otherwise."""
+    resource_names: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """The same for resources."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +112,13 @@ class Entry:
     aliases: tuple[str, ...] = ()
     kind: str = "service"
     """``"service"``, or the resource's kind: ``"staff"``, ``"room"`` or ``"equipment"``."""
+    names: tuple[tuple[str, str], ...] = ()
+    """``(language, name)`` pairs: its name in other languages."""
+
+    def name_in(self, lang: str) -> str:
+        """The name a customer writing ``lang`` reads: the business's own ``name`` unless
+        the file gives one in that language."""
+        return dict(self.names).get(lang, self.name)
 
 
 @dataclass(frozen=True, slots=True)

@@ -64,6 +64,8 @@ from core.engine.snapshot import (
     Service,
 )
 from core.errors import InvalidRequest
+from core.text import first_control
+from core.text.i18n import LANGUAGES
 
 __all__ = [
     "BusinessFileError",
@@ -358,6 +360,24 @@ def _slack_user(value: str) -> str:
     return value
 
 
+def _names(values: dict[str, str]) -> dict[str, str]:
+    """``{de: Haarschnitt}``: a name per language we speak, each one a name a person reads."""
+    for lang, name in values.items():
+        if lang not in LANGUAGES:
+            raise _fail(
+                f"unknown language {_quote(lang)}{_did_you_mean(lang, LANGUAGES)}; "
+                f"use one of {', '.join(LANGUAGES)}",
+                lang,
+            )
+        if not name.strip():
+            raise _fail("must not be empty", lang)
+        if len(name) > MAX_ALIAS_LENGTH:
+            raise _fail(f"{_quote(name)} is longer than {MAX_ALIAS_LENGTH} characters", lang)
+        if first_control(name) is not None:
+            raise _fail("has a control character; write the name as plain text", lang)
+    return values
+
+
 def _token(value: str) -> str:
     if not _TOKEN.fullmatch(value):
         raise _fail(
@@ -507,6 +527,7 @@ BlackoutTime = Annotated[
 Instant = Annotated[datetime, PlainValidator(_instant)]
 Pool = Annotated[list[Ref], Field(min_length=1), AfterValidator(_distinct)]
 Aliases = Annotated[list[Annotated[StrictStr, AfterValidator(_alias)]], AfterValidator(_aliases)]
+Names = Annotated[dict[StrictStr, StrictStr], AfterValidator(_names)]
 
 
 class _Model(BaseModel):
@@ -606,6 +627,7 @@ class _Resource(_Model):
     name: Name
     aliases: Aliases = Field(default_factory=list)
     slack_user: Annotated[StrictStr, AfterValidator(_slack_user)] | None = None
+    names: Names = Field(default_factory=dict)
     kind: Annotated[StrictStr, AfterValidator(_kind)] = "staff"
     capacity: Count = 1
     timezone: Zone | None = None
@@ -634,6 +656,7 @@ class _Service(_Model):
     id: Slug
     name: Name
     aliases: Aliases = Field(default_factory=list)
+    names: Names = Field(default_factory=dict)
     duration_min: Count
     buffer_before_min: Minutes = 0
     buffer_after_min: Minutes = 0
@@ -1031,6 +1054,8 @@ def _business(model: _File) -> Business:
         service_aliases={item.id: tuple(item.aliases) for item in model.services if item.aliases},
         resource_aliases={item.id: tuple(item.aliases) for item in model.resources if item.aliases},
         slack_users={item.id: item.slack_user for item in model.resources if item.slack_user},
+        service_names={item.id: dict(item.names) for item in model.services if item.names},
+        resource_names={item.id: dict(item.names) for item in model.resources if item.names},
     )
 
 
@@ -1180,9 +1205,14 @@ def _block_data(block: Block) -> _FlowMap:
 
 
 def _resource_data(
-    resource: Resource, aliases: Sequence[str], slack_user: str | None = None
+    resource: Resource,
+    aliases: Sequence[str],
+    names: Mapping[str, str],
+    slack_user: str | None = None,
 ) -> dict[str, Any]:
     data: dict[str, Any] = {"id": resource.id, "name": resource.name}
+    if names:
+        data["names"] = _FlowMap(names)
     if aliases:
         data["aliases"] = _Flow(aliases)
     if slack_user is not None:
@@ -1227,9 +1257,11 @@ _POLICY_DEFAULTS = {
 
 
 def _service_data(
-    service: Service, policy: ServicePolicy, aliases: Sequence[str]
+    service: Service, policy: ServicePolicy, aliases: Sequence[str], names: Mapping[str, str]
 ) -> dict[str, Any]:
     data: dict[str, Any] = {"id": service.id, "name": service.name}
+    if names:
+        data["names"] = _FlowMap(names)
     if aliases:
         data["aliases"] = _Flow(aliases)
     data["duration_min"] = service.duration_min
@@ -1296,6 +1328,7 @@ def business_document(business: Business) -> dict[str, Any]:
             _resource_data(
                 resource,
                 business.resource_aliases.get(resource.id, ()),
+                business.resource_names.get(resource.id, {}),
                 business.slack_users.get(resource.id),
             )
             for resource in business.resources
@@ -1305,6 +1338,7 @@ def business_document(business: Business) -> dict[str, Any]:
                 service,
                 business.policies.get(service.id, ServicePolicy()),
                 business.service_aliases.get(service.id, ()),
+                business.service_names.get(service.id, {}),
             )
             for service in business.services
         ],

@@ -189,7 +189,11 @@ async def _sync_resources(
     changed_rules = []
     for position, resource in enumerate(business.resources):
         fields = resource_fields(
-            resource, position, business.resource_aliases, business.slack_users
+            resource,
+            position,
+            business.resource_aliases,
+            business.resource_names,
+            business.slack_users,
         )
         before = old.get(resource.id)
         if before is None:
@@ -197,9 +201,14 @@ async def _sync_resources(
             ids[resource.id] = made.id
             changed_rules.append(resource)
             continue
-        if fields != resource_fields(
-            before, old_positions[resource.id], current.resource_aliases, current.slack_users
-        ):
+        was = resource_fields(
+            before,
+            old_positions[resource.id],
+            current.resource_aliases,
+            current.resource_names,
+            current.slack_users,
+        )
+        if fields != was:
             del fields["slug"]
             await m.Resource.filter(id=ids[resource.id]).using_db(conn).update(**fields)
         if (before.weekly_hours, before.date_overrides, before.blocks) != (
@@ -275,7 +284,9 @@ async def _sync_services(
     old_positions = {s.id: i for i, s in enumerate(current.services)}
     changed_rules = []
     for position, service in enumerate(business.services):
-        fields = service_fields(service, position, business.policies, business.service_aliases)
+        fields = service_fields(
+            service, position, business.policies, business.service_aliases, business.service_names
+        )
         before = old.get(service.id)
         if before is None:
             made = await m.Service.create(business_id=business_id, **fields, using_db=conn)
@@ -283,7 +294,11 @@ async def _sync_services(
             changed_rules.append(service)
             continue
         was = service_fields(
-            before, old_positions[service.id], current.policies, current.service_aliases
+            before,
+            old_positions[service.id],
+            current.policies,
+            current.service_aliases,
+            current.service_names,
         )
         if fields != was:
             del fields["slug"]

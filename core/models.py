@@ -90,6 +90,8 @@ class Resource(Model):
     """Other names customers use for it, in file order."""
     slack_user = fields.CharField(max_length=32, null=True)
     """The Slack user id of the staff member this resource is (``U012AB3CD``), if any."""
+    names = fields.JSONField[dict[str, str]](default=dict, db_default={})
+    """Its name in other languages, by language code."""
     kind = fields.CharEnumField(ResourceKind, max_length=16, default=ResourceKind.STAFF)
     capacity = fields.IntField(default=1)
     timezone = fields.CharField(max_length=64, null=True)
@@ -195,6 +197,8 @@ class Service(Model):
     name = fields.CharField(max_length=200)
     aliases = fields.JSONField[list[str]](default=list, db_default=[])
     """Other names customers use for it, in file order."""
+    names = fields.JSONField[dict[str, str]](default=dict, db_default={})
+    """Its name in other languages, by language code."""
     duration_min = fields.IntField()
     buffer_before_min = fields.IntField(default=0)
     buffer_after_min = fields.IntField(default=0)

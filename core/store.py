@@ -133,7 +133,12 @@ async def replace_business(business: Business) -> None:
                 using_db=conn,
             )
             resource_ids = await _write_resources(
-                conn, row.id, business.resources, business.resource_aliases, business.slack_users
+                conn,
+                row.id,
+                business.resources,
+                business.resource_aliases,
+                business.resource_names,
+                business.slack_users,
             )
             service_ids = await _write_services(
                 conn,
@@ -142,6 +147,7 @@ async def replace_business(business: Business) -> None:
                 resource_ids,
                 business.policies,
                 business.service_aliases,
+                business.service_names,
             )
             await write_bookings(conn, row.id, business, resource_ids, service_ids)
     except ValidationError as exc:  # a value a column cannot hold; rolled back
@@ -168,11 +174,14 @@ async def _write_resources(
     business_id: int,
     resources: Sequence[Resource],
     aliases: Mapping[str, tuple[str, ...]],
+    names: Mapping[str, Mapping[str, str]],
     slack_users: Mapping[str, str] | None = None,
 ) -> dict[str, int]:
     await m.Resource.bulk_create(
         [
-            m.Resource(business_id=business_id, **resource_fields(r, i, aliases, slack_users))
+            m.Resource(
+                business_id=business_id, **resource_fields(r, i, aliases, names, slack_users)
+            )
             for i, r in enumerate(resources)
         ],
         using_db=conn,
@@ -188,6 +197,7 @@ def resource_fields(
     resource: Resource,
     position: int,
     aliases: Mapping[str, tuple[str, ...]],
+    names: Mapping[str, Mapping[str, str]],
     slack_users: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The columns of a resource row (its rules are rows of their own)."""
@@ -196,6 +206,7 @@ def resource_fields(
         "name": resource.name,
         "aliases": list(aliases.get(resource.id, ())),
         "slack_user": (slack_users or {}).get(resource.id),
+        "names": dict(names.get(resource.id, {})),
         "kind": m.ResourceKind(resource.kind),
         "capacity": resource.capacity,
         "timezone": resource.timezone,
@@ -252,10 +263,11 @@ async def _write_services(
     resource_ids: dict[str, int],
     policies: Mapping[str, ServicePolicy],
     aliases: Mapping[str, tuple[str, ...]],
+    names: Mapping[str, Mapping[str, str]],
 ) -> dict[str, int]:
     await m.Service.bulk_create(
         [
-            m.Service(business_id=business_id, **service_fields(s, i, policies, aliases))
+            m.Service(business_id=business_id, **service_fields(s, i, policies, aliases, names))
             for i, s in enumerate(services)
         ],
         using_db=conn,
@@ -272,6 +284,7 @@ def service_fields(
     position: int,
     policies: Mapping[str, ServicePolicy],
     aliases: Mapping[str, tuple[str, ...]],
+    names: Mapping[str, Mapping[str, str]],
 ) -> dict[str, Any]:
     """The columns of a service row (its pools and blackouts are rows of their own)."""
     policy = policies.get(service.id, _NO_POLICY)
@@ -279,6 +292,7 @@ def service_fields(
         "slug": service.id,
         "name": service.name,
         "aliases": list(aliases.get(service.id, ())),
+        "names": dict(names.get(service.id, {})),
         "duration_min": service.duration_min,
         "buffer_before_min": service.buffer_before_min,
         "buffer_after_min": service.buffer_after_min,
@@ -601,6 +615,12 @@ def check_business(business: Business) -> None:
     unknown = sorted(set(business.slack_users) - {r.id for r in business.resources})
     if unknown:
         raise InvalidBusiness(f"slack_users: unknown resource {unknown[0]!r}")
+    unknown = sorted(set(business.service_names) - {s.id for s in business.services})
+    if unknown:
+        raise InvalidBusiness(f"service_names: unknown service {unknown[0]!r}")
+    unknown = sorted(set(business.resource_names) - {r.id for r in business.resources})
+    if unknown:
+        raise InvalidBusiness(f"resource_names: unknown resource {unknown[0]!r}")
     for i, record in enumerate(business.bookings):
         if record.seats is not None:
             _in_range(f"bookings[{i}].seats", record.seats, _INT)
@@ -763,6 +783,8 @@ async def load_business(*, bookings: bool = True) -> Business:
         service_aliases=await _aliases(m.Service, business_id),
         resource_aliases=await _aliases(m.Resource, business_id),
         slack_users=await _slack_users(business_id),
+        service_names=await _names(m.Service, business_id),
+        resource_names=await _names(m.Resource, business_id),
     )
 
 
@@ -1029,6 +1051,14 @@ async def load_busy(
     return tuple(b for b in busy if b.ref not in refs)
 
 
+async def _names(
+    model: type[m.Service] | type[m.Resource], business_id: int
+) -> dict[str, dict[str, str]]:
+    """The names per language of every service (or resource) that has any, by slug."""
+    rows = await model.filter(business_id=business_id).values_list("slug", "names")
+    return {slug: dict(_json(names) or {}) for slug, names in rows if _json(names)}
+
+
 async def load_info() -> BusinessInfo:
     """Name, timezone, locale and colour of the business (one query)."""
     _, info = await _business_row()
@@ -1045,11 +1075,11 @@ async def load_directory() -> Directory:
     business_id, info = await _business_row()
     sql = _Sql()
     services = await sql.rows(
-        'SELECT "slug", "name", "aliases" FROM "service" '
+        'SELECT "slug", "name", "aliases", "names" FROM "service" '
         f'WHERE "business_id" = {sql.arg(business_id)} AND "active" ORDER BY "position", "id"'
     )
     providers = await sql.rows(
-        'SELECT r."slug", r."name", r."aliases", r."kind" FROM "resource" r '
+        'SELECT r."slug", r."name", r."aliases", r."kind", r."names" FROM "resource" r '
         f'WHERE r."business_id" = {sql.arg(business_id)} AND r."active" '
         f'AND r."kind" = {sql.arg(m.ResourceKind.STAFF.value)} '
         'AND r."id" IN (SELECT m."resource_id" FROM "service" s '
@@ -1060,18 +1090,30 @@ async def load_directory() -> Directory:
     )
     return Directory(
         info=info,
-        services=tuple(Entry(slug, name, _alias_list(aliases)) for slug, name, aliases in services),
+        services=tuple(
+            Entry(slug, name, _alias_list(aliases), names=_name_pairs(names))
+            for slug, name, aliases, names in services
+        ),
         providers=tuple(
-            Entry(slug, name, _alias_list(aliases), _kind(kind))
-            for slug, name, aliases, kind in providers
+            Entry(slug, name, _alias_list(aliases), _kind(kind), _name_pairs(names))
+            for slug, name, aliases, kind, names in providers
         ),
     )
 
 
-def _alias_list(value: Any) -> tuple[str, ...]:
+def _json(value: Any) -> Any:
     """A JSON column read raw: text on SQLite and (without a codec) on PostgreSQL."""
-    aliases = json.loads(value) if isinstance(value, str | bytes) else value
-    return tuple(aliases or ())
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+def _alias_list(value: Any) -> tuple[str, ...]:
+    return tuple(_json(value) or ())
+
+
+def _name_pairs(value: Any) -> tuple[tuple[str, str], ...]:
+    """Names per language as ``(language, name)`` pairs, in language order."""
+    names = _json(value) or {}
+    return tuple(sorted((str(lang), str(name)) for lang, name in names.items()))
 
 
 class _Sql:

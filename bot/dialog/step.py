@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from bot.dialog.contact import read_contact, read_name, unreadable
+from bot.dialog.contact import read_contact, read_name_and_contact, unreadable
 from bot.dialog.effects import (
     CancelBooking,
     Cancelled,
@@ -46,7 +46,7 @@ from bot.dialog.effects import (
     Waitlisted,
 )
 from bot.dialog.fit import MORE, fit
-from bot.dialog.state import Offer, Shown, State, Wish
+from bot.dialog.state import BookingRef, Offer, Shown, State, Wish
 from bot.dialog.wording import Wording, midnight
 from bot.i18n import LANGUAGES, Speaker, language_name, pick_language
 from bot.inbound import MAX_TEXT, Inbound
@@ -80,6 +80,18 @@ class Context:
     """Bookable services, id to name, in the business's order."""
     providers: Mapping[str, str]
     """Staff a customer may ask for, id to name."""
+    translated: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """Names in other languages, by language then service or staff id (the business file's
+    ``names``); a name missing there is the one of ``services`` or ``providers``."""
+
+    def services_in(self, lang: str) -> Mapping[str, str]:
+        """The services' names a customer writing ``lang`` reads, in the business's order."""
+        local = self.translated.get(lang, {})
+        return {sid: local.get(sid, name) for sid, name in self.services.items()}
+
+    def providers_in(self, lang: str) -> Mapping[str, str]:
+        local = self.translated.get(lang, {})
+        return {pid: local.get(pid, name) for pid, name in self.providers.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,16 +152,18 @@ class _Turn:
 
     @property
     def words(self) -> Wording:
-        return Wording(self.sp, self.ctx.services, self.ctx.providers)
+        lang = self.state.lang
+        return Wording(self.sp, self.ctx.services_in(lang), self.ctx.providers_in(lang))
 
     def service_name(self, service: str) -> str:
-        return self.ctx.services.get(service, service)
+        return self.ctx.services_in(self.state.lang).get(service, service)
 
     def local_midnight(self, moment: datetime, days: int = 0) -> datetime:
         return midnight(moment, self.state.zone, days)
 
     def menu_options(self) -> list[Option]:
-        options = [Option(name, f"svc:{sid}") for sid, name in self.ctx.services.items()]
+        names = self.ctx.services_in(self.state.lang)
+        options = [Option(name, f"svc:{sid}") for sid, name in names.items()]
         return [
             *options[:8],
             Option(self._("My bookings"), "menu:list"),
@@ -200,9 +214,13 @@ class _Turn:
             case "reschedule":
                 if self.state.stage == "confirm_move":
                     return self.answer(True)  # "yes, move it"
+                # "Move it to Thursday": the day goes with the request, not asked again.
+                self.update(wish=self.wish_of(reading) if reading.when is not None else None)
                 return self.out(effects=[ListBookings("reschedule")])
             case "waitlist":
                 return self.waitlist()
+            case "yes" if _wish_like(reading):
+                return self.yes_and(reading)
             case "yes" | "no":
                 return self.answer(reading.intent == "yes")
             case "book" | "choice":
@@ -218,13 +236,22 @@ class _Turn:
         reading = self._understand(text, self.state.lang)
         if self.state.stage in ("name", "contact") or not any(ch.isalpha() for ch in text):
             return reading  # a name is not a language
-        if reading.date_conflict or (reading.when is not None and reading.intent != "unknown"):
+        if reading.date_conflict or reading.intent in _ACTIONS:
+            return reading  # understood in the conversation's language: no need to look further
+        others = {lang: self._understand(text, lang) for lang in LANGUAGES}
+        if _only_a_time(reading):
+            # "Je dois annuler mon rendez-vous" read in English is a booking on Monday ("mon"):
+            # a language that reads a cancel or a move in it has a word of its own for it.
+            for lang, other in others.items():
+                if lang != self.state.lang and other.intent in ("cancel", "reschedule"):
+                    self.update(lang=lang)
+                    return other
+        if reading.when is not None and reading.intent != "unknown":
             return reading
         best, best_lang, score = reading, self.state.lang, _score(reading) + SWITCH_MARGIN - 1
-        for lang in LANGUAGES:
+        for lang, other in others.items():
             if lang == self.state.lang:
                 continue
-            other = self._understand(text, lang)
             if other.intent not in ("unknown", "choice") and _score(other) > score:
                 best, best_lang, score = other, lang, _score(other)
         if best_lang != self.state.lang:
@@ -281,6 +308,7 @@ class _Turn:
             case "bk":
                 return self.picked_booking(arg)
             case "act" if arg in ("cancel", "reschedule"):
+                self.update(wish=None)
                 return self.out(
                     effects=[ListBookings("cancel" if arg == "cancel" else "reschedule")]
                 )
@@ -324,7 +352,7 @@ class _Turn:
     def example_service(self) -> str:
         """A service of this business for the examples of what to write (not "haircut" at a
         dentist's)."""
-        return next(iter(self.ctx.services.values()), "")
+        return next(iter(self.ctx.services_in(self.state.lang).values()), "")
 
     def restart(self, *, greet: bool = True) -> Outcome:
         effects: list[Effect] = [ReleaseHold(self.state.hold.token)] if self.state.hold else []
@@ -504,7 +532,9 @@ class _Turn:
         if unreadable(text):
             lead = self._("Your name has characters I cannot use.")
             return self.out(Reply(f"{lead} {self._('What name should I put the booking under?')}"))
-        name = read_name(text)
+        name, contact = read_name_and_contact(text)
+        if contact is not None:  # "Sophie Turner, sophie.t@example.com": both at once
+            self.update(phone=contact.phone, email=contact.email)
         if name is None:
             return self.out(Reply(self._("Please write just your name, for example “Ana García”.")))
         self.update(name=name, misunderstood=0)
@@ -581,6 +611,20 @@ class _Turn:
             return self.ask_service()
         return self.misunderstood()
 
+    def yes_and(self, reading: Reading) -> Outcome:
+        """ "Great, Friday at 5 then": a yes that goes on to a time or a service is that wish;
+        it confirms only what is on screen when it names the very time held or picked."""
+        state = self.state
+        held = state.hold.start if state.hold is not None else None
+        if state.stage == "confirm_move" and state.picked is not None:
+            held = state.picked.start
+        elif state.stage != "confirm":
+            held = None
+        same_service = reading.service in (None, self.current_service())
+        if held is not None and same_service and _names_moment(reading, held):
+            return self.answer(True)
+        return self.wants(reading)
+
     def confirm_hold(self) -> ConfirmHold:
         state = self.state
         assert state.hold is not None
@@ -605,6 +649,11 @@ class _Turn:
         booking = next((b for b in self.state.bookings if b.token == token), None)
         if booking is None or self.state.stage != "pick_booking":
             return self.gone()
+        return self.chose_booking(booking)
+
+    def chose_booking(self, booking: BookingRef) -> Outcome:
+        """The booking to cancel or move: confirm the cancel, or find the new time (asked
+        for unless the request said it: "move it to Thursday")."""
         label = self.words.booking(booking)
         if self.state.goal == "cancel":
             self.update(stage="confirm_cancel", target=booking)
@@ -612,7 +661,9 @@ class _Turn:
             return self.out(
                 Reply(text, self.yes_no(self._("Yes, cancel it"), self._("No, keep it")))
             )
-        self.update(target=booking, goal="reschedule", service=booking.service, wish=None)
+        self.update(target=booking, goal="reschedule", service=booking.service)
+        if self.state.wish is not None:
+            return self.advance()
         return self.ask_when(
             self._("When would you like to move {booking} to?").format(booking=label)
         )
@@ -893,6 +944,8 @@ class _Turn:
             return self.out(Reply(text, options))
         goal = "cancel" if event.purpose == "cancel" else "reschedule"
         self.update(stage="pick_booking", goal=goal, bookings=bookings)
+        if len(bookings) == 1:  # no question with one answer
+            return self.chose_booking(bookings[0])
         question = (
             self._("Which booking should I cancel?")
             if goal == "cancel"
@@ -920,6 +973,27 @@ def _score(reading: Reading) -> int:
         + 2 * (reading.when is not None)
         + (reading.command is not None)
     )
+
+
+_ACTIONS = frozenset({"cancel", "reschedule", "list", "waitlist"})
+"""Intents said with a word of their own ("annuler", "move"): a message read as one of them
+in the conversation's language is in that language."""
+
+
+def _only_a_time(reading: Reading) -> bool:
+    """A booking read with a time: one stray word ("mon" in French, "mar" in Spanish) reads
+    as a weekday in another language, and "rendez-vous" may half name a service."""
+    return reading.intent == "book" and reading.when is not None
+
+
+def _names_moment(reading: Reading, moment: datetime) -> bool:
+    """Whether the reading's time is ``moment``: that very start, or a window holding it."""
+    when = reading.when
+    if isinstance(when, Exact):
+        return when.at == moment
+    if when is None:
+        return False
+    return when.start <= moment and (when.end is None or moment < when.end)
 
 
 def _wish_like(reading: Reading) -> bool:

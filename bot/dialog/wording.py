@@ -84,7 +84,9 @@ class Wording:
                 text = self._("{subject} is not a start time: appointments start every {step}.")
                 return text.format(subject=subject, step=sp.duration(why.minutes or 0))
             case "closed":
-                if why.who:
+                # The engine names the first of the team it found off; unless the customer
+                # asked for that person, the business is what is closed to them.
+                if why.who and request.provider is not None:
                     text = self._("{subject}: {who} is not working then.")
                     return text.format(subject=subject, who=why.who)
                 return self._("{subject}: we are closed then.").format(subject=subject)

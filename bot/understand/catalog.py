@@ -21,4 +21,6 @@ def catalog_of(directory: Directory) -> Catalog:
 
 
 def _named(entry: Entry) -> Named:
-    return Named(entry.id, (entry.name, *entry.aliases))
+    """Its name, its names in other languages (which customers write too), its aliases."""
+    names = dict.fromkeys((entry.name, *(name for _lang, name in entry.names), *entry.aliases))
+    return Named(entry.id, tuple(names))

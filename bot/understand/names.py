@@ -98,9 +98,10 @@ def _allowed(length: int) -> int:
 class _Candidates:
     """The message's words and neighbour pairs, ready for exact and fuzzy look-ups."""
 
-    __slots__ = ("exact", "fuzzy", "positions", "sorted_texts", "texts")
+    __slots__ = ("exact", "fuzzy", "positions", "sorted_texts", "texts", "words")
 
     def __init__(self, words: Sequence[str], reserved: Collection[str] = ()) -> None:
+        self.words = tuple(words)
         self.texts: list[str] = []
         self.positions: list[frozenset[int]] = []
         self.exact: dict[str, int] = {}
@@ -118,6 +119,14 @@ class _Candidates:
                 self.positions.append(positions)
         self.fuzzy = [text for text in dict.fromkeys(self.fuzzy) if text]
         self.sorted_texts = sorted(self.fuzzy)
+
+    def phrase(self, words: Sequence[str]) -> frozenset[int] | None:
+        """Where the words of a name stand side by side, exactly as written (folded)."""
+        size = len(words)
+        for start in range(len(self.words) - size + 1):
+            if self.words[start : start + size] == tuple(words):
+                return frozenset(range(start, start + size))
+        return None
 
     def find(self, name: str) -> tuple[frozenset[int], int] | None:
         """Where ``name`` is written and with how many slips; None when it is not."""
@@ -163,6 +172,11 @@ def _score(
     name: _Name, candidates: _Candidates, reserved: Collection[str]
 ) -> tuple[tuple[float, int], Match] | None:
     if len(name.words) > 1:
+        # A name of several words written whole names it, even when each of its words is
+        # one the lexicon uses ("premier rendez-vous": an ordinal and a common phrase).
+        whole = candidates.phrase(name.words)
+        if whole is not None:
+            return (1.0, len(name.joined)), Match(name.id, whole)
         joined = candidates.find(name.joined)
         if joined is not None:
             positions, distance = joined

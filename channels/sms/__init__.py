@@ -43,7 +43,9 @@ def check(settings: TwilioSettings) -> str:
     if config is None:
         return "sms/whatsapp: off (set SLOTWISE_TWILIO_ACCOUNT_SID and SLOTWISE_TWILIO_AUTH_TOKEN)"
     if not config.account_sid.startswith("AC"):
-        return "sms/whatsapp: SLOTWISE_TWILIO_ACCOUNT_SID must start with AC (Twilio console)"
+        return (
+            "sms/whatsapp: FAILED: SLOTWISE_TWILIO_ACCOUNT_SID must start with AC (Twilio console)"
+        )
     kinds = [k for k in (SMS, WHATSAPP) if config.sender(k) is not None]
     if not kinds:
         return (

@@ -79,7 +79,7 @@ async def acheck(settings: TelegramSettings) -> str:
     """One line: the bot works (its name, from ``getMe``), or what is wrong."""
     wrong = misconfigured(settings)
     if wrong is not None:
-        return f"telegram: {wrong}"
+        return f"telegram: {wrong}" if wrong.startswith("off") else f"telegram: FAILED: {wrong}"
     from aiogram.exceptions import TelegramAPIError
 
     from channels.telegram.updates import make_bot
@@ -89,7 +89,9 @@ async def acheck(settings: TelegramSettings) -> str:
     try:
         me = await bot.get_me()
     except TelegramAPIError as error:
-        return f"telegram: the Bot API refused the token or cannot be reached: {error.message}"
+        return (
+            f"telegram: FAILED: the Bot API refused the token or cannot be reached: {error.message}"
+        )
     finally:
         await bot.session.close()
     return f"telegram: works, as @{me.username}"

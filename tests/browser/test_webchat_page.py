@@ -184,7 +184,7 @@ async def test_the_bot_speaks_the_browsers_language_and_zone(
         greeting = await answered(page, 0)
         await expect(greeting).to_contain_text("Soy el asistente de reservas de Slotwise Demo")
         offer = await say(page, "corte de pelo el martes por la tarde")
-        await expect(offer).to_have_text("Horas libres para Haircut:")
+        await expect(offer).to_have_text("Horas libres para Corte de pelo:")
         await expect(slot_buttons(page).first).to_contain_text("(Nueva York)")
         await shots.take(page, "spanish-in-new-york")
     finally:

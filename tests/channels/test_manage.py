@@ -138,3 +138,19 @@ async def test_the_page_speaks_the_readers_language(app: Quart, booking: Booking
     assert "Di., " in page
     missing = await app.test_client().get("/b/nope-nope-nope", headers=headers)
     assert "Diesen Termin gibt es nicht" in await missing.get_data(as_text=True)
+
+
+async def test_the_page_and_calendar_file_name_the_service_in_the_readers_language(
+    app: Quart, booking: BookingInfo
+) -> None:
+    headers = {"Accept-Language": "ru"}
+    page = await (
+        await app.test_client().get(f"/b/{booking.manage_token}", headers=headers)
+    ).get_data(as_text=True)
+    assert "Стрижка" in page
+    assert "Ана" in page
+    assert "Haircut" not in page
+    response = await app.test_client().get(
+        f"/b/{booking.manage_token}.ics", headers={"Accept-Language": "de"}
+    )
+    assert "SUMMARY:Haarschnitt · Slotwise Demo" in (await response.get_data()).decode()

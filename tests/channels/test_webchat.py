@@ -298,10 +298,10 @@ async def test_replies_keep_options_hint_and_attachments(client: Client) -> None
     assert "¡Hola!" in await opened.get_data(as_text=True)  # UTF-8, not \u escapes
     (greeting,) = (await body(opened))["replies"]
     assert set(greeting) == {"text", "options", "hint", "attachments"}
-    assert greeting["options"][:3] == [
-        {"label": "Consultation", "value": "svc:consult"},
-        {"label": "Check-up", "value": "svc:checkup"},
-        {"label": "Haircut", "value": "svc:haircut"},
+    assert greeting["options"][:3] == [  # the demo's services, in Spanish (their `names`)
+        {"label": "Consulta", "value": "svc:consult"},
+        {"label": "Revisión", "value": "svc:checkup"},
+        {"label": "Corte de pelo", "value": "svc:haircut"},
     ]
     assert (greeting["hint"], greeting["attachments"]) == (None, [])
 

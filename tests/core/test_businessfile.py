@@ -1284,3 +1284,50 @@ def test_a_slack_user_that_is_not_an_id_or_is_listed_twice_is_refused() -> None:
     assert "resources[1].slack_user: the same Slack user as resources[0]" in problems(
         "U0ANA", "U0ANA"
     )
+
+
+# --- names per language -------------------------------------------------------------------
+
+
+def test_names_per_language_round_trip() -> None:
+    doc = copy.deepcopy(BASE)
+    doc["services"][0]["names"] = {"de": "Beratung", "es": "Consulta"}
+    doc["resources"][0]["names"] = {"ru": "Доктор Ли"}
+    business = parse_business(json.dumps(doc))
+    assert business.service_names == {"consult": {"de": "Beratung", "es": "Consulta"}}
+    assert business.resource_names == {"dr-lee": {"ru": "Доктор Ли"}}
+    written = dump_business(business)
+    assert "    names: {de: Beratung, es: Consulta}" in written
+    assert parse_business(written) == business
+    assert dump_business(parse_business(written)) == written
+
+
+def test_no_names_are_the_default_and_are_not_written() -> None:
+    business = parse_business(json.dumps(BASE))
+    assert business.service_names == business.resource_names == {}
+    assert "names" not in dump_business(business)
+
+
+@pytest.mark.parametrize(
+    ("names", "path", "message"),
+    [
+        (
+            {"deu": "Beratung"},
+            "services[0].names.deu",
+            "unknown language 'deu'; did you mean 'de'?; use one of en, es, de, fr, ru",
+        ),
+        ({"de": "  "}, "services[0].names.de", "must not be empty"),
+        (
+            {"de": "Bera\x07tung"},
+            "services[0].names.de",
+            "has a control character; write the name as plain text",
+        ),
+        ({"de": "x" * 101}, "services[0].names.de", "is longer than 100 characters"),
+    ],
+)
+def test_bad_names_per_language_are_named(names: dict[str, str], path: str, message: str) -> None:
+    doc = copy.deepcopy(BASE)
+    doc["services"][0]["names"] = names
+    (problem,) = problems_of(json.dumps(doc))
+    assert problem.path == path
+    assert message in problem.message

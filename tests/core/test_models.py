@@ -72,6 +72,7 @@ async def test_all_migrations_are_applied_and_a_rerun_applies_nothing(db: TestDa
         "0007_rule_history",
         "0008_customers",
         "0009_slack_user",
+        "0010_names",
     ]
     assert await migrate(db.url) == []
     # migrate() runs in a context of its own: the open database is still usable.
@@ -248,6 +249,7 @@ async def test_migrate_creates_a_relative_sqlite_files_directory(
         "0007_rule_history",
         "0008_customers",
         "0009_slack_user",
+        "0010_names",
     ]
     assert (tmp_path / "var" / "data" / "slotwise.db").is_file()
     async with database(url):

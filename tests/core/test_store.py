@@ -447,7 +447,12 @@ async def test_directory_of_the_demo_business(db: TestDatabase) -> None:
     assert [e.id for e in directory.services] == ["consult", "checkup", "haircut", "colour", "yoga"]
     assert all(e.kind == "service" for e in directory.services)
     haircut = directory.services[2]
-    assert haircut == Entry("haircut", "Haircut", demo.service_aliases["haircut"])
+    haircut_names = tuple(sorted(demo.service_names["haircut"].items()))
+    assert haircut == Entry(
+        "haircut", "Haircut", demo.service_aliases["haircut"], names=haircut_names
+    )
+    assert haircut.name_in("de") == "Haarschnitt"
+    assert haircut.name_in("xx") == "Haircut"
     assert {"corte de pelo", "Haarschnitt", "coupe", "стрижка"} <= set(haircut.aliases)
     # Rooms (room-1, room-2, hall) are not providers, however many pools list them.
     assert [e.id for e in directory.providers] == [
@@ -458,9 +463,11 @@ async def test_directory_of_the_demo_business(db: TestDatabase) -> None:
         "ben",
         "mia",
     ]
+    lee_names = tuple(sorted(demo.resource_names["dr-lee"].items()))
     assert directory.providers[0] == Entry(
-        "dr-lee", "Dr. Lee", demo.resource_aliases["dr-lee"], "staff"
+        "dr-lee", "Dr. Lee", demo.resource_aliases["dr-lee"], "staff", lee_names
     )
+    assert directory.providers[0].name_in("ru") == "Доктор Ли"
     assert "Доктор Ли" in directory.providers[0].aliases
 
 
@@ -485,7 +492,11 @@ async def test_directory_leaves_out_what_cannot_be_booked(db: TestDatabase) -> N
     assert [e.id for e in directory.services] == ["consult", "checkup", "haircut", "colour"]
     assert [e.id for e in directory.providers] == ["dr-lee", "dr-novak", "ana", "ben"]
     assert directory.providers[2] == Entry(
-        "ana", by_id["ana"].name, ("Anna", "Анна", "Ана"), "staff"
+        "ana",
+        by_id["ana"].name,
+        ("Anna", "Анна", "Ана"),
+        "staff",
+        tuple(sorted(demo.resource_names["ana"].items())),
     )
 
 
