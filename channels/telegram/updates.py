@@ -142,16 +142,7 @@ class TelegramBot:
             text, choice = _command(text)
         elif text is None:
             text = message.caption or (message.sticker.emoji if message.sticker else None) or "?"
-        inbound = Inbound(
-            channel=TELEGRAM,
-            user=user,
-            text=text,
-            choice=choice,
-            locale=locale,
-            traits=TELEGRAM_TRAITS,
-            message_id=str(event_update.update_id),
-        )
-        await self._answer(message.chat.id, inbound)
+        await self._answer(message.chat.id, _inbound(user, text, choice, locale, event_update))
 
     async def _shared(self, message: Message, user: str) -> str:
         """The number of a shared contact; the person's own (Telegram vouches for it) ties
@@ -205,16 +196,7 @@ class TelegramBot:
                 choice = await self._unhashed(user, pressed.value)
                 picked = _label(message.reply_markup, query.data)
         await self._picked(message, picked)
-        inbound = Inbound(
-            channel=TELEGRAM,
-            user=user,
-            text=text,
-            choice=choice,
-            locale=locale,
-            traits=TELEGRAM_TRAITS,
-            message_id=str(event_update.update_id),
-        )
-        await self._answer(message.chat.id, inbound)
+        await self._answer(message.chat.id, _inbound(user, text, choice, locale, event_update))
 
     async def _unhashed(self, user: str, key: str) -> str:
         """The value of a hashed option, among those the conversation shows; a key that
@@ -275,3 +257,18 @@ def _label(markup: InlineKeyboardMarkup | None, data: str | None) -> str | None:
             if button.callback_data == data:
                 return button.text
     return None
+
+
+def _inbound(
+    user: str, text: str | None, choice: str | None, locale: str | None, update: Update
+) -> Inbound:
+    """A message or a press as the bot takes it; the update's id is the message's."""
+    return Inbound(
+        channel=TELEGRAM,
+        user=user,
+        text=text,
+        choice=choice,
+        locale=locale,
+        traits=TELEGRAM_TRAITS,
+        message_id=str(update.update_id),
+    )
