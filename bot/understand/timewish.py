@@ -554,6 +554,8 @@ def _clock_of(word: Word, *, numdate: bool) -> Clock | None:
     if word.kind == "num" and not word.tags and len(text) in (3, 4):
         return _compact(text)
     if word.kind == "clock" or (numdate and word.kind == "numdate"):
+        if word.kind == "numdate":
+            text = text.removesuffix(".")  # "16.45..." ends a sentence, not a date's month
         hours, _, minutes = text.replace("h", ":").replace(".", ":").partition(":")
         if not minutes.isdigit() or len(minutes) != 2 or ":" in minutes:
             return None

@@ -63,6 +63,14 @@ def test_matin_does_not_name_laura_martin() -> None:
     assert at("fr", "demain avec martin", catalog=catalog).provider == "laura"
 
 
+def test_a_dotted_time_ending_a_sentence_is_still_a_time() -> None:
+    """Found by the property test: "Mi. 16.45..." lost its time to the sentence's dots."""
+    plain = at("de", "Mi. 16.45").when
+    assert plain is not None
+    assert at("de", "Mi. 16.45...").when == plain
+    assert at("de", "Mi. 16.45.").when == plain
+
+
 def test_le_12_a_15h_is_an_exact_time_not_a_range() -> None:
     assert at("fr", "le 12 à 15h").when == Exact(datetime(2026, 12, 12, 14, 0, tzinfo=UTC))
 
