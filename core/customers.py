@@ -8,6 +8,10 @@ A person is found, in this order, by
    region when written without ``+``), when exactly one customer has it;
 3. their e-mail address, compared without case, when exactly one customer has it;
 
+but a chat identity is tied by phone only to a number its channel vouches for (the
+SMS sender's own, Telegram's shared contact) and never by e-mail: a number or address
+typed into a chat makes a new customer, or anyone could see someone else's bookings.
+
 else a new customer is made. The identity is tied to the customer found, so the
 next message from that chat finds them at step 1. Matched by an identity, the
 record takes what the person told us last; matched by a phone or e-mail only
@@ -33,7 +37,7 @@ import functools
 import importlib.resources
 import zoneinfo
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -94,6 +98,9 @@ class Identity:
 
     channel: str
     external_id: str
+    verified_phone: str | None = None
+    """A phone number the channel itself vouches is this person's (Telegram's shared
+    contact). An SMS or WhatsApp sender's own number is vouched for by the carrier."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,21 +231,39 @@ class Params:
         return f"?{len(self.values)}"
 
 
+def vouched_phone(customer: CustomerInput, identity: Identity) -> bool:
+    """Whether the channel vouches that ``customer.phone`` is this identity's own number."""
+    if customer.phone is None:
+        return False
+    own: str | None = None
+    if identity.channel in PHONE_CHANNELS:
+        own = _address(identity.channel, identity.external_id)
+    return customer.phone in (own, identity.verified_phone)
+
+
 def find_sql(p: Params, customer: CustomerInput, identity: Identity | None) -> str:
     """One row: ``known`` (the identity's customer), ``by_phone`` and ``by_email`` (the one
-    customer with that phone or e-mail), each null when there is none."""
+    customer with that phone or e-mail), each null when there is none.
+
+    A chat identity is tied to a customer found by phone only when the channel vouches for
+    the number, and never by a typed e-mail: anyone can type someone else's number, and
+    the tie would show them that person's bookings ("my bookings") and let them cancel.
+    A typed contact makes a new customer instead (a code sent to the number, checked by
+    :mod:`core.verification`, is how a typed number will be allowed to link).
+    """
     known = by_phone = by_email = "CAST(NULL AS integer)"
+    by_contact = identity is None
     if identity is not None:
         known = (
             '(SELECT "customer_id" FROM "channel_identity" WHERE "channel" = '
             f'{p(identity.channel, "text")} AND "external_id" = {p(identity.external_id, "text")})'
         )
-    if customer.phone is not None:
+    if customer.phone is not None and (identity is None or vouched_phone(customer, identity)):
         by_phone = (
             '(SELECT CASE WHEN COUNT(*) = 1 THEN MIN("id") END FROM "customer" '
             f'WHERE "phone" = {p(customer.phone, "text")})'
         )
-    if customer.email is not None:
+    if customer.email is not None and by_contact:
         by_email = (
             '(SELECT CASE WHEN COUNT(*) = 1 THEN MIN("id") END FROM "customer" '
             f'WHERE "email_key" = {p(email_key(customer.email), "text")})'
@@ -353,6 +378,9 @@ async def find_or_create(
 ) -> int:
     """The id of the customer ``customer`` and ``identity`` name (see the module docstring),
     in a transaction of its own. Bookings do this in theirs (``BookingService(identity=)``)."""
+    if identity is not None and identity.verified_phone is not None:
+        vouched = await normalized(CustomerInput("", phone=identity.verified_phone))
+        identity = replace(identity, verified_phone=vouched.phone)
     async with in_transaction() as conn:
         return await tie(conn, await normalized(customer), identity, now or datetime.now(UTC))
 

@@ -154,7 +154,9 @@ class TelegramBot:
             phone = f"+{phone}"  # Telegram sends the number without its "+"
         if contact.user_id is not None and contact.user_id == message.from_user.id:  # type: ignore[union-attr]
             try:
-                await find_or_create(CustomerInput("", phone=phone), Identity(TELEGRAM, user))
+                await find_or_create(
+                    CustomerInput("", phone=phone), Identity(TELEGRAM, user, verified_phone=phone)
+                )
             except Exception:  # the booking ties them later all the same
                 log.exception("could not tie a shared Telegram contact")
         return phone

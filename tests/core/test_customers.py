@@ -91,11 +91,33 @@ async def test_a_phone_shared_by_two_customers_matches_neither(db: TestDatabase)
     assert made not in (a.id, b.id)
 
 
-async def test_a_new_identity_is_tied_to_the_customer_its_phone_finds(db: TestDatabase) -> None:
+async def test_a_new_identity_is_tied_to_the_customer_its_vouched_phone_finds(
+    db: TestDatabase,
+) -> None:
+    """Telegram's shared contact (or an SMS sender's own number) is the person's: tie it."""
     known = await find_or_create(ADA)
-    assert await find_or_create(CustomerInput("Ada", phone=ADA.phone), TELEGRAM) == known
+    vouched = Identity("telegram", "4242", verified_phone=ADA.phone)
+    assert await find_or_create(CustomerInput("Ada", phone=ADA.phone), vouched) == known
     tied = await m.ChannelIdentity.get(channel="telegram", external_id="4242")
     assert tied.customer_id == known
+    assert await find_or_create(
+        CustomerInput("", phone=ADA.phone), Identity("sms", ADA.phone or "")
+    )
+    sms = await m.ChannelIdentity.get(channel="sms")
+    assert sms.customer_id == known
+
+
+async def test_a_typed_phone_or_email_never_ties_a_chat_to_someone_elses_bookings(
+    db: TestDatabase,
+) -> None:
+    """Anyone can type a number: tied, the typist's chat would list and cancel that
+    person's bookings. A typed contact makes a customer of its own."""
+    known = await find_or_create(ADA)
+    assert await find_or_create(CustomerInput("Ada", phone=ADA.phone)) == known  # no chat: fine
+    typed = CustomerInput("Mallory", phone=ADA.phone, email=ADA.email)
+    for identity in (TELEGRAM, Identity("web", "session-1"), Identity("slack", "U9")):
+        assert await find_or_create(typed, identity) != known
+    assert not await m.ChannelIdentity.filter(customer_id=known).exists()
 
 
 async def test_two_bookings_by_the_same_phone_are_one_customer(setup: Setup) -> None:
@@ -190,7 +212,8 @@ async def test_opt_out_opt_in_unreachable_and_the_order_of_channels(setup: Setup
     )
     customer_id = await m.Booking.get(id=booked.id).values_list("customer_id", flat=True)
     assert isinstance(customer_id, int)
-    await find_or_create(CustomerInput("Ada", phone=ADA.phone), Identity("slack", "U1"))
+    slack = Identity("slack", "U1", verified_phone=ADA.phone)  # as if Slack vouched for it
+    await find_or_create(CustomerInput("Ada", phone=ADA.phone), slack)
     assert await reachable_channels(customer_id) == [
         Route("telegram", "4242"),
         Route("slack", "U1"),
