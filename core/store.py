@@ -423,12 +423,16 @@ async def write_bookings(
         ),
         bookings,
     )
-    # Multi-row inserts do not return ids; the tokens, made here, find them again.
-    ids: dict[str, int] = dict(
-        await m.Booking.filter(business_id=business_id, manage_token__in=tokens)
-        .using_db(conn)
-        .values_list("manage_token", "id")
-    )
+    # Multi-row inserts do not return ids; the tokens, made here, find them again, a chunk
+    # at a time (PostgreSQL takes at most 32,767 parameters in one statement).
+    ids: dict[str, int] = {}
+    for first in range(0, len(tokens), _TOKENS_PER_QUERY):
+        chunk = tokens[first : first + _TOKENS_PER_QUERY]
+        ids.update(
+            await m.Booking.filter(business_id=business_id, manage_token__in=chunk)
+            .using_db(conn)
+            .values_list("manage_token", "id")
+        )
     occupancy: list[list[Any]] = []
     history: list[list[Any]] = []
     for record, token, row in zip(business.bookings, tokens, bookings, strict=True):
@@ -505,6 +509,9 @@ async def _insert_many(
     conn: BaseDBAsyncClient, table: str, columns: Sequence[str], rows: list[list[Any]]
 ) -> None:
     await insert_rows(conn, table, columns, rows)
+
+
+_TOKENS_PER_QUERY = 10_000
 
 
 async def insert_rows(
