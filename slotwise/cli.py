@@ -315,7 +315,8 @@ async def slots_command(
 
     # The same service as the API's /slots: live holds count (Redis when configured).
     clock = _fixed_clock(_parse_now(now))
-    async with Services.open(_settings(db_url), clock=clock, migrate_first=False) as services:
+    opened = Services.open(_settings(db_url), clock=clock, migrate_first=False, chat=False)
+    async with opened as services:
         slots = await services.bookings.offer(service_id, first_day, last_day, provider)
         offered = await directory.catalogue()
     if as_json:
@@ -347,7 +348,7 @@ async def explain_command(
 
     moment = _parse_instant(start, "--start")
     # Through the same services as the API and the chat: live holds count as taken.
-    async with Services.open(_settings(db_url), migrate_first=False) as services:
+    async with Services.open(_settings(db_url), migrate_first=False, chat=False) as services:
         explanation, snapshot = await services.offers.explain_start(
             service_id, moment, _parse_now(now), provider
         )
