@@ -141,6 +141,15 @@ class Result:
         return f"{self.outcome}\t#{self.id}\t{self.kind}\t{self.dedup_key}{tail}"
 
 
+def masked(address: str) -> str:
+    """An address as the log shows it: enough to tell two apart, no personal data
+    (``a***@example.com``, ``+49***67``, a chat id's first characters)."""
+    name, at, domain = address.partition("@")
+    if at:
+        return f"{name[:1]}***@{domain}"
+    return f"{address[:3]}***{address[-2:]}" if len(address) > 6 else "***"
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -229,7 +238,7 @@ class Worker:
                 log.exception("sending outbox message %s by %s failed", c.id, route.channel)
                 return await self._failed(c, f"{route.channel}: {error!r}", fixed, result)
             await mark_sent(c.id, fixed or self.clock(), provider_id=provider_id)
-            return result("sent", f"by {route.channel} to {route.address}")
+            return result("sent", f"by {route.channel} to {masked(route.address)}")
         detail = "; ".join(refusals)
         await mark_dead(c.id, detail)
         return result("dead", detail)
