@@ -21,7 +21,7 @@ import json
 import os
 import re
 import zoneinfo
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
@@ -813,56 +813,43 @@ def _all_named(data: Mapping[str, Any], section: str) -> bool:
     )
 
 
-def _unique_ids(data: Mapping[str, Any], section: str) -> Iterator[Problem]:
+def _unique(
+    data: Mapping[str, Any], section: str, key: str, said: Callable[[str, int], str]
+) -> Iterator[Problem]:
+    """A problem for each item of ``section`` whose ``key`` repeats an earlier item's;
+    ``said(value, first index)`` words it."""
     first: dict[str, int] = {}
     for index, item in _items(data, section):
-        ident = item.get("id")
-        if not isinstance(ident, str):
+        value = item.get(key)
+        if not isinstance(value, str):
             continue
-        if ident in first:
-            yield Problem(
-                f"{section}[{index}].id",
-                f"duplicate id '{ident}' (also {section}[{first[ident]}])",
-            )
+        if value in first:
+            yield Problem(f"{section}[{index}].{key}", said(value, first[value]))
         else:
-            first[ident] = index
+            first[value] = index
 
 
-def _unique_tokens(data: Mapping[str, Any]) -> Iterator[Problem]:
-    first: dict[str, int] = {}
-    for index, item in _items(data, "bookings"):
-        token = item.get("token")
-        if not isinstance(token, str):
-            continue
-        if token in first:
-            yield Problem(
-                f"bookings[{index}].token",
-                f"the same token as bookings[{first[token]}]; each booking has its own",
-            )
-        else:
-            first[token] = index
-
-
-def _unique_slack_users(data: Mapping[str, Any]) -> Iterator[Problem]:
-    first: dict[str, int] = {}
-    for index, item in _items(data, "resources"):
-        user = item.get("slack_user")
-        if not isinstance(user, str):
-            continue
-        if user in first:
-            yield Problem(
-                f"resources[{index}].slack_user",
-                f"the same Slack user as resources[{first[user]}]; one person, one resource",
-            )
-        else:
-            first[user] = index
+def _unique_ids(data: Mapping[str, Any], section: str) -> Iterator[Problem]:
+    yield from _unique(
+        data, section, "id", lambda ident, i: f"duplicate id '{ident}' (also {section}[{i}])"
+    )
 
 
 def _cross_checks(data: Mapping[str, Any]) -> Iterator[Problem]:
     yield from _unique_ids(data, "resources")
-    yield from _unique_slack_users(data)
+    yield from _unique(
+        data,
+        "resources",
+        "slack_user",
+        lambda _, i: f"the same Slack user as resources[{i}]; one person, one resource",
+    )
     yield from _unique_ids(data, "services")
-    yield from _unique_tokens(data)
+    yield from _unique(
+        data,
+        "bookings",
+        "token",
+        lambda _, i: f"the same token as bookings[{i}]; each booking has its own",
+    )
     capacity: dict[str, int | None] = {}
     for _, item in _items(data, "resources"):
         if isinstance(item.get("id"), str):
