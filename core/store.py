@@ -610,24 +610,20 @@ def check_business(business: Business) -> None:
                 raise InvalidBusiness(
                     f"{where}.blackouts[{k}]: times must be naive local wall time"
                 )
-    unknown = sorted(set(business.policies) - {s.id for s in business.services})
-    if unknown:
-        raise InvalidBusiness(f"policies: unknown service {unknown[0]!r}")
-    unknown = sorted(set(business.service_aliases) - {s.id for s in business.services})
-    if unknown:
-        raise InvalidBusiness(f"service_aliases: unknown service {unknown[0]!r}")
-    unknown = sorted(set(business.resource_aliases) - {r.id for r in business.resources})
-    if unknown:
-        raise InvalidBusiness(f"resource_aliases: unknown resource {unknown[0]!r}")
-    unknown = sorted(set(business.slack_users) - {r.id for r in business.resources})
-    if unknown:
-        raise InvalidBusiness(f"slack_users: unknown resource {unknown[0]!r}")
-    unknown = sorted(set(business.service_names) - {s.id for s in business.services})
-    if unknown:
-        raise InvalidBusiness(f"service_names: unknown service {unknown[0]!r}")
-    unknown = sorted(set(business.resource_names) - {r.id for r in business.resources})
-    if unknown:
-        raise InvalidBusiness(f"resource_names: unknown resource {unknown[0]!r}")
+    service_ids = {s.id for s in business.services}
+    resource_ids = {r.id for r in business.resources}
+    side_maps: tuple[tuple[str, Mapping[str, object], set[str], str], ...] = (
+        ("policies", business.policies, service_ids, "service"),
+        ("service_aliases", business.service_aliases, service_ids, "service"),
+        ("service_names", business.service_names, service_ids, "service"),
+        ("resource_aliases", business.resource_aliases, resource_ids, "resource"),
+        ("resource_names", business.resource_names, resource_ids, "resource"),
+        ("slack_users", business.slack_users, resource_ids, "resource"),
+    )
+    for name, mapping, known, what in side_maps:
+        unknown = sorted(set(mapping) - known)
+        if unknown:
+            raise InvalidBusiness(f"{name}: unknown {what} {unknown[0]!r}")
     for i, record in enumerate(business.bookings):
         if record.seats is not None:
             _in_range(f"bookings[{i}].seats", record.seats, _INT)
