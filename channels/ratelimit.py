@@ -29,14 +29,16 @@ class _Bucket:
 class RateLimiter:
     def __init__(
         self,
-        per_minute: int,
+        tokens: int,
         *,
+        period: float = 60.0,
         burst: int | None = None,
         clock: Callable[[], float] = time.monotonic,
         max_clients: int = 100_000,
     ) -> None:
-        self.rate = per_minute / 60.0
-        self.burst = float(burst if burst is not None else per_minute)
+        self.rate = tokens / period
+        """Tokens per second: ``tokens`` of them every ``period`` seconds (a minute)."""
+        self.burst = float(burst if burst is not None else tokens)
         self.clock = clock
         self.max_clients = max_clients
         self._buckets: OrderedDict[str, _Bucket] = OrderedDict()
@@ -71,7 +73,4 @@ class RateLimiter:
     @classmethod
     def per_hour(cls, per_hour: int, **options: Any) -> RateLimiter:
         """``per_hour`` tokens an hour, all of them usable at once."""
-        limiter = cls(per_hour, **options)
-        limiter.rate = per_hour / 3600.0
-        limiter._refill = limiter.burst / limiter.rate if limiter.rate > 0 else math.inf
-        return limiter
+        return cls(per_hour, period=3600.0, **options)
