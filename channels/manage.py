@@ -93,6 +93,7 @@ PAGE = """<!doctype html>
   button.danger { border-color: #b42318; color: #b42318; }
   .note { margin-top: 1rem; color: #57606a; }
   .cancelled { color: #b42318; }
+  code { font-size: .8rem; word-break: break-all; }
 </style>
 </head>
 <body>
@@ -115,6 +116,10 @@ PAGE = """<!doctype html>
       {% endif %}
     </div>
     {% if active %}<p class="note">{{ t_move }}</p>{% endif %}
+    {% if feed_url %}
+    <p class="note"><a href="{{ subscribe_url }}">{{ t_feed }}</a><br>
+      <small>{{ t_feed_paste }}</small><br><code>{{ feed_url }}</code></p>
+    {% endif %}
   </div>
 </main>
 </body>
@@ -161,13 +166,14 @@ async def _render(token: str, message: str = "") -> Response | str:
     lang = _reader_language(business.locale)
     speaker = Speaker(lang, business.timezone, business.timezone)
     _ = speaker._
-    services = {e.id: e.name_in(lang) for e in directory.services}
+    service_names = {e.id: e.name_in(lang) for e in directory.services}
     staff = {e.id: e.name_in(lang) for e in directory.providers}
     active = info.status == "confirmed" and info.end > datetime.now(UTC)
     notes = {
         "cancelled": _("Your booking is cancelled."),
         "too_late": _("It is too late to cancel online; please contact us."),
     }
+    feed_url = await services().feeds.customer_link(token)
     nonce = secrets.token_urlsafe(16)
     g.style_nonce = nonce
     return await render_template_string(
@@ -184,7 +190,7 @@ async def _render(token: str, message: str = "") -> Response | str:
         t_calendar=_("Add to calendar"),
         t_cancel=_("Cancel booking"),
         t_move=_("To move it, write to us in the chat."),
-        service=services.get(info.service_id, info.service_id),
+        service=service_names.get(info.service_id, info.service_id),
         when=speaker.span(info.start, info.end),
         staff=", ".join(staff[r] for r in info.resources if r in staff),
         status=_("Confirmed") if info.status == "confirmed" else _("Cancelled"),
@@ -193,7 +199,19 @@ async def _render(token: str, message: str = "") -> Response | str:
         message=notes.get(message, ""),
         ics_url=calendar_path(token),
         cancel_url=cancel_path(token),
+        feed_url=feed_url,
+        subscribe_url=_webcal(feed_url) if feed_url else "",
+        t_feed=_("Subscribe to all your bookings"),
+        t_feed_paste=_(
+            "For Google Calendar: Other calendars, From URL, and paste this address. "
+            "Keep it to yourself: it shows your bookings."
+        ),
     )
+
+
+def _webcal(url: str) -> str:
+    """The ``webcal://`` form of a feed address: calendar apps open it to subscribe."""
+    return "webcal://" + url.split("://", 1)[-1]
 
 
 @manage.get(calendar_path("<token>"))

@@ -17,6 +17,7 @@ from bot.inbound import ChatHandler
 from channels.clients import Limits
 from core.bookings import BookingService
 from core.dedup import DeliveryLog
+from core.feeds import FeedService
 
 __all__ = ["SERVICES", "AppServices", "services", "services_of"]
 
@@ -33,6 +34,11 @@ class AppServices(Protocol):
 
     @property
     def limits(self) -> Limits: ...
+
+    @property
+    def feeds(self) -> FeedService:
+        """Calendar feed addresses and bodies (see :mod:`core.feeds`)."""
+        ...
 
     @property
     def deliveries(self) -> DeliveryLog:

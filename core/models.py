@@ -582,6 +582,25 @@ class ApiKey(Model):
         table_description = "Keys of API clients, kept only as hashes"
 
 
+class FeedKey(Model):
+    """The version of a calendar feed's address (a resource's or a customer's). The address
+    is signed over the version, so revoking a feed (the version goes up) stops every older
+    address at once; without a row the version is 1."""
+
+    id = fields.IntField(primary_key=True)
+    kind = fields.CharField(max_length=16)
+    """``resource`` or ``customer``."""
+    subject = fields.CharField(max_length=100)
+    """The resource's id (slug) in the business file, or the customer's row id."""
+    version = fields.IntField(default=1)
+    changed_at = UTCDatetimeField(auto_now=True)
+
+    class Meta:
+        table = "feed_key"
+        table_description = "Versions of calendar feed addresses, raised when one is revoked"
+        unique_together = (("kind", "subject"),)
+
+
 class RuleHistory(Model):
     """One change of the rules (a resource, its hours, overrides or blocks, a service):
     who made it, from which channel, and the section before and after, as business-file

@@ -18,6 +18,7 @@ from werkzeug.exceptions import HTTPException
 
 from channels.api import api
 from channels.bodies import SafeJSON
+from channels.feeds import feeds
 from channels.manage import PUBLIC_URL, manage
 from channels.problems import RETRY_AFTER, database_unavailable, masked_path, problem
 from channels.services import SERVICES
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None) -> Quart:
     app.json = SafeJSON(app, app.json)  # a body nested too deeply is bad JSON, not a 500
     app.register_blueprint(api)
     app.register_blueprint(manage)
+    app.register_blueprint(feeds)
     app.register_blueprint(webchat)
     register_twilio(app, settings)
     register_slack(app, settings)

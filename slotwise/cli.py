@@ -664,6 +664,34 @@ async def apikey_revoke(name: str, db_url: str | None) -> None:
     click.echo(f"The key of {name!r} is revoked.")
 
 
+@main.group("feed")
+def feed_group() -> None:
+    """Calendar feeds: a staff member's or a room's bookings for their calendar app."""
+
+
+@feed_group.command("url")
+@click.argument("resource")
+@click.option("--new", is_flag=True, help="Replace the address: the old one stops working.")
+@_db_option
+@friendly
+async def feed_url(resource: str, new: bool, db_url: str | None) -> None:
+    """Print the calendar feed address of RESOURCE (built from SLOTWISE_PUBLIC_URL)."""
+    from core.errors import NotFound
+    from slotwise.container import Services
+
+    async with Services.open(_settings(db_url), chat=False) as services:
+        try:
+            if new:
+                link = await services.feeds.revoke_resource(resource)
+            else:
+                link = await services.feeds.resource_link(resource)
+        except NotFound as error:
+            raise Failure(error.message) from None
+    click.echo(link)
+    if new:
+        click.echo("Every earlier address of this feed no longer works.", err=True)
+
+
 # --- the worker: notifications (docs/notifications.md) ---------------------------------------
 
 

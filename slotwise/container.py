@@ -25,6 +25,7 @@ from core.bookings import BookingService, HoldSigner, utc_now
 from core.circuit import CircuitBreaker
 from core.db import close_db, migrate, open_db
 from core.dedup import DeliveryLog, make_delivery_log
+from core.feeds import FeedService, FeedSigner
 from core.holds import HoldStore, make_hold_store
 from core.offers import Offers
 from slotwise.secret import server_secret
@@ -64,6 +65,7 @@ class Services:
     """Deliveries already handled (webhook resends), shared through Redis when configured."""
     bookings: BookingService
     offers: Offers
+    feeds: FeedService
     limits: Limits
     chat_parts: tuple[ConversationStore, Chat] | None = None
     """The conversation store and the bot: ``None`` when opened with ``chat=False`` (the
@@ -115,13 +117,15 @@ class Services:
             stack.push_async_callback(holds.close)
             deliveries = make_delivery_log(settings.redis_url, timeout=timeout, breaker=redis)
             stack.push_async_callback(deliveries.close)
+            secret = server_secret(settings)
             bookings = BookingService(
                 holds,
                 hold_ttl=timedelta(seconds=settings.hold_ttl_seconds),
                 lock_timeout=timedelta(milliseconds=settings.lock_timeout_ms),
                 clock=clock,
-                signer=HoldSigner(server_secret(settings)),
+                signer=HoldSigner(secret),
             )
+            feeds = FeedService(FeedSigner(secret), settings.base_url, clock)
             chat_parts = None
             if chat:
                 from bot.conversations import make_conversations
@@ -151,6 +155,7 @@ class Services:
                 deliveries=deliveries,
                 bookings=bookings,
                 offers=Offers(bookings),
+                feeds=feeds,
                 limits=limits_of(settings),
                 chat_parts=chat_parts,
             )

@@ -72,7 +72,8 @@ class SlackApp:
         self.bolt.error(self._on_error)
 
     def _desk(self) -> Desk:
-        return Desk(services_of(self._app).bookings, self._admins)
+        found = services_of(self._app)
+        return Desk(found.bookings, self._admins, feeds=found.feeds)
 
     # --- the route ---------------------------------------------------------------------
 

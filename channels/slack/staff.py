@@ -31,13 +31,15 @@ from channels.slack.render import Block, button, escape, section
 from core.bookings import Actor, BookingInfo, BookingService
 from core.directory import directory
 from core.errors import SlotwiseError
+from core.feeds import FeedService
 from core.offers import Offers
 from core.rules import add_block
 from core.staff import StaffMember, bookings_on, staff_member, staff_of_slack_user
 from core.text.i18n import Speaker, pick_language
 
-__all__ = ["BLOCK", "Answer", "Desk", "Plan", "command", "confirm", "toggle"]
+__all__ = ["BLOCK", "FEED", "Answer", "Desk", "Plan", "command", "confirm", "toggle"]
 
+FEED = "feed"
 BLOCK = "block"
 """The ``action_id`` prefix of the block buttons: ``block-toggle-<n>``, ``block-confirm``,
 ``block-discard``."""
@@ -63,6 +65,8 @@ class Desk:
     bookings: BookingService
     admins: frozenset[str]
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    feeds: FeedService | None = None
+    """Calendar feed addresses (``/slotwise feed``); off when ``None``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +139,7 @@ def _help(ctx: _Context) -> Answer:
     return Answer(
         _(
             "Try: /slotwise today, /slotwise week, /slotwise free haircut friday, "
-            "/slotwise block tomorrow 14-16 dentist"
+            "/slotwise block tomorrow 14-16 dentist, /slotwise feed"
         )
     )
 
@@ -155,7 +159,27 @@ async def command(desk: Desk, user: str, text: str, locale: str | None = None) -
         return await _free(desk, ctx, ctx.who, rest)
     if verb == BLOCK:
         return await _propose(desk, ctx, rest)
+    if verb == FEED and desk.feeds is not None:
+        assert ctx.who is not None
+        return await _feed(desk.feeds, ctx, ctx.who, renew=rest.strip().casefold() == "new")
     return _help(ctx)
+
+
+async def _feed(feeds: FeedService, ctx: _Context, who: StaffMember, *, renew: bool) -> Answer:
+    """The address of the person's calendar feed; ``/slotwise feed new`` replaces it (the
+    old one stops working), for when it was shared by mistake."""
+    _ = ctx.speaker._
+    if renew:
+        link = await feeds.revoke_resource(who.resource)
+        intro = _("Your calendar has a new address; the old one no longer works:")
+    else:
+        link = await feeds.resource_link(who.resource)
+        intro = _("Subscribe to this address in your calendar app to see your bookings there:")
+    note = _(
+        "Google Calendar and Outlook refresh a subscribed calendar only every few hours. "
+        "Keep the address to yourself; if it leaks, “/slotwise feed new” replaces it."
+    )
+    return Answer(f"{intro}\n{link}\n{note}")
 
 
 def _today(desk: Desk, ctx: _Context) -> date:

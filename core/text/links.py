@@ -14,6 +14,8 @@ __all__ = [
     "calendar_link",
     "calendar_path",
     "cancel_path",
+    "feed_link",
+    "feed_path",
     "host_of",
     "manage_link",
     "manage_path",
@@ -43,6 +45,16 @@ def manage_link(public_url: str, token: str) -> str:
 def calendar_link(public_url: str, token: str) -> str:
     """The calendar file's absolute address under ``public_url``."""
     return public_url.rstrip("/") + calendar_path(token)
+
+
+def feed_path(token: str) -> str:
+    """``/feeds/<token>.ics``: a calendar feed, keyed by its signed token."""
+    return f"/feeds/{token}.ics"
+
+
+def feed_link(public_url: str, token: str) -> str:
+    """A calendar feed's absolute address under ``public_url``."""
+    return public_url.rstrip("/") + feed_path(token)
 
 
 def host_of(public_url: str) -> str:

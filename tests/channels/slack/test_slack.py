@@ -11,6 +11,7 @@ fake to receive the work's result. The business is UTC and open all day, so
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -509,3 +510,23 @@ def test_channels_check_says_whether_slack_works(
     off = run()
     assert off.exit_code == 0
     assert "Slack: not configured" in off.output
+
+
+async def test_slotwise_feed_gives_the_staff_members_calendar_address_and_renews_it(
+    app: Quart, client: Client, fake: FakeSlack
+) -> None:
+    answer = await ask(client, fake, ANA, "feed")
+    assert answer["response_type"] == "ephemeral"
+    (link,) = re.findall(r"http\S+/feeds/\S+\.ics", answer["text"])
+    path = link.split("://", 1)[1].partition("/")[2]
+    feed = await client.get(f"/{path}")
+    assert feed.status_code == 200
+    body = (await feed.get_data()).decode()
+    assert "Early Bird" in body
+    assert "Ben's customer" not in body  # Ana's calendar only
+
+    renewed = await ask(client, fake, ANA, "feed new")
+    (new,) = re.findall(r"http\S+/feeds/\S+\.ics", renewed["text"])
+    assert new != link
+    assert (await client.get(f"/{path}")).status_code == 404
+    assert "/slotwise feed" in (await ask(client, fake, ANA, "help"))["text"]
