@@ -52,6 +52,7 @@ bench: $(DEV)
 	$(BIN)/python -m bench.startup
 	$(BIN)/python -m bench.worker
 	$(BIN)/python -m bench.channels
+	$(BIN)/python -m bench.calendars
 
 lint: $(DEV)
 	$(BIN)/ruff format --check .

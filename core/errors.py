@@ -24,9 +24,12 @@
      ├── PolicyViolation                 too late to cancel or move, too many moves, blackout
      ├── ConcurrentChange                someone else changes the same booking right now;
      │                                   trying again will work
+     ├── CalendarRefused                 a staff member's own calendar said no (password,
+     │                                   address): fixed by hand, not by trying again
      └── Unavailable                     an outage, not an answer about the request: the
           ├── HoldStoreUnavailable        caller goes on without the part (the database
-          └── ConversationStoreUnavailable still guarantees capacity) or answers 503
+          ├── ConversationStoreUnavailable still guarantees capacity) or answers 503
+          └── CalendarUnreachable         a staff member's own calendar did not answer
 
 Each carries a stable ``code`` (used by the REST API's problem documents and
 by the bot to pick its sentence) and a human message that names the fix.
@@ -210,3 +213,16 @@ class ConversationStoreUnavailable(Unavailable):
     """The shared conversation store cannot be reached (the chat goes on in memory)."""
 
     code = "conversation_store_unavailable"
+
+
+class CalendarRefused(SlotwiseError):
+    """A staff member's own calendar server answered and said no (a wrong password, no
+    calendar at that address): trying again will not help until the connection is fixed."""
+
+    code = "calendar_refused"
+
+
+class CalendarUnreachable(Unavailable):
+    """A staff member's own calendar server did not answer properly: tried again later."""
+
+    code = "calendar_unreachable"

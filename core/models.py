@@ -601,6 +601,81 @@ class FeedKey(Model):
         unique_together = (("kind", "subject"),)
 
 
+class CalendarConnection(Model):
+    """A staff member's own calendar (CalDAV), read for busy time and written with their
+    bookings. The password is kept encrypted (Fernet, ``SLOTWISE_CREDENTIALS_KEY``)."""
+
+    id = fields.IntField(primary_key=True)
+    resource: fields.OneToOneRelation[Resource] = fields.OneToOneField(
+        "models.Resource", related_name="calendar", on_delete=fields.CASCADE
+    )
+    url = fields.CharField(max_length=500)
+    username = fields.CharField(max_length=200)
+    secret = fields.TextField()
+    """The password, encrypted."""
+    sync_token = fields.TextField(null=True)
+    state = fields.CharField(max_length=16, default="new")
+    """``new`` (never read), ``ok``, ``failing`` (could not reach it: tried again) or
+    ``refused`` (the server said no: the password or the address needs fixing)."""
+    last_error = fields.TextField(default="")
+    synced_at = UTCDatetimeField(null=True)
+    full_sync_at = UTCDatetimeField(null=True)
+    """The last full read (recurring events are expanded over a window that moves on)."""
+    due_at = UTCDatetimeField(null=True)
+    created_at = UTCDatetimeField(auto_now_add=True)
+
+    resource_id: int
+
+    class Meta:
+        table = "calendar_connection"
+        table_description = "Own calendars of staff, read for busy time and written with bookings"
+
+
+class ExternalBusy(Model):
+    """Busy time from a staff member's own calendar: when, and which object it came from
+    (to replace or remove it when that object changes). No title, no attendees."""
+
+    id = fields.IntField(primary_key=True)
+    connection: fields.ForeignKeyRelation[CalendarConnection] = fields.ForeignKeyField(
+        "models.CalendarConnection", related_name="busy", on_delete=fields.CASCADE
+    )
+    resource: fields.ForeignKeyRelation[Resource] = fields.ForeignKeyField(
+        "models.Resource", related_name="external_busy", on_delete=fields.CASCADE
+    )
+    href = fields.CharField(max_length=500)
+    start = UTCDatetimeField()
+    end = UTCDatetimeField()
+
+    connection_id: int
+    resource_id: int
+
+    class Meta:
+        table = "external_busy"
+        table_description = "Busy time read from own calendars of staff, without titles"
+        indexes = (Index(fields=("resource_id", "start")), Index(fields=("connection_id", "href")))
+
+
+class PushedEvent(Model):
+    """A booking as written into a staff member's calendar: where, and which version, so
+    that a move rewrites it and a cancellation removes it."""
+
+    id = fields.IntField(primary_key=True)
+    connection: fields.ForeignKeyRelation[CalendarConnection] = fields.ForeignKeyField(
+        "models.CalendarConnection", related_name="pushed", on_delete=fields.CASCADE
+    )
+    booking_id = fields.IntField()
+    href = fields.CharField(max_length=500)
+    version = fields.CharField(max_length=64)
+    """A digest of what was written: a booking whose digest differs is written again."""
+
+    connection_id: int
+
+    class Meta:
+        table = "pushed_event"
+        table_description = "Bookings written into own calendars of staff"
+        unique_together = (("connection_id", "booking_id"),)
+
+
 class RuleHistory(Model):
     """One change of the rules (a resource, its hours, overrides or blocks, a service):
     who made it, from which channel, and the section before and after, as business-file

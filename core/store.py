@@ -1040,8 +1040,8 @@ async def load_busy(
     *,
     except_bookings: Collection[int] = (),
 ) -> tuple[Busy, ...]:
-    """Busy time of confirmed bookings on these resources (slug to database id) that
-    overlaps ``[start, end)``; one query over the occupancy index.
+    """Busy time of confirmed bookings, and from staff members' own calendars, on these
+    resources (slug to database id) that overlaps ``[start, end)``; one query.
 
     ``except_bookings`` leaves bookings out: the ones being moved.
     """
@@ -1335,14 +1335,24 @@ async def _services(
 
 _BUSY_SQL = (
     "SELECT resource_id, booking_id, occupied_start, occupied_end, seats, "
-    "appointment_start, appointment_end FROM booking_resource "
+    "appointment_start, appointment_end, id FROM booking_resource "
     "WHERE resource_id {resources} AND occupied_end > {lo} AND occupied_start < {hi} AND active "
-    "ORDER BY occupied_start, id"
+    "UNION ALL "
+    'SELECT e.resource_id, NULL, e.start, e."end", r.capacity, NULL, NULL, e.id '
+    "FROM external_busy e JOIN resource r ON r.id = e.resource_id "
+    'WHERE e.resource_id {resources} AND e."end" > {lo} AND e.start < {hi} '
+    "ORDER BY 3, 8"
 )
+"""Bookings' occupancy and, after them, the busy time read from staff members' own
+calendars (``core.calendars``), which fills the resource whatever its capacity."""
+
+EXTERNAL = "an event in their own calendar"
+"""The ``ref`` of busy time from a staff member's own calendar (no title is kept)."""
 
 
 async def _busy(slugs: dict[int, str], start: datetime, end: datetime) -> tuple[Busy, ...]:
-    """One raw query on the occupancy table alone, over its resource-and-time indexes.
+    """One raw query on the occupancy table and the busy time read from staff members'
+    own calendars, over their resource-and-time indexes.
 
     ``active`` is the exclusion constraint's own notion of "occupies", true
     exactly while the booking is confirmed. Raw SQL because Tortoise's model
@@ -1357,12 +1367,11 @@ async def _busy(slugs: dict[int, str], start: datetime, end: datetime) -> tuple[
     if conn.capabilities.dialect == "postgres":
         sql = _BUSY_SQL.format(resources="= ANY($1::int[])", lo="$2", hi="$3")
         _, rows = await conn.execute_query(sql, [resource_ids, start, end])
-        return tuple(
-            Busy(slugs[r[0]], r[2], r[3], r[4], f"booking {r[1]}", r[5], r[6]) for r in rows
-        )
+        return tuple(Busy(slugs[r[0]], r[2], r[3], r[4], _ref(r[1]), r[5], r[6]) for r in rows)
     marks = ", ".join("?" * len(resource_ids))
     sql = _BUSY_SQL.format(resources=f"IN ({marks})", lo="?", hi="?")
-    _, rows = await conn.execute_query(sql, [*resource_ids, _text(start), _text(end)])
+    arguments = [*resource_ids, _text(start), _text(end)]
+    _, rows = await conn.execute_query(sql, arguments * 2)
     # SQLite hands back text; bookings share their times, so parse each text once.
     parsed: dict[str, datetime] = {}
 
@@ -1378,12 +1387,16 @@ async def _busy(slugs: dict[int, str], start: datetime, end: datetime) -> tuple[
             instant(r[2]),
             instant(r[3]),
             r[4],
-            f"booking {r[1]}",
-            instant(r[5]),
-            instant(r[6]),
+            _ref(r[1]),
+            instant(r[5]) if r[5] is not None else None,
+            instant(r[6]) if r[6] is not None else None,
         )
         for r in rows
     )
+
+
+def _ref(booking_id: int | None) -> str:
+    return f"booking {booking_id}" if booking_id is not None else EXTERNAL
 
 
 def _text(instant: datetime) -> str:

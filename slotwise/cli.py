@@ -17,7 +17,7 @@ import asyncio
 import json
 import logging
 import sys
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from datetime import UTC, date, datetime, timedelta
 from functools import wraps
 from pathlib import Path
@@ -692,6 +692,105 @@ async def feed_url(resource: str, new: bool, db_url: str | None) -> None:
         click.echo("Every earlier address of this feed no longer works.", err=True)
 
 
+# --- staff members' own calendars (docs/calendars.md) -----------------------------------------
+
+
+@main.group("calendar")
+def calendar_group() -> None:
+    """Staff members' own calendars (CalDAV): their busy time in, their bookings out."""
+
+
+@calendar_group.command("connect")
+@click.argument("resource")
+@click.option("--url", required=True, help="The address of the calendar itself (CalDAV).")
+@click.option("--user", "username", required=True, help="The user name at the calendar server.")
+@click.option(
+    "--password", default=None, help="An app password; default: read from standard input."
+)
+@_db_option
+@friendly
+async def calendar_connect(
+    resource: str, url: str, username: str, password: str | None, db_url: str | None
+) -> None:
+    """Connect RESOURCE's calendar and sync it once (the password is kept encrypted)."""
+    if password is None:
+        if sys.stdin.isatty():
+            password = click.prompt("Password", hide_input=True)
+        else:
+            password = sys.stdin.readline().rstrip("\r\n")
+    shown = await _with_calendars(db_url, lambda c: c.connect(resource, url, username, password))
+    click.echo(_calendar_line(shown))
+    if shown.state != "ok":
+        raise Failure(
+            f"the calendar of {resource!r} is connected but could not be read: "
+            f"{shown.last_error}. Fix it and connect again."
+        )
+
+
+@calendar_group.command("sync")
+@click.argument("resource", required=False)
+@_db_option
+@friendly
+async def calendar_sync(resource: str | None, db_url: str | None) -> None:
+    """Read and write RESOURCE's calendar now (every connected calendar without RESOURCE)."""
+
+    async def run(calendars: Any) -> list[Any]:
+        if resource is not None:
+            return [await calendars.sync(resource)]
+        return [await calendars.sync(c.resource) for c in await calendars.connections()]
+
+    for shown in await _with_calendars(db_url, run):
+        click.echo(_calendar_line(shown))
+
+
+@calendar_group.command("list")
+@_db_option
+@friendly
+async def calendar_list(db_url: str | None) -> None:
+    """List the connected calendars: whose, their state, and the last sync."""
+    found = await _with_calendars(db_url, lambda c: c.connections())
+    if not found:
+        click.echo("No calendars connected; connect one with 'slotwise calendar connect'.")
+    for shown in found:
+        click.echo(_calendar_line(shown))
+
+
+@calendar_group.command("disconnect")
+@click.argument("resource")
+@_db_option
+@friendly
+async def calendar_disconnect(resource: str, db_url: str | None) -> None:
+    """Forget RESOURCE's calendar and the busy time read from it."""
+    await _with_calendars(db_url, lambda c: c.disconnect(resource))
+    click.echo(
+        f"The calendar of {resource!r} is disconnected; the events written there stay there."
+    )
+
+
+async def _with_calendars(db_url: str | None, work: Callable[[Any], Awaitable[T]]) -> T:
+    from core.db import database, migrate
+    from core.errors import SlotwiseError
+    from slotwise.container import calendars_of
+
+    settings = _settings(db_url)
+    await migrate(settings.database_url)
+    async with database(settings.database_url):
+        try:
+            return await work(calendars_of(settings))
+        except SlotwiseError as error:
+            raise Failure(error.message) from None
+
+
+async def _calendar_lines(done: Awaitable[list[Any]]) -> list[str]:
+    return [_calendar_line(shown) for shown in await done]
+
+
+def _calendar_line(shown: Any) -> str:
+    when = f"synced {shown.synced_at:%Y-%m-%d %H:%M}Z" if shown.synced_at else "never synced"
+    error = f" ({shown.last_error})" if shown.last_error else ""
+    return f"calendar {shown.resource}\t{shown.state}{error}\t{shown.busy} busy\t{when}"
+
+
 # --- the worker: notifications (docs/notifications.md) ---------------------------------------
 
 
@@ -706,22 +805,28 @@ async def worker_command(once: bool, now: str | None, db_url: str | None) -> Non
     """Send the due messages of the outbox (confirmations, changes, cancellations,
     reminders) by e-mail and the configured channels; runs until Ctrl+C or SIGTERM."""
     from core.db import database
+    from slotwise.container import calendars_of
     from slotwise.worker import Worker, senders_of
 
     if now is not None and not once:
         raise click.BadParameter("--now only goes with --once", param_hint="--now")
     settings = _settings(db_url)
+    calendars = calendars_of(settings)
     worker = Worker(
         senders_of(settings),
         public_url=settings.base_url,
         batch=settings.worker_batch,
         lease=timedelta(seconds=settings.worker_lease_seconds),
+        jobs=[lambda at: _calendar_lines(calendars.sync_due(at))],
     )
     async with database(settings.database_url):
         if once:
-            results = await worker.drain(_parse_now(now))
+            at = _parse_now(now)
+            results = await worker.drain(at)
             for result in results:
                 click.echo(result.line())
+            for line in await worker.run_jobs(at):
+                click.echo(line)
             counts = {o: sum(r.outcome == o for r in results) for o in ("sent", "failed", "dead")}
             dropped = sum(r.outcome == "dropped" for r in results)
             click.echo(

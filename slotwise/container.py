@@ -34,8 +34,9 @@ from slotwise.settings import Settings
 if TYPE_CHECKING:
     from bot.conversations import ConversationStore
     from bot.runner import Chat
+    from core.calendars import Calendars
 
-__all__ = ["Services", "limits_of"]
+__all__ = ["Services", "calendars_of", "limits_of"]
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,19 @@ def limits_of(settings: Settings) -> Limits:
         bookings_per_minute=settings.bookings_per_minute,
         bookings_per_contact_per_hour=settings.bookings_per_contact_per_hour,
         chat_messages_per_address_per_minute=settings.chat_messages_per_minute,
+    )
+
+
+def calendars_of(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Calendars:
+    """Staff members' calendars with the key of their passwords (``SLOTWISE_CREDENTIALS_KEY``)."""
+    from core.calendars import Calendars, Credentials
+
+    key = settings.credentials_key.get_secret_value() if settings.credentials_key else None
+    return Calendars(
+        Credentials(key),
+        settings.base_url,
+        clock,
+        every=timedelta(minutes=settings.calendar_sync_minutes),
     )
 
 

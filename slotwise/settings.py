@@ -170,6 +170,16 @@ class Settings(BaseSettings):
         description="Slack user ids (comma-separated) who may block any staff member's time.",
     )
 
+    # --- staff members' own calendars (docs/calendars.md) ---
+    credentials_key: SecretStr | None = Field(
+        default=None,
+        description="Fernet key that encrypts calendar passwords; unset: calendars cannot be "
+        "connected.",
+    )
+    calendar_sync_minutes: int = Field(
+        default=5, gt=0, description="How often the worker reads and writes connected calendars."
+    )
+
     @property
     def slack_configured(self) -> bool:
         return self.slack_bot_token is not None and self.slack_signing_secret is not None

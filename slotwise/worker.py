@@ -30,7 +30,7 @@ import contextlib
 import logging
 import os
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Literal
@@ -46,6 +46,8 @@ __all__ = ["ChannelSender", "Result", "Senders", "Worker", "senders_of", "worker
 log = logging.getLogger(__name__)
 
 Outcome = Literal["sent", "failed", "dead", "dropped"]
+Job = Callable[[datetime], Awaitable[list[str]]]
+"""Other work of each round (calendar sync): given the round's now, lines saying what it did."""
 DEFAULT_POLICY = RetryPolicy()
 
 
@@ -169,6 +171,7 @@ class Worker:
         policy: RetryPolicy = DEFAULT_POLICY,
         concurrency: int = 8,
         clock: Callable[[], datetime] = utc_now,
+        jobs: Sequence[Job] = (),
     ) -> None:
         self.senders = senders
         self.public_url = public_url
@@ -177,6 +180,7 @@ class Worker:
         self.lease = lease
         self.policy = policy
         self.clock = clock
+        self.jobs = tuple(jobs)
         self._limit = asyncio.Semaphore(concurrency)
 
     async def round(self, now: datetime | None = None) -> list[Result]:
@@ -192,13 +196,27 @@ class Worker:
             results.extend(batch)
         return results
 
+    async def run_jobs(self, now: datetime | None = None) -> list[str]:
+        """Each job once; one that fails is logged and does not stop the others."""
+        at = now or self.clock()
+        lines: list[str] = []
+        for job in self.jobs:
+            try:
+                lines.extend(await job(at))
+            except Exception:
+                log.exception("a job of the worker failed; it runs again next round")
+        return lines
+
     async def run(self, stop: asyncio.Event, *, poll: float = 3.0) -> None:
-        """Until ``stop`` is set: a drain every ``poll`` seconds. A database that is away
-        is logged and tried again next time; a message being sent is finished first."""
+        """Until ``stop`` is set: a drain and the jobs every ``poll`` seconds. A database
+        that is away is logged and tried again next time; a message being sent is finished
+        first."""
         while not stop.is_set():
             try:
                 for result in await self.drain():
                     log.info("%s", result.line())
+                for line in await self.run_jobs():
+                    log.info("%s", line)
             except Exception:
                 log.exception("the worker's round failed; trying again in %s s", poll)
             with contextlib.suppress(TimeoutError):

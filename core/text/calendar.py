@@ -18,7 +18,7 @@ from icalendar import Calendar, Event, vRecur
 
 from core.text.links import host_of
 
-__all__ = ["FeedEvent", "booking_ics", "booking_uid", "feed_ics"]
+__all__ = ["FeedEvent", "booking_ics", "booking_uid", "calendar_object", "feed_ics"]
 
 
 def booking_uid(booking_id: int, public_url: str) -> str:
@@ -97,22 +97,38 @@ def feed_ics(name: str, events: Iterable[FeedEvent]) -> bytes:
     calendar.add("refresh-interval", FEED_REFRESH, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT1H")  # the same hour, in the older Microsoft form
     for item in sorted(events, key=lambda e: (_sort_key(e.start), e.uid)):
-        event = Event()
-        event.add("uid", item.uid)
-        event.add("dtstamp", item.stamp)
-        event.add("sequence", item.sequence)
-        event.add("dtstart", item.start)
-        event.add("dtend", item.end)
-        event.add("summary", item.summary)
-        event.add("transp", "OPAQUE")
-        if item.rrule:
-            event.add("rrule", vRecur.from_ical(item.rrule.removeprefix("RRULE:")))
-        if item.url:
-            event.add("url", item.url)
-        calendar.add_component(event)
+        calendar.add_component(_event(item))
     calendar.add_missing_timezones()
     data: bytes = calendar.to_ical()
     return data
+
+
+def calendar_object(item: FeedEvent) -> bytes:
+    """One event as a CalDAV server stores it: a calendar without METHOD (RFC 4791 forbids
+    it in stored objects), its zones included."""
+    calendar = Calendar()
+    calendar.add("prodid", "-//Slotwise//Booking//EN")
+    calendar.add("version", "2.0")
+    calendar.add_component(_event(item))
+    calendar.add_missing_timezones()
+    data: bytes = calendar.to_ical()
+    return data
+
+
+def _event(item: FeedEvent) -> Event:
+    event = Event()
+    event.add("uid", item.uid)
+    event.add("dtstamp", item.stamp)
+    event.add("sequence", item.sequence)
+    event.add("dtstart", item.start)
+    event.add("dtend", item.end)
+    event.add("summary", item.summary)
+    event.add("transp", "OPAQUE")
+    if item.rrule:
+        event.add("rrule", vRecur.from_ical(item.rrule.removeprefix("RRULE:")))
+    if item.url:
+        event.add("url", item.url)
+    return event
 
 
 def _sort_key(moment: datetime | date) -> str:

@@ -1,0 +1,101 @@
+"""``make bench``: the slot query with staff members' own calendars connected.
+
+The issue's figure: the benchmark business's slot query (treatment and consult,
+14 days) with 100 staff, each with 500 busy intervals from their own calendar
+(spread over the 60 days the bookings span), stays within 20% of the same query
+without them. Measured in process on SQLite, and on PostgreSQL when
+``SLOTWISE_BENCH_DATABASE_URL`` names a database (its content is replaced).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import statistics
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+
+from bench.__main__ import LAST_DAY, calibration_ms
+from bench.business import FIRST_DAY, NOW, build
+from core import availability
+from core import models as m
+from core.db import database, migrate
+from core.store import replace_business
+
+INTERVALS_PER_STAFF = 500
+SPAN_DAYS = 60
+
+
+async def _query_ms(runs: int = 9) -> float:
+    times = []
+    for index in range(runs + 1):
+        start = time.perf_counter()
+        for service in ("treatment", "consult"):
+            await availability.slots_between(service, FIRST_DAY, LAST_DAY, NOW)
+        if index:
+            times.append((time.perf_counter() - start) * 1000 / 2)
+    return statistics.median(times)
+
+
+async def _connect_everyone() -> int:
+    """A connection per staff member and their busy intervals: 30 to 120 minutes on
+    working days between 07:00 and 19:00, from a fixed seed."""
+    rng = random.Random(17)
+    rows = []
+    staff = await m.Resource.filter(kind=m.ResourceKind.STAFF).order_by("id")
+    for resource in staff:
+        connection = await m.CalendarConnection.create(
+            resource_id=resource.id, url="https://dav.example/", username="x", secret="x"
+        )
+        for _ in range(INTERVALS_PER_STAFF):
+            day = FIRST_DAY + timedelta(days=rng.randrange(SPAN_DAYS))
+            start = datetime(day.year, day.month, day.day, 7, tzinfo=UTC) + timedelta(
+                minutes=15 * rng.randrange(48)
+            )
+            end = start + timedelta(minutes=rng.choice((30, 45, 60, 90, 120)))
+            rows.append(
+                m.ExternalBusy(
+                    connection_id=connection.id,
+                    resource_id=resource.id,
+                    href=f"https://dav.example/{rng.random()}.ics",
+                    start=start,
+                    end=end,
+                )
+            )
+    await m.ExternalBusy.bulk_create(rows, batch_size=1000)
+    return len(rows)
+
+
+async def figures(url: str) -> tuple[float, float, int]:
+    await migrate(url)
+    async with database(url):
+        await replace_business(build(100, 20_000, 60))
+        before = await _query_ms()
+        added = await _connect_everyone()
+        after = await _query_ms()
+    return before, after, added
+
+
+def main() -> None:
+    print(f"\nmachine calibration: {calibration_ms():.1f} ms (sum of 1e6 squares)")
+    print("Slot query with staff calendars connected (treatment and consult, 14 days), median")
+    print("| database | without | with 100 x 500 busy intervals | change |")
+    print("|---|---|---|---|")
+    targets = []
+    with tempfile.TemporaryDirectory() as tmp:
+        targets.append(("SQLite", f"sqlite://{tmp}/calendars.sqlite3"))
+        postgres = os.environ.get("SLOTWISE_BENCH_DATABASE_URL")
+        if postgres:
+            targets.append(("PostgreSQL", postgres))
+        for name, url in targets:
+            before, after, added = asyncio.run(figures(url))
+            change = (after / before - 1) * 100
+            print(
+                f"| {name} | {before:.1f} ms | {after:.1f} ms ({added:,} rows) | {change:+.0f}% |"
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,9 @@
+"""Staff members' own calendars: their busy time read in, their bookings written out.
+
+See :mod:`core.calendars.sync` for how, and ``docs/calendars.md`` for users.
+"""
+
+from core.calendars.credentials import MAKE_KEY, Credentials
+from core.calendars.sync import Calendars, Connection
+
+__all__ = ["MAKE_KEY", "Calendars", "Connection", "Credentials"]

@@ -1,0 +1,364 @@
+"""Two-way sync with staff members' own calendars (CalDAV).
+
+**In:** what is busy in their calendar is busy here. A sync reads what changed
+since the last one (WebDAV sync token), expands each changed object over the
+window bookings can reach (the longest booking window of the services the
+person gives, plus a day), and replaces that object's rows in ``external_busy``
+(times only: no title, no place, no attendees). Once a day the whole calendar
+is read again, because a weekly event's occurrences are only stored as far as
+the window reached then. The engine reads ``external_busy`` with the bookings
+(``core.store``), so the slots change as soon as a sync lands. Our own events
+(the bookings written there) are recognised by their address and UID and not
+read back as busy time.
+
+**Out:** each confirmed booking of theirs from yesterday on is written into that
+calendar, under the booking's UID (the one of its ``.ics``), rewritten when it
+changes (a move, a new name) and removed when it is cancelled or moves to
+someone else. What was written is kept in ``pushed_event`` with a digest, so a
+sync writes only what changed, and a sync that died half way is finished by the
+next one (a PUT to the same address is the same object again).
+
+A connection the server refuses (password, address) is marked ``refused`` and
+left alone until it is connected again; one that does not answer is
+``failing`` and tried again at the next round. Either way its last known busy
+time keeps counting until the connection is removed: forgetting it would offer
+time the person said they do not have.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from tortoise.transactions import in_transaction
+
+from core import models as m
+from core.calendars.busy import busy_of, uids_of
+from core.calendars.credentials import Credentials
+from core.calendars.remote import DavCalendar, RemoteCalendar
+from core.errors import CalendarRefused, CalendarUnreachable, InvalidRequest, NotFound
+from core.text.calendar import FeedEvent, booking_uid, calendar_object
+from core.text.links import host_of
+
+__all__ = ["Calendars", "Connection", "Opener"]
+
+log = logging.getLogger(__name__)
+
+Opener = Callable[[str, str, str], RemoteCalendar]
+"""Opens a calendar from its address, user name and password (tests open fakes)."""
+
+FULL_SYNC_EVERY = timedelta(days=1)
+DEFAULT_WINDOW_DAYS = 60
+_CHUNK = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Connection:
+    """A connection as people see it: whose, where, and how it fares."""
+
+    resource: str
+    url: str
+    username: str
+    state: str
+    last_error: str
+    synced_at: datetime | None
+    busy: int
+    """Busy intervals known from it now."""
+
+
+class Calendars:
+    """Connect, sync and disconnect staff members' calendars."""
+
+    def __init__(
+        self,
+        credentials: Credentials,
+        public_url: str,
+        clock: Callable[[], datetime],
+        *,
+        every: timedelta = timedelta(minutes=5),
+        opener: Opener | None = None,
+    ) -> None:
+        self._credentials = credentials
+        self._public_url = public_url
+        self._clock = clock
+        self._every = every
+        self._open = opener or (lambda url, user, password: DavCalendar(url, user, password))
+
+    async def connect(self, resource: str, url: str, username: str, password: str) -> Connection:
+        """Stores the connection (replacing one the resource had) and syncs it at once; the
+        result says whether the server took it (``state``/``last_error``)."""
+        _check_url(url)
+        if not username.strip():
+            raise InvalidRequest("the user name is empty", field="username")
+        row = await _resource(resource)
+        sealed = self._credentials.seal(password)
+        async with in_transaction():
+            await m.CalendarConnection.filter(resource_id=row.id).delete()
+            await m.CalendarConnection.create(
+                resource_id=row.id,
+                url=url.strip(),
+                username=username.strip(),
+                secret=sealed,
+                due_at=self._clock(),
+            )
+        return await self.sync(resource)
+
+    async def disconnect(self, resource: str) -> None:
+        """Forgets the connection and the busy time read from it. The events written there
+        stay in that calendar (it is theirs); they no longer follow the bookings."""
+        row = await _resource(resource)
+        if not await m.CalendarConnection.filter(resource_id=row.id).delete():
+            raise NotFound(f"{resource!r} has no calendar connected")
+
+    async def connections(self) -> list[Connection]:
+        rows = await m.CalendarConnection.all().prefetch_related("resource").order_by("id")
+        return [await _shown(row) for row in rows]
+
+    async def sync(self, resource: str) -> Connection:
+        """Reads and writes one connection now, whatever its state."""
+        row = await _resource(resource)
+        connection = await m.CalendarConnection.get_or_none(resource_id=row.id)
+        if connection is None:
+            raise NotFound(f"{resource!r} has no calendar connected")
+        await self._sync(connection, row)
+        await connection.refresh_from_db()
+        await connection.fetch_related("resource")
+        return await _shown(connection)
+
+    async def sync_due(self, now: datetime | None = None) -> list[Connection]:
+        """The worker's round: every connection that is due at ``now`` and not refused."""
+        now = now or self._clock()
+        due = (
+            await m.CalendarConnection.filter(due_at__lte=now)
+            .exclude(state="refused")
+            .prefetch_related("resource")
+            .order_by("due_at", "id")
+        )
+        done = []
+        for connection in due:
+            await self._sync(connection, connection.resource, now)
+            await connection.refresh_from_db()
+            done.append(await _shown(connection))
+        return done
+
+    async def _sync(
+        self, connection: m.CalendarConnection, resource: m.Resource, now: datetime | None = None
+    ) -> None:
+        now = now or self._clock()
+        try:
+            password = self._credentials.open(connection.secret)
+            async with self._open(connection.url, connection.username, password) as remote:
+                window = await _window(resource, now)
+                await self._pull(connection, resource, remote, now, window)
+                await self._push(connection, resource, remote, now)
+        except (CalendarRefused, InvalidRequest) as error:  # InvalidRequest: no key to read it
+            await _mark(connection, "refused", error.message, None)
+            log.warning("calendar of %s refused: %s", resource.slug, error.message)
+            return
+        except CalendarUnreachable as error:
+            await _mark(connection, "failing", error.message, now + self._every)
+            log.warning("calendar of %s unreachable: %s", resource.slug, error.message)
+            return
+        await _mark(connection, "ok", "", now + self._every, synced_at=now)
+
+    async def _pull(
+        self,
+        connection: m.CalendarConnection,
+        resource: m.Resource,
+        remote: RemoteCalendar,
+        now: datetime,
+        window: tuple[datetime, datetime, ZoneInfo],
+    ) -> None:
+        lo, hi, zone = window
+        full = (
+            connection.sync_token is None
+            or connection.full_sync_at is None
+            or now - connection.full_sync_at >= FULL_SYNC_EVERY
+        )
+        changes = await remote.changes(None if full else connection.sync_token)
+        ours = {
+            urlsplit(str(href)).path
+            for href in await m.PushedEvent.filter(connection_id=connection.id).values_list(
+                "href", flat=True
+            )
+        }
+        host = host_of(self._public_url)
+        rows: list[m.ExternalBusy] = []
+        touched: list[str] = []
+        for href, data in changes.objects:
+            touched.append(href)
+            if data is None or urlsplit(href).path in ours:
+                continue
+            try:
+                if any(_is_ours(uid, host) for uid in uids_of(data)):
+                    continue
+                intervals = busy_of(data, lo, hi, zone)
+            except ValueError as error:
+                log.warning(
+                    "calendar of %s: skipped an unreadable object (%s)", resource.slug, error
+                )
+                continue
+            rows.extend(
+                m.ExternalBusy(
+                    connection_id=connection.id,
+                    resource_id=resource.id,
+                    href=href[:500],
+                    start=start,
+                    end=end,
+                )
+                for start, end in intervals
+            )
+        async with in_transaction():
+            if full:
+                await m.ExternalBusy.filter(connection_id=connection.id).delete()
+            else:
+                for chunk in _chunks(touched):
+                    await m.ExternalBusy.filter(
+                        connection_id=connection.id, href__in=[h[:500] for h in chunk]
+                    ).delete()
+            if rows:
+                await m.ExternalBusy.bulk_create(rows, batch_size=_CHUNK)
+            update: dict[str, object] = {"sync_token": changes.token}
+            if full:
+                update["full_sync_at"] = now
+            await m.CalendarConnection.filter(id=connection.id).update(**update)
+
+    async def _push(
+        self,
+        connection: m.CalendarConnection,
+        resource: m.Resource,
+        remote: RemoteCalendar,
+        now: datetime,
+    ) -> None:
+        since = now - timedelta(days=1)
+        rows = await m.BookingResource.filter(
+            resource_id=resource.id,
+            booking__status=m.BookingStatus.CONFIRMED,
+            booking__end__gte=since,
+        ).values(
+            "booking_id",
+            "booking__start",
+            "booking__end",
+            "booking__reschedule_count",
+            "booking__updated_at",
+            "booking__customer__name",
+            "booking__service__name",
+        )
+        wanted = {row["booking_id"]: self._object(row) for row in rows}
+        pushed = {p.booking_id: p for p in await m.PushedEvent.filter(connection_id=connection.id)}
+        for booking_id, data in wanted.items():
+            version = hashlib.sha256(data).hexdigest()
+            before = pushed.get(booking_id)
+            if before is not None and before.version == version:
+                continue
+            href = await remote.put(f"slotwise-booking-{booking_id}.ics", data.decode())
+            if before is None:
+                await m.PushedEvent.create(
+                    connection_id=connection.id, booking_id=booking_id, href=href, version=version
+                )
+            else:
+                await m.PushedEvent.filter(id=before.id).update(href=href, version=version)
+        gone = [p for booking_id, p in pushed.items() if booking_id not in wanted]
+        if not gone:
+            return
+        still = {
+            int(str(booking_id))
+            for booking_id in await m.BookingResource.filter(
+                resource_id=resource.id,
+                booking_id__in=[p.booking_id for p in gone],
+                booking__status__not=m.BookingStatus.CANCELLED,
+            ).values_list("booking_id", flat=True)
+        }
+        for event in gone:
+            if event.booking_id not in still:  # cancelled, moved to someone else, or deleted
+                await remote.delete(event.href)
+            # Past bookings stay in their calendar; we only stop following them.
+            await m.PushedEvent.filter(id=event.id).delete()
+
+    def _object(self, row: dict[str, object]) -> bytes:
+        service = str(row["booking__service__name"])
+        who = row["booking__customer__name"]
+        return calendar_object(
+            FeedEvent(
+                uid=booking_uid(int(str(row["booking_id"])), self._public_url),
+                summary=f"{service} · {who}" if who else service,
+                start=_utc(row["booking__start"]),
+                end=_utc(row["booking__end"]),
+                stamp=_utc(row["booking__updated_at"]),
+                sequence=int(str(row["booking__reschedule_count"])),
+            )
+        )
+
+
+async def _resource(resource: str) -> m.Resource:
+    row = await m.Resource.get_or_none(slug=resource)
+    if row is None:
+        raise NotFound(f"there is no resource {resource!r}")
+    return row
+
+
+async def _window(resource: m.Resource, now: datetime) -> tuple[datetime, datetime, ZoneInfo]:
+    """From yesterday to the end of the longest booking window of the services the resource
+    is in, and the resource's zone (for all-day and floating events)."""
+    days = await m.ServicePoolMember.filter(
+        resource_id=resource.id, pool__service__active=True
+    ).values_list("pool__service__max_advance_days", flat=True)
+    longest = max((int(str(d)) for d in days if d is not None), default=DEFAULT_WINDOW_DAYS)
+    business = await m.Business.get(id=resource.business_id)
+    zone = ZoneInfo(resource.timezone or business.timezone)
+    return now - timedelta(days=1), now + timedelta(days=longest + 1), zone
+
+
+async def _mark(
+    connection: m.CalendarConnection,
+    state: str,
+    error: str,
+    due_at: datetime | None,
+    *,
+    synced_at: datetime | None = None,
+) -> None:
+    update: dict[str, object] = {"state": state, "last_error": error, "due_at": due_at}
+    if synced_at is not None:
+        update["synced_at"] = synced_at
+    await m.CalendarConnection.filter(id=connection.id).update(**update)
+
+
+async def _shown(connection: m.CalendarConnection) -> Connection:
+    return Connection(
+        resource=connection.resource.slug,
+        url=connection.url,
+        username=connection.username,
+        state=connection.state,
+        last_error=connection.last_error,
+        synced_at=connection.synced_at,
+        busy=await m.ExternalBusy.filter(connection_id=connection.id).count(),
+    )
+
+
+def _check_url(url: str) -> None:
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise InvalidRequest(
+            "the calendar address must be an http(s) URL of the calendar itself, "
+            "for example https://caldav.example.com/calendars/ana/work/",
+            field="url",
+        )
+
+
+def _is_ours(uid: str, host: str) -> bool:
+    """A booking we wrote there (``booking-42@<our host>``)."""
+    return uid.startswith("booking-") and uid.endswith(f"@{host}")
+
+
+def _chunks(items: Sequence[str]) -> list[Sequence[str]]:
+    return [items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK)]
+
+
+def _utc(value: object) -> datetime:
+    assert isinstance(value, datetime)
+    return value.astimezone(UTC).replace(microsecond=0)

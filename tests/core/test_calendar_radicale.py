@@ -1,0 +1,186 @@
+"""The round trip with a real CalDAV server (Radicale, started here on a free port): an
+event made there removes slots here, bookings made here appear there and follow moves
+and cancellations, and a weekly event with an exception blocks the right days across a
+change to summer time."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from uuid import uuid4
+
+import pytest
+from caldav import aio
+from cryptography.fernet import Fernet
+
+from core.bookings import Actor
+from core.calendars import Calendars, Credentials
+from tests.core.test_booking import ALICE, Setup, make_setup
+
+ADMIN = Actor("admin", "Ada", "admin")
+PUBLIC = "https://book.example"
+MONDAY = date(2027, 3, 15)  # two weeks before Berlin moves to summer time (28 March)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def radicale(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = _free_port()
+    folder = tmp_path_factory.mktemp("radicale")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "radicale", "--config", "",
+         "--server-hosts", f"127.0.0.1:{port}", "--auth-type", "none",
+         "--rights-type", "owner_only", "--storage-filesystem-folder", str(folder)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError("Radicale did not start") from None
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.fixture
+async def setup(db: object) -> Setup:
+    found = await make_setup()
+    found.clock.now = datetime(2027, 3, 15, 7, tzinfo=UTC)
+    return found
+
+
+async def new_calendar(server: str, name: str) -> aio.AsyncCalendar:
+    client = await aio.get_async_davclient(
+        url=f"{server}/", username="ana", password="x", probe=False
+    )
+    principal = await client.get_principal()
+    calendar: aio.AsyncCalendar = await principal.make_calendar(name=name, cal_id=name)
+    return calendar
+
+
+async def objects(calendar: aio.AsyncCalendar) -> list[str]:
+    found = await calendar.get_objects_by_sync_token(load_objects=True)
+    return [str(o.data) for o in found if o.data]
+
+
+def at(day: int, hour: int) -> datetime:
+    return datetime(2027, 3, day, hour, tzinfo=UTC)
+
+
+async def free_at(setup: Setup, start: datetime) -> bool:
+    day = start.date()
+    slots = await setup.service.offer("solo", day, day, provider="ana")
+    return any(s.start == start for s in slots)
+
+
+async def test_the_round_trip_with_a_caldav_server(setup: Setup, radicale: str) -> None:
+    calendar = await new_calendar(radicale, f"work-{uuid4().hex}")
+    await calendar.save_event(
+        "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//phone//EN\nBEGIN:VEVENT\n"
+        "UID:standup@phone\nSUMMARY:Physio (private)\n"
+        "DTSTART;TZID=Europe/Berlin:20270315T120000\nDTEND;TZID=Europe/Berlin:20270315T130000\n"
+        "RRULE:FREQ=WEEKLY;COUNT=6\nEXDATE;TZID=Europe/Berlin:20270322T120000\n"
+        "END:VEVENT\nEND:VCALENDAR\n"
+    )
+    calendars = Calendars(Credentials(Fernet.generate_key().decode()), PUBLIC, setup.clock)
+    shown = await calendars.connect("ana", str(calendar.url), "ana", "x")
+    assert shown.state == "ok", shown.last_error
+    assert not await free_at(setup, at(15, 11))  # 12:00 in Berlin, winter time
+    assert await free_at(setup, at(15, 10))
+    assert await free_at(setup, at(22, 11))  # the skipped week
+    assert not await free_at(setup, at(29, 10))  # 12:00 in Berlin, summer time
+    assert await free_at(setup, at(29, 11))
+
+    booking = await setup.service.book("solo", at(16, 14), ALICE, provider="ana")
+    await calendars.sync("ana")
+    (ours,) = [o for o in await objects(calendar) if "booking-" in o]
+    assert f"UID:booking-{booking.id}@book.example" in ours
+    assert "DTSTART:20270316T140000Z" in ours
+    assert "Physio" not in str(shown)
+
+    await setup.service.reschedule(booking.manage_token, at(16, 15), actor=ADMIN)
+    await calendars.sync("ana")
+    (ours,) = [o for o in await objects(calendar) if "booking-" in o]
+    assert "DTSTART:20270316T150000Z" in ours
+    assert await free_at(setup, at(16, 14))  # our own event is not read back as busy
+
+    await setup.service.cancel(booking.manage_token, actor=ADMIN)
+    await calendars.sync("ana")
+    assert [o for o in await objects(calendar) if "booking-" in o] == []
+    assert len(await objects(calendar)) == 1  # theirs stays
+
+
+async def test_a_wrong_address_is_refused_with_words(setup: Setup, radicale: str) -> None:
+    calendars = Calendars(Credentials(Fernet.generate_key().decode()), PUBLIC, setup.clock)
+    shown = await calendars.connect("ana", f"{radicale}/ana/no-such-calendar/", "ana", "x")
+    assert shown.state == "refused"
+    assert "address" in shown.last_error
+
+
+def test_the_calendar_commands(
+    radicale: str, empty_db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    from click.testing import CliRunner
+
+    from slotwise.cli import DEMO_FILE, main
+    from slotwise.settings import get_settings
+
+    url = str(asyncio.run(new_calendar(radicale, f"cli-{uuid4().hex}")).url)
+    monkeypatch.setenv("SLOTWISE_CREDENTIALS_KEY", Fernet.generate_key().decode())
+    get_settings.cache_clear()
+    runner = CliRunner()
+
+    def slotwise(*args: str, stdin: str | None = None) -> tuple[int, str]:
+        done = runner.invoke(main, [*args, "--db", empty_db_url], input=stdin)
+        return done.exit_code, done.output
+
+    assert slotwise("import", str(DEMO_FILE))[0] == 0
+    assert slotwise("calendar", "list") == (
+        0,
+        "No calendars connected; connect one with 'slotwise calendar connect'.\n",
+    )
+    code, out = slotwise("calendar", "connect", "ana", "--url", url, "--user", "ana", stdin="x\n")
+    assert code == 0, out
+    assert "calendar ana\tok\t0 busy\tsynced " in out
+    assert "ana\tok" in slotwise("calendar", "list")[1]
+    assert "calendar ana\tok" in slotwise("calendar", "sync")[1]
+    code, out = slotwise("worker", "--once", "--now", "2099-01-01T00:00:00Z")
+    assert code == 0, out
+    assert "calendar ana\tok" in out  # due again long after
+
+    code, out = slotwise("calendar", "connect", "ana", "--url", url + "nope/", "--user", "ana",
+                         "--password", "x")  # fmt: skip
+    assert code == 1
+    assert "could not be read" in out
+    assert "address" in out
+    assert slotwise("calendar", "disconnect", "ana")[0] == 0
+    code, out = slotwise("calendar", "disconnect", "ana")
+    assert code == 1
+    assert "has no calendar connected" in out
+
+    monkeypatch.delenv("SLOTWISE_CREDENTIALS_KEY")
+    get_settings.cache_clear()
+    code, out = slotwise("calendar", "connect", "ana", "--url", url, "--user", "ana",
+                         "--password", "x")  # fmt: skip
+    assert code == 1
+    assert "SLOTWISE_CREDENTIALS_KEY" in out
+    assert "Fernet.generate_key" in out
+    get_settings.cache_clear()  # the next test reads the environment afresh

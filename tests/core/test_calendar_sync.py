@@ -1,0 +1,245 @@
+"""Two-way sync with a staff member's calendar, against a calendar kept in memory (the
+round trip with a real CalDAV server is in tests/core/test_calendar_radicale.py)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from types import TracebackType
+
+import pytest
+from cryptography.fernet import Fernet
+
+from core import models as m
+from core.bookings import Actor, CustomerInput
+from core.calendars import Calendars, Credentials
+from core.calendars.remote import Changes
+from core.errors import CalendarRefused, CalendarUnreachable, InvalidRequest, NotFound
+from core.store import EXTERNAL, load_snapshot
+from tests.core.test_booking import ALICE, TUESDAY, Setup, at, make_setup
+
+BASE = "https://dav.example/calendars/ana/work/"
+PUBLIC = "https://book.example"
+ADMIN = Actor("admin", "Ada", "admin")
+
+
+class FakeCalendar:
+    """A CalDAV collection: objects by href, and a change log the sync token points into."""
+
+    def __init__(self) -> None:
+        self.objects: dict[str, str] = {}
+        self.log: list[str] = []
+        self.fail: Exception | None = None
+        self.opened_with: tuple[str, str, str] | None = None
+
+    def event(self, name: str, start: str, end: str, extra: str = "") -> None:
+        body = f"UID:{name}@elsewhere\nDTSTART:{start}\nDTEND:{end}\n{extra}".strip()
+        self._write(
+            BASE + name,
+            f"BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:x\nBEGIN:VEVENT\n{body}\nEND:VEVENT\n"
+            "END:VCALENDAR\n",
+        )
+
+    def remove(self, name: str) -> None:
+        self.objects.pop(BASE + name)
+        self.log.append(BASE + name)
+
+    def _write(self, href: str, ics: str) -> None:
+        self.objects[href] = ics
+        self.log.append(href)
+
+    async def changes(self, token: str | None) -> Changes:
+        self._check()
+        if token is None:
+            found = list(self.objects.items())
+        else:
+            since = dict.fromkeys(self.log[int(token) :])
+            found = [(href, self.objects.get(href)) for href in since]
+        return Changes(found, str(len(self.log)))
+
+    async def put(self, name: str, ics: str) -> str:
+        self._check()
+        self._write(BASE + name, ics)
+        return BASE + name
+
+    async def delete(self, href: str) -> None:
+        self._check()
+        self.objects.pop(href, None)
+        self.log.append(href)
+
+    def _check(self) -> None:
+        if self.fail is not None:
+            raise self.fail
+
+    async def __aenter__(self) -> FakeCalendar:
+        self._check()
+        return self
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        return None
+
+    def ours(self) -> dict[str, str]:
+        return {h: ics for h, ics in self.objects.items() if "slotwise-booking-" in h}
+
+
+@pytest.fixture
+async def setup(db: object) -> Setup:
+    return await make_setup()
+
+
+@pytest.fixture
+def remote() -> FakeCalendar:
+    return FakeCalendar()
+
+
+@pytest.fixture
+def calendars(setup: Setup, remote: FakeCalendar) -> Calendars:
+    def opener(url: str, user: str, password: str) -> FakeCalendar:
+        remote.opened_with = (url, user, password)
+        return remote
+
+    key = Fernet.generate_key().decode()
+    return Calendars(Credentials(key), PUBLIC, setup.clock, opener=opener)
+
+
+async def free(setup: Setup, hour: int) -> bool:
+    day = await setup.service.offer("solo", TUESDAY, TUESDAY, provider="ana")
+    return any(slot.start == at(TUESDAY, hour) for slot in day)
+
+
+async def test_an_event_there_takes_the_slots_here_and_its_removal_gives_them_back(
+    setup: Setup, calendars: Calendars, remote: FakeCalendar
+) -> None:
+    assert await free(setup, 10)
+    remote.event("dentist.ics", "20261201T100000Z", "20261201T110000Z")
+    shown = await calendars.connect("ana", BASE, "ana", "app-password")
+    assert (shown.state, shown.busy, shown.last_error) == ("ok", 1, "")
+    assert remote.opened_with == (BASE, "ana", "app-password")
+    assert not await free(setup, 10)
+    assert await free(setup, 12)
+    snapshot = await load_snapshot(at(TUESDAY, 0), at(TUESDAY, 23))
+    assert [b.ref for b in snapshot.busy] == [EXTERNAL]  # no title kept
+
+    remote.event("dentist.ics", "20261201T120000Z", "20261201T130000Z")  # moved there
+    await calendars.sync("ana")
+    assert await free(setup, 10)
+    assert not await free(setup, 12)
+    remote.remove("dentist.ics")
+    await calendars.sync("ana")
+    assert await free(setup, 12)
+    assert await m.ExternalBusy.all().count() == 0
+
+
+async def test_the_password_is_kept_encrypted(calendars: Calendars, remote: FakeCalendar) -> None:
+    await calendars.connect("ana", BASE, "ana", "app-password")
+    (row,) = await m.CalendarConnection.all()
+    assert "app-password" not in row.secret
+
+
+async def test_bookings_go_there_follow_moves_and_leave_on_cancellation(
+    setup: Setup, calendars: Calendars, remote: FakeCalendar
+) -> None:
+    await calendars.connect("ana", BASE, "ana", "pw")
+    booking = await setup.service.book("solo", at(TUESDAY, 10), ALICE, provider="ana")
+    await setup.service.book("cut", at(TUESDAY, 14), CustomerInput("Bo"), provider="ben")
+    await calendars.sync("ana")
+    (written,) = remote.ours().values()  # Ana's only, not Ben's
+    assert f"UID:booking-{booking.id}@book.example" in written
+    assert "SUMMARY:Solo · Alice" in written
+    assert "DTSTART:20261201T100000Z" in written
+    assert "METHOD" not in written  # RFC 4791: not in stored objects
+    assert await free(setup, 12)
+    assert await m.ExternalBusy.all().count() == 0  # our own event is not read back as busy
+
+    before = len(remote.log)
+    await calendars.sync("ana")
+    assert remote.ours() == dict.fromkeys(remote.ours(), written)
+    assert len(remote.log) == before  # nothing changed, nothing written
+
+    setup.clock.advance(minutes=1)
+    await setup.service.reschedule(booking.manage_token, at(TUESDAY, 15), actor=ADMIN)
+    await calendars.sync("ana")
+    (moved,) = remote.ours().values()
+    assert "DTSTART:20261201T150000Z" in moved
+    assert "SEQUENCE:1" in moved
+    assert await free(setup, 10)  # its own old event does not block the old time
+
+    await setup.service.cancel(booking.manage_token, actor=ADMIN)
+    await calendars.sync("ana")
+    assert remote.ours() == {}
+
+
+async def test_a_refused_connection_keeps_its_busy_time_and_waits_to_be_fixed(
+    setup: Setup, calendars: Calendars, remote: FakeCalendar
+) -> None:
+    remote.event("dentist.ics", "20261201T100000Z", "20261201T110000Z")
+    await calendars.connect("ana", BASE, "ana", "pw")
+    remote.fail = CalendarRefused("the calendar server refused the user name or password")
+    shown = await calendars.sync("ana")
+    assert shown.state == "refused"
+    assert "password" in shown.last_error
+    assert shown.busy == 1
+    assert not await free(setup, 10)  # still counts
+    setup.clock.advance(hours=1)
+    assert await calendars.sync_due() == []  # not retried by itself
+
+    remote.fail = None
+    await calendars.connect("ana", BASE, "ana", "new-pw")
+    assert (await calendars.connections())[0].state == "ok"
+
+
+async def test_an_unreachable_calendar_is_tried_again_at_the_next_round(
+    setup: Setup, calendars: Calendars, remote: FakeCalendar
+) -> None:
+    await calendars.connect("ana", BASE, "ana", "pw")
+    remote.fail = CalendarUnreachable("the calendar server could not be reached: timed out")
+    setup.clock.advance(minutes=5)
+    (shown,) = await calendars.sync_due()
+    assert shown.state == "failing"
+    assert await calendars.sync_due() == []  # not due again at once
+    remote.fail = None
+    remote.event("late.ics", "20261201T100000Z", "20261201T110000Z")
+    setup.clock.advance(minutes=5)
+    (shown,) = await calendars.sync_due()
+    assert (shown.state, shown.busy) == ("ok", 1)
+
+
+async def test_a_weekly_event_is_read_again_as_the_window_moves_on(
+    setup: Setup, calendars: Calendars, remote: FakeCalendar
+) -> None:
+    remote.event("weekly.ics", "20261201T100000Z", "20261201T110000Z", "RRULE:FREQ=WEEKLY")
+    await calendars.connect("ana", BASE, "ana", "pw")
+    first = await m.ExternalBusy.all().order_by("-start").first()
+    assert first is not None
+    setup.clock.advance(days=8)
+    await calendars.sync_due()
+    last = await m.ExternalBusy.all().order_by("-start").first()
+    assert last is not None
+    assert last.start - first.start == timedelta(days=7)
+
+
+async def test_connecting_checks_what_it_is_given(calendars: Calendars, setup: Setup) -> None:
+    with pytest.raises(InvalidRequest, match="http"):
+        await calendars.connect("ana", "ftp://dav.example/", "ana", "pw")
+    with pytest.raises(NotFound, match="nobody"):
+        await calendars.connect("nobody", BASE, "ana", "pw")
+    with pytest.raises(InvalidRequest, match="SLOTWISE_CREDENTIALS_KEY"):
+        await Calendars(Credentials(None), PUBLIC, setup.clock).connect("ana", BASE, "ana", "pw")
+    with pytest.raises(InvalidRequest, match="Fernet"):
+        Credentials("not a key")
+    with pytest.raises(NotFound):
+        await calendars.disconnect("ana")
+
+
+async def test_disconnecting_forgets_the_busy_time(
+    setup: Setup, calendars: Calendars, remote: FakeCalendar
+) -> None:
+    remote.event("dentist.ics", "20261201T100000Z", "20261201T110000Z")
+    await calendars.connect("ana", BASE, "ana", "pw")
+    await calendars.disconnect("ana")
+    assert await free(setup, 10)
+    assert await calendars.connections() == []
