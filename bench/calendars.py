@@ -12,31 +12,17 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import statistics
 import tempfile
-import time
 from datetime import UTC, datetime, timedelta
 
-from bench.__main__ import LAST_DAY, calibration_ms
-from bench.business import FIRST_DAY, NOW, build
-from core import availability
+from bench.__main__ import _query_in_process, calibration_ms
+from bench.business import FIRST_DAY, build
 from core import models as m
 from core.db import database, migrate
 from core.store import replace_business
 
 INTERVALS_PER_STAFF = 500
 SPAN_DAYS = 60
-
-
-async def _query_ms(runs: int = 9) -> float:
-    times = []
-    for index in range(runs + 1):
-        start = time.perf_counter()
-        for service in ("treatment", "consult"):
-            await availability.slots_between(service, FIRST_DAY, LAST_DAY, NOW)
-        if index:
-            times.append((time.perf_counter() - start) * 1000 / 2)
-    return statistics.median(times)
 
 
 async def _connect_everyone() -> int:
@@ -72,9 +58,10 @@ async def figures(url: str) -> tuple[float, float, int]:
     await migrate(url)
     async with database(url):
         await replace_business(build(100, 20_000, 60))
-        before = await _query_ms()
+    before = await _query_in_process(url)
+    async with database(url):
         added = await _connect_everyone()
-        after = await _query_ms()
+    after = await _query_in_process(url)
     return before, after, added
 
 

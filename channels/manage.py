@@ -94,6 +94,7 @@ PAGE = """<!doctype html>
   .note { margin-top: 1rem; color: #57606a; }
   .cancelled { color: #b42318; }
   code { font-size: .8rem; word-break: break-all; }
+  .note a { color: var(--accent); }
 </style>
 </head>
 <body>
