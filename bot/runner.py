@@ -408,7 +408,13 @@ class Chat:
 def _why(reason: Reason | None) -> Why:
     if reason is None:
         return Why("none")
-    return Why(reason.code, reason.minutes, reason.earliest or reason.latest, reason.resource_name)
+    return Why(
+        reason.code,
+        reason.minutes,
+        reason.earliest or reason.latest,
+        reason.resource_name,
+        reason.resource,
+    )
 
 
 def _translated(entries: Sequence[Entry]) -> dict[str, dict[str, str]]:

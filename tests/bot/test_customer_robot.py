@@ -169,3 +169,13 @@ def test_a_name_in_another_language_is_understood_when_written() -> None:
     for lang, text in (("de", "Haarschnitt morgen"), ("ru", "стрижка завтра")):
         reading = understand(text, now=NOW, zone="Europe/Berlin", lang=lang, catalog=catalog)
         assert reading.service == "cut", text
+
+
+async def test_a_person_not_working_is_named_in_the_customers_language(chat: Chat) -> None:
+    """The engine names the person by the business file's ``name`` ("Ana"); a Russian
+    customer reads the Russian name the file gives (``names: {ru: Ана}``)."""
+    talk = Talk(chat, locale="ru")
+    await talk.open()
+    await talk.say("Ана, стрижка в понедельник в 10")
+    assert "Ана в это время не работает" in talk.text()
+    assert "Ana " not in talk.text()
