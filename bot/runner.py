@@ -152,7 +152,9 @@ class Chat:
                 outcome = step(state, event, ctx)
             except Exception:
                 log.exception("the dialog failed on %s", type(event).__name__)
-                fresh = new_state(ctx, state.lang, state.zone)
+                fresh = new_state(ctx, state.lang, state.zone).model_copy(
+                    update={"locale": state.locale}
+                )
                 return [*replies, self._sorry(inbound, state.lang)], fresh
             state = outcome.state
             replies.extend(outcome.replies)
