@@ -993,15 +993,7 @@ def _bare_clocks(items: list[Item], lexicon: Lexicon) -> list[Item]:
             word is not None
             and word.kind == "num"
             and not word.tags
-            and (
-                _has(items, index + 1, "day")
-                or (_has(items, index + 1, "on_day") and _has(items, index + 2, "weekday"))
-                or (
-                    _word(items, index + 1) is not None
-                    and _word(items, index + 1).text == "on"  # type: ignore[union-attr]
-                    and _has(items, index + 2, "weekday")
-                )
-            )
+            and _a_day_follows(items, index + 1)
             and (
                 index == 0
                 or _has(items, index - 1, "at", "polite", "filler", "yes")
@@ -1024,6 +1016,15 @@ def _bare_clocks(items: list[Item], lexicon: Lexicon) -> list[Item]:
         out.append(items[index])
         index += 1
     return out
+
+
+def _a_day_follows(items: Sequence[Item], at: int) -> bool:
+    """ "10 tomorrow", "11 on friday", "10 am Freitag": a day right after an hour."""
+    if _has(items, at, "day"):
+        return True
+    word = _word(items, at)
+    on = word is not None and (word.text == "on" or word.has("on_day"))
+    return on and _has(items, at + 1, "weekday")
 
 
 # -- collecting ------------------------------------------------------------------------

@@ -213,3 +213,9 @@ def test_french_noon_and_a_half_minutes_under_ten_and_en_huit() -> None:
     )
     assert at("fr", "mercredi en huit").when == day(2026, 12, 9)
     assert at("fr", "dans quinze jours").when == day(2026, 12, 14)
+
+
+def test_an_hour_before_on_and_a_weekday_is_an_exact_time() -> None:
+    friday_11 = Exact(datetime(2026, 12, 4, 10, tzinfo=UTC))
+    assert at("en", "11 on friday").when == friday_11
+    assert at("de", "11 am Freitag").when == friday_11
