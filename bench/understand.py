@@ -87,7 +87,8 @@ def accuracy(title: str, phrases: tuple[Phrase, ...]) -> list[tuple[Phrase, Read
     print(f"\nAccuracy, {title}: whole readings, and time wishes read exactly")
     print("| language | messages | whole right | whole | time wishes | time right | time |")
     print("|---|---|---|---|---|---|---|")
-    for lang in (*LANGUAGES, "all"):
+    locales = sorted(set(total) - set(LANGUAGES))  # "en-US": read with its own date order
+    for lang in (*LANGUAGES, *locales, "all"):
 
         def pick(counter: Counter[str], lang: str = lang) -> int:
             return sum(counter.values()) if lang == "all" else counter[lang]

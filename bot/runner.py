@@ -152,7 +152,9 @@ class Chat:
                 outcome = step(state, event, ctx)
             except Exception:
                 log.exception("the dialog failed on %s", type(event).__name__)
-                fresh = new_state(ctx, state.lang, state.zone)
+                fresh = new_state(ctx, state.lang, state.zone).model_copy(
+                    update={"locale": state.locale}
+                )
                 return [*replies, self._sorry(inbound, state.lang)], fresh
             state = outcome.state
             replies.extend(outcome.replies)
@@ -408,7 +410,13 @@ class Chat:
 def _why(reason: Reason | None) -> Why:
     if reason is None:
         return Why("none")
-    return Why(reason.code, reason.minutes, reason.earliest or reason.latest, reason.resource_name)
+    return Why(
+        reason.code,
+        reason.minutes,
+        reason.earliest or reason.latest,
+        reason.resource_name,
+        reason.resource,
+    )
 
 
 def _translated(entries: Sequence[Entry]) -> dict[str, dict[str, str]]:

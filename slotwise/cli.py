@@ -364,6 +364,15 @@ async def explain_command(
         click.echo(f"  - {reason_text(reason, snapshot.timezone, snapshot.locale)}")
 
 
+def _reading_lang(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    """A language we read ("en"), or a locale with its region ("en-US": month-first dates)."""
+    base, _, region = value.replace("_", "-").partition("-")
+    if base.lower() not in LANGUAGES or (region and not region.isalpha()):
+        choices = ", ".join(repr(code) for code in LANGUAGES)
+        raise click.BadParameter(f"{value!r} is not one of {choices}, or one with a region (en-US)")
+    return f"{base.lower()}-{region.upper()}" if region else base.lower()
+
+
 @main.command("understand")
 @click.argument("text")
 @click.option("--now", default=None, metavar="ISO", help="When it was written (default: now).")
@@ -376,10 +385,12 @@ async def explain_command(
 )
 @click.option(
     "--lang",
-    type=click.Choice(LANGUAGES, case_sensitive=False),
     default="en",
     show_default=True,
-    help="The language the message is read in.",
+    metavar="LANG[-REGION]",
+    callback=_reading_lang,
+    help="The language the message is read in (en, es, de, fr, ru); with a region, that "
+    "locale's habits: en-US reads 3/4 as March 4, everyone else as 3 April.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the reading as JSON (UTC times).")
 @click.option(
@@ -427,7 +438,7 @@ async def understand_command(
         raise click.BadParameter(
             f"{zone!r} is not an IANA time zone such as Europe/Berlin", param_hint="--tz"
         ) from None
-    reading = understand(text, now=moment, zone=zone, lang=lang.lower(), catalog=catalog)
+    reading = understand(text, now=moment, zone=zone, lang=lang, catalog=catalog)
     if as_json:
         click.echo(json.dumps(reading_json(reading), ensure_ascii=False))
     else:
@@ -436,7 +447,7 @@ async def understand_command(
         from bot.understand.explain import explain as explain_words
 
         click.echo("why:")
-        for line in explain_words(text, lang=lang.lower(), catalog=catalog):
+        for line in explain_words(text, lang=lang, catalog=catalog):
             click.echo(f"  {line}")
 
 

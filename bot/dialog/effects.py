@@ -150,7 +150,9 @@ class Why:
     at: datetime | None = None
     """The earliest (too_soon) or latest (too_far) possible start."""
     who: str | None = None
-    """The resource in the way, by name."""
+    """The resource in the way, by its name in the business file."""
+    resource: str | None = None
+    """Its id: the wording names it in the customer's language (``names`` per language)."""
 
 
 @dataclass(frozen=True, slots=True)

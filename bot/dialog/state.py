@@ -83,6 +83,9 @@ class State(_Frozen):
     lang: str
     zone: str
     """The customer's timezone: wishes are read and times written in it."""
+    locale: str | None = None
+    """The customer's locale as their channel gave it ("en-US"), when it names a region:
+    the region decides how a numeric date reads ("3/4" is March 4 in the US only)."""
     stage: Stage = "start"
     goal: Goal = "book"
     service: str | None = None

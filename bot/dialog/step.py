@@ -103,7 +103,35 @@ class Outcome:
 
 def new_state(ctx: Context, locale: str | None = None, zone: str | None = None) -> State:
     """A fresh conversation, in the customer's language if we speak it, else the business's."""
-    return State(lang=pick_language(locale, ctx.home_lang), zone=zone or ctx.home_zone)
+    return State(
+        lang=pick_language(locale, ctx.home_lang),
+        zone=zone or ctx.home_zone,
+        locale=regional(locale),
+    )
+
+
+def regional(locale: str | None) -> str | None:
+    """``"en-US"`` from "en_us", "en-US-u-ca-gregory"; None for a locale without a region
+    or one that is not a locale at all (a channel's field is the customer's to fill)."""
+    if not locale:
+        return None
+    parts = locale.strip().replace("_", "-").split("-")
+    if len(parts) < 2:
+        return None
+    base, region = parts[0].lower(), parts[1].upper()
+    if not (base.isascii() and base.isalpha() and 2 <= len(base) <= 3):
+        return None
+    if not (region.isascii() and region.isalpha() and len(region) == 2):
+        return None
+    return f"{base}-{region}"
+
+
+def reading_locale(lang: str, locale: str | None) -> str:
+    """What a message in ``lang`` is read with: the customer's locale when it is that
+    language ("en-US" for English), else the language alone."""
+    if locale is not None and pick_language(locale) == lang:
+        return locale
+    return lang
 
 
 def step(state: State, event: Inbound | Event, ctx: Context) -> Outcome:
@@ -260,7 +288,11 @@ class _Turn:
 
     def _understand(self, text: str, lang: str) -> Reading:
         return understand(
-            text, now=self.ctx.now, zone=self.state.zone, lang=lang, catalog=self.ctx.catalog
+            text,
+            now=self.ctx.now,
+            zone=self.state.zone,
+            lang=reading_locale(lang, self.state.locale),
+            catalog=self.ctx.catalog,
         )
 
     def command(self, reading: Reading, text: str) -> Outcome | None:

@@ -41,6 +41,12 @@ class Wording:
     def staff_of(self, resources: Sequence[str]) -> list[str]:
         return [self.providers[r] for r in resources if r in self.providers]
 
+    def staff_name(self, why: Why) -> str | None:
+        """The person in the way, by the name a customer of this language reads."""
+        if why.resource is not None and why.resource in self.providers:
+            return self.providers[why.resource]
+        return why.who
+
     def what(self, service: str, resources: Sequence[str] = ()) -> str:
         """The service, with the staff when any: Haircut with Ana."""
         staff = self.staff_of(resources)
@@ -88,11 +94,11 @@ class Wording:
                 # asked for that person, the business is what is closed to them.
                 if why.who and request.provider is not None:
                     text = self._("{subject}: {who} is not working then.")
-                    return text.format(subject=subject, who=why.who)
+                    return text.format(subject=subject, who=self.staff_name(why))
                 return self._("{subject}: we are closed then.").format(subject=subject)
             case "blocked":
                 text = self._("{subject}: {who} is away then.")
-                return text.format(subject=subject, who=why.who or self._("the team"))
+                return text.format(subject=subject, who=self.staff_name(why) or self._("the team"))
             case "busy" | "full" | "no_distinct_choice":
                 if one_day:
                     return self._("{subject} is fully booked.").format(subject=subject)

@@ -79,12 +79,29 @@ def _only_question_marks(words: Sequence[Word]) -> bool:
     return all(word.text == "?" for word in helps)
 
 
+_CARDINAL_DAY_ARTICLES = frozenset({"el", "le"})
+"""Before a number in words these name a day ("el dos", "le vingt-deux"); an option
+is "la dos", "le deuxième" or "le numéro 2"."""
+_GENITIVE_ORDINAL = ("ого", "его")
+"""A Russian ordinal in the genitive is a date ("двадцать второго"); an option is "второй"."""
+
+
 def _choice(content: list[Word], words: Sequence[Word]) -> int | None:
     """A number or an ordinal and nothing else of substance; an ordinal number ("2nd")
-    only with a word that makes it an option ("the 2nd one"): alone it is a date."""
+    only with a word that makes it an option ("the 2nd one"): alone it is a date. After
+    a word that makes it a date ("on the second", "am zweiten", "el día dos") it is one."""
     plain = [word for word in content if not word.has("yes")]
-    if len(plain) == 2 and plain[0].has("dom") and plain[1].has("ordinal", "numword"):
-        plain = plain[1:]  # "der zweite", "le deuxième": an article, not a date
+    chosen = any(word.has("filler") and word.kind != "sym" for word in words)
+    if any(word.has("on_day") for word in words) and not chosen:
+        return None
+    if len(plain) == 2 and plain[0].has("dom"):
+        first, second = plain
+        if second.has("numword") and first.text in _CARDINAL_DAY_ARTICLES and not chosen:
+            return None
+        if second.has("ordinal", "numword") or (second.kind == "num" and chosen):
+            plain = plain[1:]  # "der zweite", "le deuxième", "le numéro 3": an option
+    if len(plain) == 1 and plain[0].has("ordinal") and plain[0].text.endswith(_GENITIVE_ORDINAL):
+        return None
     if not plain:  # "one" alone is a filler word and the number 1
         plain = [word for word in words if word.has("numword")]
     if len(plain) != 1:

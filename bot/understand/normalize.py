@@ -51,6 +51,8 @@ class Token:
     """The folded text of the token."""
     start: int
     """Offset in the folded text, to cap date parsing and to cut spans."""
+    after_hyphen: bool = False
+    """Joined to the word before by a hyphen ("Di-Do", "вт-чт"): a range of days."""
 
 
 def fold(text: str) -> str:
@@ -70,13 +72,14 @@ def tokenize(text: str) -> list[Token]:
     phrase; "a.m." becomes "am". Characters that carry nothing for a booking
     (most punctuation, most emoji, control characters) are dropped.
     """
-    folded = fold(text[:MAX_TEXT_CHARS])
+    folded = _MERIDIEM.sub(r"\1m", fold(text[:MAX_TEXT_CHARS]))
+    hyphens = {match.start() for match in _HYPHEN_IN_WORD.finditer(folded)}
     folded = _HYPHEN_IN_WORD.sub(" ", folded)
-    folded = _MERIDIEM.sub(r"\1m", folded)
     tokens: list[Token] = []
     for match in _TOKEN.finditer(folded):
         kind = match.lastgroup
         if kind is None:  # an over-long run of digits: no meaning for us
             continue
-        tokens.append(Token(kind, match.group(kind), match.start()))  # type: ignore[arg-type]
+        start = match.start()
+        tokens.append(Token(kind, match.group(kind), start, start - 1 in hyphens))  # type: ignore[arg-type]
     return tokens

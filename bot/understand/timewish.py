@@ -52,6 +52,15 @@ Unit = Literal["day", "week", "hour", "minute", "month"]
 _DASHES = frozenset({"-", "\u2013", "\u2014"})
 _WEEKDAY_NUMBER_IS_DATE = frozenset({"es", "fr", "ru"})
 """Languages where "jueves 10", "jeudi 10", "четверг 10" is the 10th, not 10 o'clock."""
+_CARDINAL_DAYS = frozenset({"es", "fr"})
+"""Languages that name a day of the month with a cardinal: "el dos", "le vingt-deux"."""
+_GENITIVE_ORDINAL = ("ого", "его")
+"""Russian ordinals in the genitive ("второго", "двадцать второго") name a day of the
+month: "the second one" is "второй" or "вторую"."""
+_SHADOWED_WEEKDAYS = {"mar": 1}
+"""Weekday abbreviations that are a month elsewhere ("mar" is martes in "de mar a jue")."""
+_ONE_OCLOCK = frozenset({"час"})
+"""A word for one o'clock itself: "в час" is at one, "через час" in an hour."""
 _MAX_COUNT: dict[str, int] = {"minute": 24 * 60 * 7, "hour": 24 * 14, "day": 730, "week": 104}
 _MAX_COUNT["month"] = 24
 
@@ -360,6 +369,8 @@ def _range_at(items: Sequence[Item], index: int, lexicon: Lexicon) -> tuple[Span
     if second is None:
         return None
     last, end = second
+    if _month_follows(items, end) or (not opened and _has(items, index - 1, "month")):
+        return None  # "du 12 au 14 janvier", "jan 12-14": days of a month, not hours
     day_before = _has(items, index - 1, "at", "day", "weekday", "part")
     if not opened and not (_marked(clock) or _marked(last) or day_before):
         return None
@@ -399,6 +410,9 @@ def _clock_at(items: Sequence[Item], index: int, lexicon: Lexicon) -> tuple[Cloc
         return None
     if word.has(*_CONTEXT):
         start = _skip(items, index + 1, "article", "at")
+        one = _word(items, start)
+        if one is not None and one.text in _ONE_OCLOCK and word.text in ("в", "во"):
+            return _suffixes(items, start + 1, Clock(1, 0))  # "в час": at one
         found = _read_clock(items, start, numdate=True)
         if found is None or _date_follows(items, found[1]):
             return None  # "на 15 число", "на 3 декабря": a date, not 15:00
@@ -445,8 +459,12 @@ def _names_a_day(items: Sequence[Item], index: int, lexicon: Lexicon) -> bool:
 def _date_follows(items: Sequence[Item], at: int) -> bool:
     if _has(items, at, "thru", "until", "to") or _is_sym(items, at, _DASHES):
         following = _word(items, at + 1)  # "с 3 по 5 декабря": days, not 15:00
-        if following is not None and following.kind == "num" and _month_follows(items, at + 2):
-            return True
+        if (
+            following is not None
+            and following.kind == "num"
+            and (_month_follows(items, at + 2) or _has(items, at + 2, "dom_after"))
+        ):
+            return True  # "с 10 по 12 число" too
     return _has(items, at, "dom_after") or _month_follows(items, at)
 
 
@@ -463,7 +481,7 @@ def _read_clock(items: Sequence[Item], index: int, *, numdate: bool) -> tuple[Cl
         return None
     at = index + 1
     if word.has("noon"):
-        return Clock(12, 0, None, True), at
+        return _suffixes(items, at, Clock(12, 0, None, True))  # "midi et demi"
     if word.has("midnight"):
         return Clock(0, 0, None, True), at
     past = _minutes_past(items, index)
@@ -605,8 +623,12 @@ def _suffixes(items: Sequence[Item], at: int, clock: Clock) -> tuple[Clock, int]
                 minute = int(following.text)
                 at += 1
             elif minute == 0 and following is not None and following.has("numword"):
-                counted = _minute_count(items, at + 1)  # "seize heures trente"
-                if counted is not None and counted[0] >= 10:
+                counted = _minute_count(items, at + 1)  # "seize heures trente", "onze heures cinq"
+                if (
+                    counted is not None
+                    and counted[0] >= 1
+                    and not _has(items, counted[1], "unit", "week", "month", "hourword")
+                ):
                     minute, at = counted[0], counted[1] - 1
         elif word.has("part") and part is None:
             part_value = word.value("part")
@@ -674,7 +696,7 @@ def _date_at(
         value = word.value("numword")
         day = value if isinstance(value, int) and 1 <= value <= 31 else None  # "el siete de junio"
     if day is not None:
-        after = _skip(items, index + 1, "of")
+        after = _skip(items, _past_day_word(items, index + 1), "of")
         if _is_sym(items, after, frozenset({"."})):
             after = _skip(items, after + 1, "of")
         named = _word(items, after)
@@ -683,6 +705,9 @@ def _date_at(
     if word.has("dom"):
         target = _word(items, index + 1)
         number = _day_number(target) if target is not None else None
+        if number is None and target is not None and target.kind != "num":
+            cardinal = target.number() if lexicon.code in _CARDINAL_DAYS else None
+            number = cardinal if cardinal is not None and 1 <= cardinal <= 31 else None
         if number is not None and not _month_follows(items, index + 2):
             end = index + 2
             if _is_sym(items, end, frozenset({"."})):
@@ -692,6 +717,9 @@ def _date_at(
         return None, DayOfMonth(day), index + 1
     if word.kind == "num" and _has(items, index + 1, "dom_after") and day is not None:
         return None, DayOfMonth(day), index + 2
+    if word.has("ordinal") and day is not None and word.text.endswith(_GENITIVE_ORDINAL):
+        end = index + 2 if _has(items, index + 1, "dom_after") else index + 1
+        return None, DayOfMonth(day), end  # "двадцать второго", "второго числа"
     if word.has("weekday") and lexicon.code in _WEEKDAY_NUMBER_IS_DATE:
         at = _skip(items, index + 1, "article", "dom")
         target = _word(items, at)
@@ -706,11 +734,21 @@ def _date_at(
 
 
 def _month_follows(items: Sequence[Item], at: int) -> bool:
-    """Whether a month name comes next, perhaps after "of", "de" or a dot."""
+    """Whether a month name comes next, perhaps after "day", "of", "de" or a dot."""
+    at = _past_day_word(items, at)
     at = _skip(items, at, "of")
     if _is_sym(items, at, frozenset({"."})):
         at = _skip(items, at + 1, "of")
     return _has(items, at, "month")
+
+
+def _past_day_word(items: Sequence[Item], at: int) -> int:
+    """After "day" and its link in "fourth day of May", "le quatrième jour de mai"."""
+    word = _word(items, at)
+    if word is None or word.value("unit") != "day":
+        return at
+    link = _word(items, at + 1)
+    return at + 2 if link is not None and link.text in ("de", "d", "del") else at + 1
 
 
 def _day_number_ok(text: str) -> bool:
@@ -875,6 +913,8 @@ def _day_end(items: Sequence[Item], at: int) -> tuple[DaySpec, int] | None:
         return None
     if word.has("weekday"):
         return Weekday(_int(word.value("weekday"))), at + 1
+    if word.has("month") and word.text in _SHADOWED_WEEKDAYS:
+        return Weekday(_SHADOWED_WEEKDAYS[word.text]), at + 1  # kept only with a weekday
     if word.kind == "num" and not word.tags and _day_number_ok(word.text):
         end = at + 2 if _is_sym(items, at + 1, frozenset({"."})) else at + 1
         return DayOfMonth(int(word.text)), end
@@ -911,16 +951,19 @@ def _day_range_at(items: Sequence[Item], index: int) -> tuple[DayRange, int] | N
     spec, at = first
     joiner = _word(items, at)
     dash = _is_sym(items, at, _DASHES)
-    if joiner is None or not (dash or joiner.text in _THRU_WORDS or joiner.has("thru", "until")):
+    hyphened = isinstance(spec, Weekday) and joiner is not None and joiner.has("weekday")
+    hyphened = hyphened and joiner.tokens[0].after_hyphen  # type: ignore[union-attr]
+    if hyphened:
+        second = _day_end(items, at)  # "Di-Do", "вт-чт"
+    elif joiner is None or not (dash or joiner.text in _THRU_WORDS or joiner.has("thru", "until")):
         return None
-    second = _day_end(items, _skip(items, at + 1, "article", "dom"))
+    else:
+        second = _day_end(items, _skip(items, at + 1, "article", "dom"))
     if second is None:
         return None
     last, end = second
     bare = isinstance(spec, DayOfMonth) and _word(items, start) is not None
     if isinstance(spec, Weekday) != isinstance(last, Weekday):
-        return None
-    if isinstance(spec, Weekday) and not (opened or dash):
         return None
     if isinstance(spec, DayOfMonth) and isinstance(last, DateRef):
         spec = DateRef(last.month, spec.day, last.year)  # "4 a 6 de agosto"
@@ -950,7 +993,7 @@ def _bare_clocks(items: list[Item], lexicon: Lexicon) -> list[Item]:
             word is not None
             and word.kind == "num"
             and not word.tags
-            and _has(items, index + 1, "day")
+            and _a_day_follows(items, index + 1)
             and (
                 index == 0
                 or _has(items, index - 1, "at", "polite", "filler", "yes")
@@ -973,6 +1016,15 @@ def _bare_clocks(items: list[Item], lexicon: Lexicon) -> list[Item]:
         out.append(items[index])
         index += 1
     return out
+
+
+def _a_day_follows(items: Sequence[Item], at: int) -> bool:
+    """ "10 tomorrow", "11 on friday", "10 am Freitag": a day right after an hour."""
+    if _has(items, at, "day"):
+        return True
+    word = _word(items, at)
+    on = word is not None and (word.text == "on" or word.has("on_day"))
+    return on and _has(items, at + 1, "weekday")
 
 
 # -- collecting ------------------------------------------------------------------------
@@ -1027,6 +1079,7 @@ def _collect(items: Sequence[Item]) -> Wish:
     if isinstance(time, At | After | Before) and time.clock.part is not None:
         part = part or time.clock.part
     weeks = [item.count for item in items if isinstance(item, Relative) and item.unit == "week"]
+    weeks += [_int(w.value("weeks_on")) for w in items if isinstance(w, Word) and w.has("weeks_on")]
     if weekday is not None and weeks and not any(isinstance(d, DateRef | DayOfMonth) for d in days):
         days = [d for d in days if not isinstance(d, Offset)]
         days.insert(0, Weekday(weekday, weeks_ahead=weeks[0]))  # "Friday in two weeks"

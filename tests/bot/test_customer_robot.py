@@ -169,3 +169,38 @@ def test_a_name_in_another_language_is_understood_when_written() -> None:
     for lang, text in (("de", "Haarschnitt morgen"), ("ru", "стрижка завтра")):
         reading = understand(text, now=NOW, zone="Europe/Berlin", lang=lang, catalog=catalog)
         assert reading.service == "cut", text
+
+
+async def test_a_person_not_working_is_named_in_the_customers_language(chat: Chat) -> None:
+    """The engine names the person by the business file's ``name`` ("Ana"); a Russian
+    customer reads the Russian name the file gives (``names: {ru: Ана}``)."""
+    talk = Talk(chat, locale="ru")
+    await talk.open()
+    await talk.say("Ана, стрижка в понедельник в 10")
+    assert "Ана в это время не работает" in talk.text()
+    assert "Ana " not in talk.text()
+
+
+async def test_an_american_customer_writes_the_month_first(chat: Chat) -> None:
+    """The channel's locale reaches the reader: "12/3" is December 3 for en-US and
+    12 March for any other English speaker (day first)."""
+    american = Talk(chat, user="us", locale="en-US")
+    await american.open()
+    await american.say("haircut on 12/3 at 10")
+    assert "Dec 3" in american.text()
+    british = Talk(chat, user="gb", locale="en-GB")
+    await british.open()
+    await british.say("haircut on 12/3 at 10")
+    assert "Dec 3" not in british.text()
+    assert "Mar 12" in british.text()
+
+
+def test_a_locale_keeps_its_region_and_only_a_region() -> None:
+    from bot.dialog.step import reading_locale, regional
+
+    assert regional("en_us") == "en-US"
+    assert regional("en-US-u-ca-gregory") == "en-US"
+    assert regional("en") is None
+    assert regional("<script>-xx") is None
+    assert reading_locale("en", "en-US") == "en-US"
+    assert reading_locale("es", "en-US") == "es"  # switched to Spanish: Spanish habits

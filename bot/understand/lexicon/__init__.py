@@ -15,7 +15,7 @@ decides a booking and dateparser does not know it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib import import_module
 from typing import Literal
@@ -25,7 +25,7 @@ from dateparser.languages.loader import default_loader
 from bot.understand.normalize import tokenize
 from bot.understand.reading import LANGUAGES
 
-__all__ = ["Entries", "Lexicon", "Tag", "TagKind", "lexicon"]
+__all__ = ["MONTH_FIRST_LOCALES", "Entries", "Lexicon", "Tag", "TagKind", "lexicon"]
 
 TagKind = Literal[
     # time wishes
@@ -61,12 +61,14 @@ TagKind = Literal[
     "numword",  # int: "two", "dos", "zwei", "deux", "два"
     "one",  # "a", "an", "une", "einer": a count of one before a unit
     "dom",  # a day-of-month marker before a number: "the", "el", "le", "am"
+    "on_day",  # a dom after which a number is a date, never an option: "on the", "am"
     "dom_after",  # after a number: "числа"
     "of",  # between a day and a month: "of", "de"
     "article",  # skipped inside time phrases: "las", "la", "the"
     "last",  # "last", "letzter", "dernier", "último", "последний": the last weekday of a month
     "thru",  # closes a range of days: "to", "bis", "au", "al", "по" (see timewish._day_ranges)
     "fortnight",  # "fortnight": fourteen days
+    "weeks_on",  # int: "en huit" (a week on), "en quinze": after a weekday, that many weeks
     # intents and commands
     "intent",  # "book" | "list" | "cancel" | "reschedule" | "waitlist" | "help"
     "command",  # "restart" | "human" | "earlier" | "later" | "another_day" | "language"
@@ -100,7 +102,7 @@ class Lexicon:
     longest: int
     """Tokens in the longest phrase: the tagger tries no longer spans."""
     month_day_first: bool
-    """``12/3`` is 12 March (True) or 3 December (False, English)."""
+    """``12/3`` is 12 March (True), or 3 December (False: a month-first locale, en-US)."""
     reserved: frozenset[str]
     """Every word the lexicon gives a meaning: such a word names no service alone."""
 
@@ -155,9 +157,26 @@ def _value(value: object) -> int | str | None:
     raise TypeError(f"tag value {value!r} is neither int nor str")
 
 
-@cache
+MONTH_FIRST_LOCALES = frozenset({("en", "US")})
+"""Locales (language, region) that write a numeric date month first: "3/4" is 4 March
+everywhere else (day first) and March 4 in the United States. A date that can only be
+read one way ("14/3", "3/14") is read that way everywhere."""
+
+
 def lexicon(lang: str) -> Lexicon:
-    """The lexicon of ``lang`` (English for a language we do not know), built once."""
-    code = lang if lang in LANGUAGES else "en"
+    """The lexicon of ``lang``, a language ("en") or a locale ("en-US", "es_MX"); English
+    for a language we do not know. The region decides only the order of numeric dates."""
+    base, _, rest = lang.replace("_", "-").partition("-")
+    code = base.strip().lower()
+    code = code if code in LANGUAGES else "en"
+    region = rest.split("-", 1)[0].strip().upper()
+    return _lexicon(code, (code, region) in MONTH_FIRST_LOCALES)
+
+
+@cache
+def _lexicon(code: str, month_first: bool) -> Lexicon:
     module = import_module(f"bot.understand.lexicon.{code}")
-    return module.LEXICON  # type: ignore[no-any-return]
+    built: Lexicon = module.LEXICON
+    if built.month_day_first == month_first:
+        built = replace(built, month_day_first=not month_first)
+    return built

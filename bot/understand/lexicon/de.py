@@ -57,7 +57,8 @@ _OWN: Entries = {
              "nächster freier termin": None, "nächstmöglich": None,
              "frühester termin": None, "erster freier termin": None,
              "nächstmöglichen termin": None, "frühestmöglichen termin": None,
-             "den frühesten termin": None, "zum frühestmöglichen termin": None},
+             "den frühesten termin": None, "zum frühestmöglichen termin": None,
+             "nächste freie termin": None, "nächsten freien termin": None},
     "ordinal": {"erste": 1, "ersten": 1, "erster": 1, "erstes": 1,
                 "zweite": 2, "zweiten": 2, "zweiter": 2, "zweites": 2,
                 "dritte": 3, "dritten": 3, "dritter": 3, "drittes": 3,
@@ -140,6 +141,8 @@ _MORE: Entries = {
         "was gebucht": "list", "etwas gebucht": "list", "termine hab ich": "list",
         "termine habe ich": "list", "hab ich einen termin": "list",
         "habe ich einen termin": "list", "bescheid": "waitlist", "frei wird": "waitlist",
+        "hab ich demnächst einen termin": "list", "habe ich demnächst einen termin": "list",
+        "hab ich demnächst": "list", "habe ich demnächst": "list", "legen": "reschedule",
         "sagt mir bescheid": "waitlist", "sag mir bescheid": "waitlist",
     },
     "polite": {"hallo zusammen": None, "moin moin": None, "hallöchen": None},
@@ -155,7 +158,36 @@ _COMBOS: Combos = {
     "heute nacht": (("day", 0), ("part", "night")),
     "morgen früh": (("day", 1), ("part", "morning")),
     "morgen morgen": (("day", 1), ("part", "morning")),
-    "am": (("dom", None),),  # "am Dienstag", "am 10.": never a.m. in German
+    "am": (("dom", None), ("on_day", None)),  # "am Dienstag", "am 10.": never a.m.
 }
 
-LEXICON = build("de", merged(COMMON, _OWN, _MORE), _COMBOS)
+_STEMS = (
+    "erst", "zweit", "dritt", "viert", "fünft", "sechst", "siebt", "acht", "neunt", "zehnt",
+    "elft", "zwölft", "dreizehnt", "vierzehnt", "fünfzehnt", "sechzehnt", "siebzehnt",
+    "achtzehnt", "neunzehnt", "zwanzigst", "einundzwanzigst", "zweiundzwanzigst",
+    "dreiundzwanzigst", "vierundzwanzigst", "fünfundzwanzigst", "sechsundzwanzigst",
+    "siebenundzwanzigst", "achtundzwanzigst", "neunundzwanzigst", "dreißigst",
+    "einunddreißigst",
+)  # fmt: skip
+_ORDINALS: Entries = {
+    "ordinal": {
+        stem + ending: n
+        for n, stem in enumerate(_STEMS, start=1)
+        for ending in ("e", "en", "er", "es", "em")
+    }
+}
+"""Every day of the month as an ordinal, in every ending ("zehnter Dezember", "am
+zweiundzwanzigsten")."""
+
+_DAY_PARTS = {"morgen": "morning", "vormittag": "morning", "mittag": "afternoon",
+              "nachmittag": "afternoon", "abend": "evening"}  # fmt: skip
+_WEEKDAY_STEMS = ("montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag",
+                  "sonntag")  # fmt: skip
+_COMPOUNDS: Combos = {
+    stem + part: (("weekday", n), ("part", value))
+    for n, stem in enumerate(_WEEKDAY_STEMS)
+    for part, value in _DAY_PARTS.items()
+}
+"""One word for a weekday and its part: "Samstagvormittag", "Freitagabend"."""
+
+LEXICON = build("de", merged(COMMON, _OWN, _MORE, _ORDINALS), {**_COMBOS, **_COMPOUNDS})

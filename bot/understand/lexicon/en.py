@@ -124,7 +124,8 @@ _OWN: Entries = {
 }  # fmt: skip
 
 _MORE: Entries = {
-    "day": {"2moro": 1, "2morrow": 1, "2mrw": 1, "tmrow": 1, "tomoz": 1},
+    "day": {"2moro": 1, "2morrow": 1, "2mrw": 1, "tmrow": 1, "tomoz": 1, "2morow": 1,
+            "2moro w": 1, "tmw": 1, "tmorrow": 1, "tomorrw": 1},
     "weekday": {"thurs": 3, "thr": 3, "tu": 1, "sun": 6},
     "numword": {"thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
                 "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
@@ -143,6 +144,8 @@ _MORE: Entries = {
         "appointments do i have": "list", "appointment do i have": "list",
         "bookings do i have": "list", "my next appointment": "list",
         "booked under my name": "list", "what have i got": "list",
+        "an appointment coming up": "list", "anything coming up": "list",
+        "appointment coming up": "list",
         "push": "reschedule", "move it": "reschedule", "bring forward": "reschedule",
         "tell me if": "waitlist", "let me know when": "waitlist", "opens up": "waitlist",
         "if a slot opens": "waitlist", "if anything opens": "waitlist",
@@ -162,10 +165,21 @@ _COMBOS: Combos = {
     "this afternoon": (("day", 0), ("part", "afternoon")),
     "this evening": (("day", 0), ("part", "evening")),
     "the": (("dom", None), ("article", None)),
-    "on the": (("dom", None), ("article", None)),
+    "on the": (("dom", None), ("article", None), ("on_day", None)),
     "one": (("numword", 1), ("filler", None)),
     "first thing in the morning": (("part", "morning"),),
     "first thing": (("part", "morning"),),
 }
 
-LEXICON = build("en", merged(COMMON, _OWN, _MORE), _COMBOS, month_day_first=False)
+_UNITS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth")
+_COMPOUND_ORDINALS: Entries = {
+    "ordinal": {
+        **{f"twenty {unit}": 20 + n for n, unit in enumerate(_UNITS, start=1)},
+        "thirty first": 31,
+    }
+}
+"""Days of the month 21 to 31 in words ("twenty-second": the hyphen folds to a space)."""
+
+LEXICON = build("en", merged(COMMON, _OWN, _MORE, _COMPOUND_ORDINALS), _COMBOS)
+"""Day first in numeric dates ("3/4" is 4 March): en-US reads month first
+(:data:`~bot.understand.lexicon.MONTH_FIRST_LOCALES`)."""

@@ -63,7 +63,7 @@ _OWN: Entries = {
     "numword": {"dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6, "siete": 7,
                 "ocho": 8, "nueve": 9, "diez": 10, "once": 11, "doce": 12},
     "one": {"un": None},
-    "dom": {"el": None, "el día": None, "el dia": None},
+    "dom": {"el": None},
     "of": {"del": None},
     "article": {"las": None, "la": None, "los": None},
     "intent": {
@@ -118,7 +118,7 @@ _OWN: Entries = {
 }  # fmt: skip
 
 _MORE: Entries = {
-    "day": {"mñana": 1, "mnn": 1, "manana": 1},
+    "day": {"mñana": 1, "mnn": 1, "manana": 1, "mañna": 1, "mñna": 1},
     "weekday": {"mier": 2, "mié": 2, "miérc": 2, "sáb": 5, "dom": 6,
                 "lunes que viene": 0},
     "numword": {"una": 1, "trece": 13, "catorce": 14, "quince": 15, "dieciséis": 16,
@@ -138,8 +138,14 @@ _MORE: Entries = {
         "avísame": "waitlist", "avisame si": "waitlist", "avísame si": "waitlist",
         "avíseme": "waitlist", "se libera": "waitlist", "si se libera": "waitlist",
         "si queda libre": "waitlist",
+        "anúlame": "cancel", "anulame": "cancel", "cancélame": "cancel",
+        "cancelame": "cancel", "anúlala": "cancel", "cancélala": "cancel",
+        "pasar mi": "reschedule", "pasar la cita": "reschedule",
     },
-    "polite": {"porfa": None, "porfis": None, "xfa": None, "xfavor": None, "buenas": None,
+    "asap": {"la primera hora libre": None, "primera hora libre": None},
+    "fortnight": {"quince días": None, "quince dias": None},
+    "polite": {"hasta luego": None, "hasta pronto": None,
+               "porfa": None, "porfis": None, "xfa": None, "xfavor": None, "buenas": None,
                "genial gracias": None, "holaa": None},
     "filler": {"q": None, "pa": None, "x": None, "quería": None, "queria": None,
                "quiero": None, "quisiera": None},
@@ -157,6 +163,7 @@ _COMBOS: Combos = {
     "uno": (("numword", 1), ("filler", None)),
     "una": (("numword", 1), ("one", None)),
     "cuarto": (("ordinal", 4),),
+    "el día": (("dom", None), ("on_day", None)),  # "el día dos": a date, not option 2
 }
 
 LEXICON = build("es", merged(COMMON, _OWN, _MORE), _COMBOS)

@@ -118,7 +118,9 @@ _MORE: Entries = {
     "weekday": {"lun": 0, "mar": 1, "mer": 2, "jeu": 3, "ven": 4, "sam": 5, "dim": 6},
     "numword": {"une": 1, "un": 1, "treize": 13, "quatorze": 14, "quinze": 15,
                 "seize": 16, "dix sept": 17, "dix huit": 18, "dix neuf": 19, "vingt": 20,
-                "vingt et un": 21, "vingt deux": 22, "vingt trois": 23, "trente": 30,
+                "vingt et un": 21, "vingt deux": 22, "vingt trois": 23, "vingt quatre": 24,
+                "vingt cinq": 25, "vingt six": 26, "vingt sept": 27, "vingt huit": 28,
+                "vingt neuf": 29, "trente et un": 31, "trente": 30,
                 "quarante": 40, "quarante cinq": 45, "cinquante": 50},
     "minutes": {"moins dix": -10, "moins cinq": -5, "moins vingt": -20,
                 "moins vingt cinq": -25},
@@ -126,8 +128,12 @@ _MORE: Entries = {
     "intent": {
         "quelque chose de réservé": "list", "j'ai quelque chose": "list",
         "c'est quoi mes rdv": "list", "se libère": "waitlist", "se libere": "waitlist",
+        "un rdv prévu": "list", "rdv prévu": "list", "un rendez-vous prévu": "list",
+        "passer mon": "reschedule", "passer ma": "reschedule",
     },
     "filler": {"mais": None},
+    "fortnight": {"quinze jours": None},  # "dans 15 jours" stays fifteen
+    "weeks_on": {"en huit": 1, "en quinze": 2},
 }  # fmt: skip
 
 

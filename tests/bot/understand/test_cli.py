@@ -112,3 +112,14 @@ def test_explain_names_the_words_behind_each_part_of_the_reading() -> None:
     assert result.exit_code == 0, result.output
     assert 'intent: "annuler" (cancel)' in result.output
     assert 'time wish: "jeudi" (weekday=3)' in result.output
+
+
+def test_lang_may_carry_a_region_that_orders_numeric_dates() -> None:
+    american = slotwise("understand", "3/4", "--lang", "en-US", "--now", NOW, "--json")
+    assert american.exit_code == 0, american.output
+    assert json.loads(american.output)["when"]["from"].startswith("2027-03-04")
+    british = slotwise("understand", "3/4", "--lang", "en_gb", "--now", NOW, "--json")
+    assert json.loads(british.output)["when"]["from"].startswith("2027-04-03")
+    wrong = CliRunner().invoke(main, ["understand", "3/4", "--lang", "en-4"])
+    assert wrong.exit_code == 2
+    assert "or one with a region (en-US)" in wrong.output
