@@ -1,12 +1,20 @@
 """A staff member's CalDAV calendar as Slotwise uses it: read what changed, write and
-remove our events. The one module that speaks to the ``caldav`` library, behind a
-small protocol, so the sync logic can be read (and tested) without a server.
+remove our events. The one module that speaks CalDAV, behind a small protocol, so the
+sync logic can be read (and tested) without a server.
 
-The address is the calendar collection itself (``…/calendars/ana/work/``). Changes
-are read with WebDAV sync (RFC 6578): a token says what was seen, the server
-answers what changed since (deleted objects come back without data). Our events
-are written with a plain PUT to an address we choose, so a retry writes the same
-object again instead of a second one.
+Three requests are all it takes, over ``aiohttp`` (already here for Telegram):
+
+- ``REPORT sync-collection`` (RFC 6578): what changed since a token (a full listing
+  without one); a deleted object comes back with status 404. A token the server no
+  longer knows (``valid-sync-token``) means: read everything again.
+- ``REPORT calendar-multiget`` (RFC 4791): the changed objects' data, 100 at a time.
+- ``PUT``/``DELETE`` of our events at addresses we choose, so a retry writes the same
+  object again instead of a second one.
+
+Why not the ``caldav`` package: its HTTP stack (niquests) brings ``urllib3-future``,
+which overwrites the real ``urllib3`` in the environment on every interpreter start
+and broke ``requests`` (Twilio's client, the API fuzz tests). The server replies are
+parsed with ``defusedxml``: the address is typed in by a person, the server is not ours.
 """
 
 from __future__ import annotations
@@ -14,12 +22,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Protocol
-from urllib.parse import urljoin
+from typing import Protocol
+from urllib.parse import urljoin, urlsplit
+from xml.etree.ElementTree import Element
+from xml.sax.saxutils import escape
+
+import aiohttp
+from defusedxml.ElementTree import ParseError, fromstring
 
 from core.errors import CalendarRefused, CalendarUnreachable
 
 __all__ = ["Changes", "DavCalendar", "RemoteCalendar"]
+
+DAV = "{DAV:}"
+CALDAV = "{urn:ietf:params:xml:ns:caldav}"
+MULTIGET_BATCH = 100
+MAX_PAGES = 50
+"""A server may answer a sync in pages (507 on the collection); this many at the most."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,30 +68,21 @@ class RemoteCalendar(Protocol):
     ) -> None: ...
 
 
-class DavCalendar:
-    """:class:`RemoteCalendar` over ``caldav``'s async client."""
+class _StaleToken(Exception):
+    """The server forgot the sync token: read everything again."""
 
-    def __init__(self, url: str, username: str, password: str, *, timeout: int = 20) -> None:
+
+class DavCalendar:
+    """:class:`RemoteCalendar` over HTTP with basic authentication."""
+
+    def __init__(self, url: str, username: str, password: str, *, timeout: float = 20) -> None:
         self._url = url if url.endswith("/") else url + "/"
-        self._username = username
-        self._password = password
-        self._timeout = timeout
-        self._client: Any = None  # caldav's client: its own annotations are loose
+        self._auth = {"Authorization": aiohttp.encode_basic_auth(username, password)}
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._session: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> DavCalendar:
-        from caldav import aio
-
-        try:
-            self._client = await aio.get_async_davclient(
-                probe=False,
-                url=self._url,
-                username=self._username,
-                password=self._password,
-                timeout=self._timeout,
-                enable_rfc6764=False,
-            )
-        except Exception as error:  # the library raises several kinds for one "no answer"
-            raise _translated(error) from error
+        self._session = aiohttp.ClientSession(headers=self._auth, timeout=self._timeout)
         return self
 
     async def __aexit__(
@@ -81,74 +91,144 @@ class DavCalendar:
         error: BaseException | None,
         trace: TracebackType | None,
     ) -> None:
-        client = self._client
-        self._client = None
-        if client is not None:
-            await client.close()
+        session, self._session = self._session, None
+        if session is not None:
+            await session.close()
 
     async def changes(self, token: str | None) -> Changes:
-        from caldav import aio
-
-        calendar = aio.AsyncCalendar(client=self._client, url=self._url)
         try:
-            pending: Any = calendar.get_objects_by_sync_token(sync_token=token, load_objects=True)
-            found = await pending
-        except Exception as error:
-            raise _translated(error) from error
-        objects = [(str(o.url), _text(o.data)) for o in found]
-        return Changes(objects, found.sync_token)
+            listed, new_token = await self._sync(token)
+        except _StaleToken:
+            listed, new_token = await self._sync(None)
+        present = [href for href, gone in listed if not gone]
+        data = await self._multiget(present)
+        objects = [(href, None if gone else data.get(href)) for href, gone in listed]
+        return Changes(objects, new_token)
 
     async def put(self, name: str, ics: str) -> str:
         href = urljoin(self._url, name)
-        response = await self._call("put", href, ics, {"Content-Type": "text/calendar"})
-        if response.status not in (200, 201, 204):
-            raise _by_status(response.status, f"writing {name}")
+        await self._request("PUT", href, ics, {"Content-Type": "text/calendar; charset=utf-8"})
         return href
 
     async def delete(self, href: str) -> None:
-        response = await self._call("delete", href)
-        if response.status not in (200, 204, 404, 410):  # gone already is done
-            raise _by_status(response.status, "removing an event")
+        await self._request("DELETE", urljoin(self._url, href), "", {}, gone_is_fine=True)
 
-    async def _call(self, method: str, *args: object) -> _Response:
+    async def _sync(self, token: str | None) -> tuple[list[tuple[str, bool]], str | None]:
+        """``(href, deleted)`` of what changed since ``token``, and the new token."""
+        listed: dict[str, bool] = {}
+        collection = urlsplit(self._url).path.rstrip("/")
+        for _ in range(MAX_PAGES):
+            body = (
+                '<?xml version="1.0" encoding="utf-8"?>'
+                '<d:sync-collection xmlns:d="DAV:">'
+                f"<d:sync-token>{escape(token or '')}</d:sync-token>"
+                "<d:sync-level>1</d:sync-level><d:prop><d:getetag/></d:prop>"
+                "</d:sync-collection>"
+            )
+            root = await self._report(body, sync=True)
+            token = root.findtext(f"{DAV}sync-token") or None
+            more = False
+            for href, status, _ in _responses(root):
+                if urlsplit(href).path.rstrip("/") == collection:
+                    more = more or status == 507  # truncated: ask again from the new token
+                    continue
+                listed[urljoin(self._url, href)] = status in (404, 410)
+            if not more:
+                return list(listed.items()), token
+        raise CalendarUnreachable("the calendar server kept truncating its list of changes")
+
+    async def _multiget(self, hrefs: Sequence[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for i in range(0, len(hrefs), MULTIGET_BATCH):
+            wanted = "".join(
+                f"<d:href>{escape(urlsplit(h).path)}</d:href>"
+                for h in hrefs[i : i + MULTIGET_BATCH]
+            )
+            body = (
+                '<?xml version="1.0" encoding="utf-8"?>'
+                '<c:calendar-multiget xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">'
+                f"<d:prop><d:getetag/><c:calendar-data/></d:prop>{wanted}"
+                "</c:calendar-multiget>"
+            )
+            for href, status, props in _responses(await self._report(body)):
+                data = props.get(f"{CALDAV}calendar-data")
+                if status == 200 and data:
+                    found[urljoin(self._url, href)] = data
+        return found
+
+    async def _report(self, body: str, *, sync: bool = False) -> Element:
+        text = await self._request(
+            "REPORT",
+            self._url,
+            body,
+            {"Content-Type": "application/xml; charset=utf-8", "Depth": "0" if sync else "1"},
+            sync=sync,
+        )
         try:
-            response: _Response = await getattr(self._client, method)(*args)
-        except Exception as error:
-            raise _translated(error) from error
-        return response
+            root: Element = fromstring(text)
+        except ParseError:
+            raise CalendarUnreachable("the calendar server's answer was not XML") from None
+        return root
+
+    async def _request(
+        self,
+        method: str,
+        url: str,
+        body: str,
+        headers: dict[str, str],
+        *,
+        sync: bool = False,
+        gone_is_fine: bool = False,
+    ) -> str:
+        assert self._session is not None, "open the calendar with 'async with'"
+        try:
+            async with self._session.request(
+                method, url, data=body.encode(), headers=headers
+            ) as response:
+                text = await response.text()
+                status = response.status
+        except (TimeoutError, aiohttp.ClientError) as error:
+            reason = str(error) or type(error).__name__
+            raise CalendarUnreachable(
+                f"the calendar server could not be reached: {reason[:200]}"
+            ) from None
+        if status < 300 or (gone_is_fine and status in (404, 410)):
+            return text
+        if sync and status in (403, 409) and "valid-sync-token" in text:
+            raise _StaleToken
+        raise _by_status(status, method)
 
 
-class _Response(Protocol):
-    status: int
+def _responses(root: Element) -> list[tuple[str, int, dict[str, str]]]:
+    """``(href, status, properties)`` of each ``response`` of a multistatus."""
+    found = []
+    for response in root.findall(f"{DAV}response"):
+        href = response.findtext(f"{DAV}href") or ""
+        status = _status(response.findtext(f"{DAV}status"))
+        props: dict[str, str] = {}
+        for propstat in response.findall(f"{DAV}propstat"):
+            if _status(propstat.findtext(f"{DAV}status")) != 200:
+                continue
+            holder = propstat.find(f"{DAV}prop")
+            for prop in holder if holder is not None else ():
+                props[prop.tag] = prop.text or ""
+        found.append((href, status, props))
+    return found
 
 
-def _text(data: object) -> str | None:
-    if data is None:
-        return None
-    return data.decode() if isinstance(data, bytes) else str(data)
+def _status(line: str | None) -> int:
+    """``HTTP/1.1 404 Not Found`` -> 404; a response without a status line is a 200."""
+    parts = (line or "").split()
+    return int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 200
 
 
 def _by_status(status: int, doing: str) -> Exception:
-    if status in (401, 403):
-        return CalendarRefused(
-            f"the calendar server refused {doing} ({status}): check the password"
-        )
+    if status == 401:
+        return CalendarRefused("the calendar server refused the user name or password")
+    if status == 403:
+        return CalendarRefused(f"the calendar server does not allow this ({doing}, 403)")
     if status == 404:
-        return CalendarRefused(f"the calendar was not found ({status}): check the address")
+        return CalendarRefused("there is no calendar at this address: check it")
     if 400 <= status < 500:
         return CalendarRefused(f"the calendar server refused {doing} ({status})")
     return CalendarUnreachable(f"the calendar server failed {doing} ({status})")
-
-
-def _translated(error: Exception) -> Exception:
-    from caldav.lib import error as dav
-
-    if isinstance(error, dav.AuthorizationError):
-        return CalendarRefused("the calendar server refused the user name or password")
-    if isinstance(error, dav.NotFoundError):
-        return CalendarRefused("there is no calendar at this address: check it")
-    status = getattr(error, "status", None) or getattr(error, "code", None)
-    if isinstance(status, int) and 400 <= status < 500:
-        return _by_status(status, "the request")
-    reason = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
-    return CalendarUnreachable(f"the calendar server could not be reached: {reason}")
