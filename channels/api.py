@@ -54,6 +54,7 @@ from core.errors import (
     NoBusiness,
     NotASlot,
     NotFound,
+    OfferGone,
     PolicyViolation,
     SlotUnavailable,
     SlotwiseError,
@@ -253,7 +254,7 @@ async def identify() -> Client | Response:
                 field="Authorization",
                 headers={"WWW-Authenticate": 'Bearer realm="slotwise"'},
             )
-        return Client("key", f"key:{found.id}", found.name)
+        return Client("key", f"key:{found.id}", found.name, staff=found.staff)
     address = client_address(
         request.remote_addr,
         request.headers.getlist("X-Forwarded-For"),
@@ -503,6 +504,22 @@ async def reschedule_booking(manage_token: str, data: RescheduleRequest) -> dict
     return booking_json(await bookings().reschedule(token, data.start, actor=actor))
 
 
+@api.post("/bookings/<manage_token>/no-show")
+async def mark_no_show(manage_token: str) -> dict[str, Any] | Response:
+    """Staff say the customer did not come (only after the start). Needs a staff key."""
+    if not client().staff:
+        return problem(
+            403,
+            "staff_only",
+            "marking a no-show needs an API key with the staff role "
+            "('slotwise apikey create NAME --role staff')",
+            field="Authorization",
+        )
+    actor = Actor(kind="staff", name=client().name, channel="api")
+    token = _token(manage_token, "manage_token")
+    return booking_json(await bookings().mark_no_show(token, actor=actor))
+
+
 @api.post("/waitlist")
 @validate_request(WaitlistRequest)
 async def join_waitlist(data: WaitlistRequest) -> tuple[dict[str, Any], int] | Response:
@@ -551,6 +568,7 @@ PROBLEMS: dict[type[SlotwiseError], tuple[int, str | None]] = {
     UnknownService: (404, None),
     UnknownProvider: (400, None),
     PolicyViolation: (409, None),
+    OfferGone: (410, None),
     ConcurrentChange: (409, None),
     IdempotencyKeyReused: (422, None),
     InvalidRequest: (400, None),

@@ -606,9 +606,16 @@ def apikey_group() -> None:
 
 @apikey_group.command("create")
 @click.argument("name")
+@click.option(
+    "--role",
+    type=click.Choice(["client", "staff"]),
+    default="client",
+    show_default=True,
+    help="staff: the key may also act for the business (mark no-shows).",
+)
 @_db_option
 @friendly
-async def apikey_create(name: str, db_url: str | None) -> None:
+async def apikey_create(name: str, role: str, db_url: str | None) -> None:
     """Make a key for the client NAME and print it (once: only its hash is kept)."""
     from core.apikeys import create_api_key
     from core.db import database, migrate
@@ -618,7 +625,7 @@ async def apikey_create(name: str, db_url: str | None) -> None:
     await migrate(url)
     async with database(url):
         try:
-            _, key = await create_api_key(name)
+            _, key = await create_api_key(name, role)
         except InvalidRequest as error:
             raise Failure(error.message) from None
     click.echo(key)
@@ -643,7 +650,7 @@ async def apikey_list(db_url: str | None) -> None:
         click.echo("No API keys; make one with 'slotwise apikey create NAME'.")
     for found in clients:
         state = f"revoked {found.revoked_at:%Y-%m-%d %H:%M}Z" if found.revoked_at else "live"
-        click.echo(f"{found.name}\tmade {found.created_at:%Y-%m-%d %H:%M}Z\t{state}")
+        click.echo(f"{found.name}\t{found.role}\tmade {found.created_at:%Y-%m-%d %H:%M}Z\t{state}")
 
 
 @apikey_group.command("revoke")

@@ -67,7 +67,7 @@ from tortoise.transactions import in_transaction
 
 from core import models as m
 from core.availability import MARGIN, utc_midnight
-from core.bookings import outbox, waitlist
+from core.bookings import noshow, outbox, waitlist
 from core.bookings.inputs import (
     Idempotency,
     aware,
@@ -1379,6 +1379,20 @@ class BookingService:
         """Waitlist entries, oldest first, optionally of one service or provider, or
         wishing for time within ``[start, end)``."""
         return await waitlist.entries(service_id, start=start, end=end, provider=provider)
+
+    # --- no-shows (core.bookings.noshow) -----------------------------------------------------
+
+    async def mark_no_show(self, manage_token: str, *, actor: Actor) -> BookingInfo:
+        """Mark a booking whose start has passed a no-show; see :mod:`core.bookings.noshow`."""
+        return await noshow.mark(
+            manage_token, actor=actor, now=self._now(), lock_timeout=self._lock_timeout
+        )
+
+    async def no_show_standing(
+        self, service_id: str, customer: CustomerInput | None, identity: Identity | None = None
+    ) -> noshow.Standing:
+        """A customer's no-shows and the service's policy about them."""
+        return await noshow.standing(service_id, customer, identity)
 
 
 _CAPACITY = frozenset({"busy", "full"})
