@@ -135,15 +135,16 @@ async def _people(customer: CustomerInput | None, identity: Identity | None) -> 
     ids: set[int] = set()
     if identity is not None:
         ids.update(
-            await m.ChannelIdentity.filter(
+            row[0]
+            for row in await m.ChannelIdentity.filter(
                 channel=identity.channel, external_id=identity.external_id
-            ).values_list("customer_id", flat=True)
+            ).values_list("customer_id")
         )
     if customer is not None and customer.phone:
-        ids.update(await m.Customer.filter(phone=customer.phone).values_list("id", flat=True))
+        ids.update(r[0] for r in await m.Customer.filter(phone=customer.phone).values_list("id"))
     key = email_key(customer.email) if customer is not None else None
     if key:
-        ids.update(await m.Customer.filter(email_key=key).values_list("id", flat=True))
+        ids.update(r[0] for r in await m.Customer.filter(email_key=key).values_list("id"))
     return sorted(ids)
 
 

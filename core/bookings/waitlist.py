@@ -90,9 +90,9 @@ async def entries(
     end: datetime | None = None,
     provider: str | None = None,
 ) -> list[WaitlistEntryInfo]:
-    """Entries, oldest first (first come, first served), optionally only those of a
+    """Entries still waiting, oldest first (first come, first served), optionally only those of a
     service, a provider, or whose wished window meets ``[start, end)``."""
-    query = m.WaitlistEntry.all()
+    query = m.WaitlistEntry.filter(status="waiting")
     if service_id is not None:
         query = query.filter(service__slug=service_id)
     if provider is not None:
