@@ -684,19 +684,22 @@ async def apikey_revoke(name: str, db_url: str | None) -> None:
 async def worker_command(once: bool, now: str | None, db_url: str | None) -> None:
     """Send the due messages of the outbox (confirmations, changes, cancellations,
     reminders) by e-mail and the configured channels; runs until Ctrl+C or SIGTERM."""
-    from core.db import database
-    from slotwise.worker import Worker, senders_of
+    from slotwise.container import Services
+    from slotwise.worker import Moment, Worker, senders_of
 
     if now is not None and not once:
         raise click.BadParameter("--now only goes with --once", param_hint="--now")
     settings = _settings(db_url)
-    worker = Worker(
-        senders_of(settings),
-        public_url=settings.base_url,
-        batch=settings.worker_batch,
-        lease=timedelta(seconds=settings.worker_lease_seconds),
-    )
-    async with database(settings.database_url):
+    moment = Moment()
+    async with Services.open(settings, clock=moment, chat=False) as services:
+        worker = Worker(
+            senders_of(settings),
+            public_url=settings.base_url,
+            batch=settings.worker_batch,
+            lease=timedelta(seconds=settings.worker_lease_seconds),
+            cascade=services.cascade,
+            moment=moment,
+        )
         if once:
             results = await worker.drain(_parse_now(now))
             for result in results:

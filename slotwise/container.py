@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from channels.clients import Limits, parse_networks
 from core.bookings import BookingService, HoldSigner, utc_now
+from core.bookings.cascade import Cascade, OfferHolds
 from core.circuit import CircuitBreaker
 from core.db import close_db, migrate, open_db
 from core.dedup import DeliveryLog, make_delivery_log
@@ -68,6 +69,8 @@ class Services:
     chat_parts: tuple[ConversationStore, Chat] | None = None
     """The conversation store and the bot: ``None`` when opened with ``chat=False`` (the
     bot is most of a command's start-up: ``slotwise slots`` does without it)."""
+    cascade: Cascade | None = None
+    """The waitlist cascade over :attr:`bookings` (offers answered on the web and in chats)."""
 
     @property
     def conversations(self) -> ConversationStore:
@@ -111,7 +114,8 @@ class Services:
             stack.push_async_callback(close_db)
             redis = CircuitBreaker("Redis", cooldown=settings.redis_retry_seconds)
             timeout = settings.redis_timeout_ms / 1000
-            holds = make_hold_store(settings.redis_url, timeout=timeout, breaker=redis)
+            # Open waitlist offers are holds kept in the database (core.bookings.cascade).
+            holds = OfferHolds(make_hold_store(settings.redis_url, timeout=timeout, breaker=redis))
             stack.push_async_callback(holds.close)
             deliveries = make_delivery_log(settings.redis_url, timeout=timeout, breaker=redis)
             stack.push_async_callback(deliveries.close)
@@ -153,4 +157,5 @@ class Services:
                 offers=Offers(bookings),
                 limits=limits_of(settings),
                 chat_parts=chat_parts,
+                cascade=Cascade(bookings, hold=timedelta(minutes=settings.waitlist_hold_minutes)),
             )
