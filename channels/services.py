@@ -15,7 +15,7 @@ from quart import Quart, current_app
 
 from bot.inbound import ChatHandler
 from channels.clients import Limits
-from core.bookings import BookingService
+from core.bookings import BookingService, Cascade
 from core.dedup import DeliveryLog
 
 __all__ = ["SERVICES", "AppServices", "services", "services_of"]
@@ -33,6 +33,10 @@ class AppServices(Protocol):
 
     @property
     def limits(self) -> Limits: ...
+    @property
+    def cascade(self) -> Cascade | None:
+        """The waitlist cascade (offers taken on ``/w/<token>`` and in chats)."""
+        ...
 
     @property
     def deliveries(self) -> DeliveryLog:

@@ -19,6 +19,7 @@ from werkzeug.exceptions import HTTPException
 from channels.api import api
 from channels.bodies import SafeJSON
 from channels.manage import PUBLIC_URL, manage
+from channels.offer import offer_page
 from channels.problems import RETRY_AFTER, database_unavailable, masked_path, problem
 from channels.services import SERVICES
 from channels.slack import register_slack
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None) -> Quart:
     app.json = SafeJSON(app, app.json)  # a body nested too deeply is bad JSON, not a 500
     app.register_blueprint(api)
     app.register_blueprint(manage)
+    app.register_blueprint(offer_page)
     app.register_blueprint(webchat)
     register_twilio(app, settings)
     register_slack(app, settings)
