@@ -89,7 +89,8 @@ async def test_the_button_books_and_other_sites_cannot_press_it(app: Quart) -> N
     assert taken.headers["Location"] == f"/w/{token}"
     (booking,) = await m.Booking.filter(status="confirmed").select_related("customer")
     assert booking.start == TEN
-    assert booking.customer is not None and booking.customer.name == "Amy"
+    assert booking.customer is not None
+    assert booking.customer.name == "Amy"
     page = await (await client.get(f"/w/{token}")).get_data(as_text=True)
     assert f'href="/b/{booking.manage_token}"' in page
     assert "<button" not in page
