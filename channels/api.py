@@ -23,6 +23,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
     StrictInt,
     StrictStr,
 )
@@ -178,6 +179,9 @@ class BookingRequest(Strict):
     seats: Annotated[StrictInt, Field(ge=1, le=1000)] | None = None
     customer: CustomerBody
     hold: Annotated[Text, Field(min_length=1, max_length=200)] | None = None
+    customer_confirmed: StrictBool = False
+    """The customer confirmed they will come: what a service's no-show policy ``confirm``
+    asks for once they have missed enough appointments."""
 
 
 class CancelRequest(Strict):
@@ -458,6 +462,11 @@ async def create_booking(data: BookingRequest) -> tuple[dict[str, Any], int] | R
         wait = limiter.check(subject)
         if wait is not None:
             return too_many(what, wait)
+    # The service's no-show policy (a 409 no_show_limit names the fix). A replayed
+    # request is answered below whatever happened since: the booking exists.
+    await bookings().check_no_shows(
+        data.service, customer, channel="api", confirmed=data.customer_confirmed
+    )
     if data.hold:
         mismatch = _hold_mismatch(await bookings().held(data.hold, owner=client_id()), data)
         if mismatch is not None:
@@ -534,7 +543,7 @@ async def join_waitlist(data: WaitlistRequest) -> tuple[dict[str, Any], int] | R
         await customer_input(data.customer),
         provider=data.provider,
     )
-    return {"id": entry.id, "service": data.service, "status": "waiting"}, 201
+    return {"id": entry.id, "token": entry.token, "service": data.service, "status": "waiting"}, 201
 
 
 # --- errors -------------------------------------------------------------------------------

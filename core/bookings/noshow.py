@@ -183,8 +183,8 @@ async def enforce(
     if found.needs_confirmation and not confirmed:
         raise NoShowLimit(
             f"after {found.no_shows} missed appointments each booking needs the customer's "
-            "confirmation first; send it again with the confirmation",
-            field="confirmed",
+            "confirmation first; send it again with customer_confirmed: true once they confirmed",
+            field="customer_confirmed",
             standing=found.no_shows,
             action="confirm",
         )

@@ -1394,6 +1394,21 @@ class BookingService:
         """A customer's no-shows and the service's policy about them."""
         return await noshow.standing(service_id, customer, identity)
 
+    async def check_no_shows(
+        self,
+        service_id: str,
+        customer: CustomerInput | None,
+        *,
+        channel: str,
+        identity: Identity | None = None,
+        confirmed: bool = False,
+    ) -> noshow.Standing:
+        """Raise :class:`~core.errors.NoShowLimit` when the service's no-show policy refuses
+        this booking (see :func:`core.bookings.noshow.enforce`); else the standing."""
+        return await noshow.enforce(
+            service_id, customer, channel=channel, identity=identity, confirmed=confirmed
+        )
+
 
 _CAPACITY = frozenset({"busy", "full"})
 

@@ -94,6 +94,6 @@ async def test_the_confirm_policy_asks_for_a_confirmation(setup: Setup) -> None:
     await setup.service.mark_no_show(info.manage_token, actor=STAFF)
     with pytest.raises(NoShowLimit) as refused:
         await enforce("cut", ALICE, channel="api")
-    assert (refused.value.action, refused.value.field) == ("confirm", "confirmed")
+    assert (refused.value.action, refused.value.field) == ("confirm", "customer_confirmed")
     found = await enforce("cut", ALICE, channel="telegram", confirmed=True)
     assert found.needs_confirmation
