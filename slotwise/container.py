@@ -126,6 +126,7 @@ class Services:
                 clock=clock,
                 signer=HoldSigner(server_secret(settings)),
             )
+            cascade = Cascade(bookings, hold=timedelta(minutes=settings.waitlist_hold_minutes))
             chat_parts = None
             if chat:
                 from bot.conversations import make_conversations
@@ -146,6 +147,7 @@ class Services:
                     public_url=settings.base_url,
                     clock=clock,
                     live_holds_per_address=settings.live_holds_per_address,
+                    cascade=cascade,
                 )
                 chat_parts = (conversations, bot)
             yield cls(
@@ -157,5 +159,5 @@ class Services:
                 offers=Offers(bookings),
                 limits=limits_of(settings),
                 chat_parts=chat_parts,
-                cascade=Cascade(bookings, hold=timedelta(minutes=settings.waitlist_hold_minutes)),
+                cascade=cascade,
             )

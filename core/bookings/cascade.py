@@ -44,7 +44,7 @@ from tortoise.transactions import in_transaction
 from core import models as m
 from core.bookings.service import BookingService
 from core.bookings.types import Actor, BookingInfo
-from core.customers import CustomerInput, Identity
+from core.customers import PHONE_CHANNELS, CustomerInput, Identity, phone_or_as_is
 from core.engine import Slot
 from core.errors import NotFound, OfferGone, SlotwiseError
 from core.holds import Hold, HoldStore
@@ -443,18 +443,25 @@ class Cascade:
             raise OfferGone("this offer has already ended", field="token")
 
     async def open_offer_of(self, identity: Identity) -> str | None:
-        """The token of the newest open offer to the customer this chat identity is, if
-        any: what a reply "1" or "2" in that chat answers."""
-        customer_ids = [
+        """The token of the newest open offer to the person writing from this chat
+        identity, if any: what a reply "1" or "2" there answers. The person is the
+        identity's customer, and on SMS and WhatsApp whoever has that number (a waitlist
+        entry made in the chat is not tied to the identity)."""
+        customer_ids = {
             row[0]
             for row in await m.ChannelIdentity.filter(
                 channel=identity.channel, external_id=identity.external_id
             ).values_list("customer_id")
-        ]
+        }
+        if identity.channel in PHONE_CHANNELS:
+            number = phone_or_as_is(identity.external_id.removeprefix("whatsapp:"), None)
+            customer_ids.update(
+                row[0] for row in await m.Customer.filter(phone=number).values_list("id")
+            )
         if not customer_ids:
             return None
         row = (
-            await m.WaitlistOffer.filter(status=OPEN, entry__customer_id__in=customer_ids)
+            await m.WaitlistOffer.filter(status=OPEN, entry__customer_id__in=sorted(customer_ids))
             .order_by("-offered_at", "-id")
             .first()
         )
