@@ -59,6 +59,7 @@ from core.directory import directory
 from core.errors import (
     HoldError,
     NoBusiness,
+    NoShowLimit,
     PolicyViolation,
     SlotUnavailable,
     UnknownProvider,
@@ -325,6 +326,21 @@ class Chat:
 
     async def _confirm(self, effect: ConfirmHold, inbound: Inbound, ctx: Context) -> Event:
         customer = CustomerInput(effect.name, effect.phone, effect.email, effect.lang, effect.zone)
+        identity = Identity(inbound.channel, inbound.user)
+        try:  # the service's no-show policy (core.bookings.noshow)
+            await self._bookings.check_no_shows(
+                effect.hold.service,
+                customer,
+                channel=inbound.channel,
+                identity=identity,
+                confirmed=effect.will_attend,
+            )
+        except NoShowLimit as refused:
+            return ConfirmRefused(
+                expired=False,
+                no_shows=max(1, refused.standing),
+                refuse_chat=refused.action == "refuse_chat",
+            )
         try:
             info = await self._bookings.confirm(
                 effect.hold.token,
