@@ -181,3 +181,18 @@ async def test_entries_expire_after_their_window(world: World) -> None:
     assert [s.action for s in steps] == ["expired"]
     assert await world.service.waitlist() == []
     assert (await m.WaitlistEntry.get()).status == "expired"
+
+
+async def test_a_removed_block_is_offered_to_the_waitlist(world: World) -> None:
+    from core.rules import add_block, remove_block
+
+    block = {"start": "2026-12-01T09:00", "end": "2026-12-01T12:00", "reason": "training"}
+    await add_block("ana", block, actor=STAFF, now=world.clock())
+    assert await m.Outbox.filter(kind="capacity_freed").count() == 0  # a block frees nothing
+    await world.waiting(AMY)
+    assert await world.run_freed() == []
+    await remove_block("ana", block, actor=STAFF, now=world.clock())
+    steps = await world.run_freed()
+    assert [(s.action, s.start) for s in steps] == [("offered", TEN)]
+    (row,) = await m.Outbox.filter(kind="capacity_freed")
+    assert row.dedup_key.startswith("rules:")
