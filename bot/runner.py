@@ -158,7 +158,7 @@ class Chat:
                 inbound,
                 ctx.now,
                 Speaker(state.lang, state.zone, ctx.home_zone),
-                numbered=bool(state.shown),
+                last_turn=state.updated_at,
                 services=dict(ctx.services_in(state.lang)),
                 manage_url=self.manage_url("{token}"),
             )
@@ -274,6 +274,7 @@ class Chat:
                     CustomerInput(effect.name, effect.phone, effect.email, state.lang, state.zone),
                     provider=effect.provider,
                     channel=inbound.channel,
+                    identity=Identity(inbound.channel, inbound.user),  # "1" takes its offer
                 )
                 return Waitlisted(effect.service, effect.start, effect.end)
             case HandOver():

@@ -5,9 +5,10 @@ The offer message (:mod:`core.notify.offer`) tells the customer to reply ``1`` o
 :func:`accept_value` and :func:`decline_value` (``waitlist:accept:<offer token>``,
 ``waitlist:decline:<offer token>``), which come back as the inbound ``choice``.
 A typed ``1`` or ``2`` answers the newest open offer to the customer this chat
-identity is, and only while the conversation shows no numbered options of its
-own (then the digit picks one of those, as always). Anything else is not an
-answer to an offer and goes to the dialog.
+identity is, when the offer came after the conversation's last turn (the offer
+is the last thing they were asked); otherwise the digit picks one of the
+conversation's own options, as always. Anything else is not an answer to an
+offer and goes to the dialog.
 """
 
 from __future__ import annotations
@@ -34,14 +35,14 @@ def decline_value(token: str) -> str:
     return DECLINE + token
 
 
-def _asked(inbound: Inbound, numbered: bool) -> tuple[bool, str | None] | None:
+def _asked(inbound: Inbound) -> tuple[bool, str | None] | None:
     """(take it?, the offer's token when a button names it), or ``None``: no answer."""
     choice = inbound.choice or ""
     for prefix, take in ((ACCEPT, True), (DECLINE, False)):
         if choice.startswith(prefix):
             return take, choice[len(prefix) :]
     text = (inbound.text or "").strip()
-    if not numbered and text in ("1", "2"):
+    if text in ("1", "2"):
         return text == "1", None
     return None
 
@@ -52,21 +53,22 @@ async def answer(
     now: datetime,
     sp: Speaker,
     *,
-    numbered: bool,
+    last_turn: datetime | None,
     services: dict[str, str],
     manage_url: str,
 ) -> list[Reply] | None:
     """The replies to an answer to an offer, or ``None`` when ``inbound`` is none
-    (``numbered``: the conversation shows numbered options of its own). ``manage_url``
+    (``last_turn``: when the conversation last answered, if it did). ``manage_url``
     has ``{token}`` where the booking's manage token goes."""
-    asked = _asked(inbound, numbered)
+    asked = _asked(inbound)
     if asked is None:
         return None
     take, token = asked
     if token is None:
-        token = await cascade.open_offer_of(Identity(inbound.channel, inbound.user))
-        if token is None:
-            return None  # no offer open: the digit is the dialog's
+        found = await cascade.open_offer_of(Identity(inbound.channel, inbound.user))
+        if found is None or (last_turn is not None and found[1] <= last_turn):
+            return None  # no offer open, or the conversation came after it: the dialog's
+        token = found[0]
     _ = sp._
     try:
         if not take:

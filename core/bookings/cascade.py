@@ -442,9 +442,9 @@ class Cascade:
         if not await self._close(token if 0 < len(token) <= 64 else "", DECLINED, now):
             raise OfferGone("this offer has already ended", field="token")
 
-    async def open_offer_of(self, identity: Identity) -> str | None:
-        """The token of the newest open offer to the person writing from this chat
-        identity, if any: what a reply "1" or "2" there answers. The person is the
+    async def open_offer_of(self, identity: Identity) -> tuple[str, datetime] | None:
+        """The token and time of the newest open offer to the person writing from this
+        chat identity, if any: what a reply "1" or "2" there answers. The person is the
         identity's customer, and on SMS and WhatsApp whoever has that number (a waitlist
         entry made in the chat is not tied to the identity)."""
         customer_ids = {
@@ -465,7 +465,7 @@ class Cascade:
             .order_by("-offered_at", "-id")
             .first()
         )
-        return row.token if row else None
+        return (row.token, row.offered_at.astimezone(UTC)) if row else None
 
 
 def _customer(row: m.Customer) -> CustomerInput:

@@ -1355,13 +1355,21 @@ class BookingService:
         *,
         provider: str | None = None,
         channel: str = "api",
+        identity: Identity | None = None,
     ) -> WaitlistEntryInfo:
-        """Put a customer on the waitlist for a service (and provider) in a window."""
-        check_customer(customer)
+        """Put a customer on the waitlist for a service (and provider) in a window;
+        ``identity`` as in :meth:`confirm`."""
+        customer = await _customer(customer, identity)
         check_text(channel, "channel")
         check_names(service_id, provider)
         return await waitlist.join(
-            service_id, wished_start, wished_end, customer, provider=provider, channel=channel
+            service_id,
+            wished_start,
+            wished_end,
+            customer,
+            provider=provider,
+            channel=channel,
+            identity=identity,
         )
 
     async def leave_waitlist(self, token: str) -> None:
