@@ -19,20 +19,12 @@ from bot.i18n import Speaker
 from bot.inbound import Inbound
 from bot.replies import Reply
 from core.bookings import Cascade, Identity
+from core.bookings.cascade import ACCEPT_CHOICE as ACCEPT
+from core.bookings.cascade import DECLINE_CHOICE as DECLINE
+from core.bookings.cascade import accept_value, decline_value
 from core.errors import OfferGone
 
 __all__ = ["ACCEPT", "DECLINE", "accept_value", "answer", "decline_value"]
-
-ACCEPT = "waitlist:accept:"
-DECLINE = "waitlist:decline:"
-
-
-def accept_value(token: str) -> str:
-    return ACCEPT + token
-
-
-def decline_value(token: str) -> str:
-    return DECLINE + token
 
 
 def _asked(inbound: Inbound) -> tuple[bool, str | None] | None:

@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
-from bot.replies import Attachment, Reply
+from bot.replies import Attachment, Option, Reply
 from channels.base import Channel, SendFailed
 from core.notify import Drop, Outgoing, Sender, prepare
 from core.outbox import (
@@ -89,7 +89,9 @@ class ChannelSender:
             attachments = (
                 Attachment("booking.ics", "text/calendar", message.calendar, message.calendar_url),
             )
-        await self.channel.send(address, [Reply(message.text, attachments=attachments)])
+        options = tuple(Option(label, value) for label, value in message.options)
+        reply = Reply(message.text, options, attachments=attachments)
+        await self.channel.send(address, [reply])
         return None
 
 

@@ -52,12 +52,16 @@ from core.outbox import MessageKind, waitlist_key
 from core.store import load_info, load_policy
 
 __all__ = [
+    "ACCEPT_CHOICE",
+    "DECLINE_CHOICE",
     "DEFAULT_HOLD",
     "OFFER_HOLD",
     "Cascade",
     "OfferHolds",
     "OfferInfo",
     "Step",
+    "accept_value",
+    "decline_value",
     "is_offer_hold",
 ]
 
@@ -70,6 +74,20 @@ OFFER_HOLD = "wl."
 
 OPEN, ACCEPTED, DECLINED, EXPIRED, VOID = "open", "accepted", "declined", "expired", "void"
 WAITING, BOOKED = "waiting", "booked"
+
+
+ACCEPT_CHOICE = "waitlist:accept:"
+"""A button's value that takes the offer whose token follows (Telegram, Slack)."""
+DECLINE_CHOICE = "waitlist:decline:"
+"""A button's value that lets the offer whose token follows go to the next entry."""
+
+
+def accept_value(offer_token: str) -> str:
+    return ACCEPT_CHOICE + offer_token
+
+
+def decline_value(offer_token: str) -> str:
+    return DECLINE_CHOICE + offer_token
 
 
 def is_offer_hold(token: str) -> bool:

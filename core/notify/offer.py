@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from html import escape
 
 from core import models as m
+from core.bookings.cascade import accept_value, decline_value
 from core.customers import reachable_channels
 from core.notify.messages import Rendered
 from core.notify.outgoing import Outgoing
@@ -89,5 +90,9 @@ async def prepare_offer(claimed: Claimed, now: datetime, *, public_url: str) -> 
         subject=rendered.subject,
         text=rendered.text,
         html=rendered.html,
+        options=(
+            (sp._("Book this time"), accept_value(row.token)),
+            (sp._("Let it go"), decline_value(row.token)),
+        ),
     )
     return Ready(message, await reachable_channels(customer.id))

@@ -59,6 +59,10 @@ async def test_a_cancellation_reaches_the_waitlist_through_the_worker(setup: Set
     assert f"{PUBLIC}/w/{token}" in offer.text
     assert "reply 1" in offer.text
     assert "Solo" in offer.subject
+    assert [value for _, value in offer.options] == [
+        f"waitlist:accept:{token}",
+        f"waitlist:decline:{token}",
+    ]  # buttons where the channel shows them (Telegram, Slack), numbers on SMS
     # The hold lapses at the worker's now + 15 min; the next round passes it on to Bea.
     assert await setup.worker.drain(NOW + timedelta(minutes=14)) == []
     later = await setup.worker.drain(NOW + timedelta(minutes=15))
