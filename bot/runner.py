@@ -47,17 +47,19 @@ from bot.dialog.effects import (
 )
 from bot.dialog.state import BookingRef, HeldSlot, Offer, State
 from bot.dialog.step import MAX_SLOTS, Context, new_state, step
-from bot.i18n import gettext_in, pick_language
+from bot.i18n import Speaker, gettext_in, pick_language
 from bot.inbound import MAX_TEXT, Inbound
 from bot.replies import Attachment, Reply
 from bot.understand import catalog_of
-from core.bookings import Actor, BookingInfo, BookingService, CustomerInput, Identity
+from bot.waitlist import answer as waitlist_answer
+from core.bookings import Actor, BookingInfo, BookingService, Cascade, CustomerInput, Identity
 from core.bookings.customers import ask_for_person, known_customer, upcoming_bookings
 from core.business import Entry
 from core.directory import directory
 from core.errors import (
     HoldError,
     NoBusiness,
+    NoShowLimit,
     PolicyViolation,
     SlotUnavailable,
     UnknownProvider,
@@ -89,8 +91,10 @@ class Chat:
         public_url: str,
         clock: Callable[[], datetime] | None = None,
         live_holds_per_address: int = 5,
+        cascade: Cascade | None = None,
     ) -> None:
         self._bookings = bookings
+        self._cascade = cascade
         self._offers = Offers(bookings)
         self._live = HoldQuota()
         self._holds_per_address = live_holds_per_address
@@ -130,6 +134,9 @@ class Chat:
             state = new_state(ctx, inbound.locale, _zone(inbound.timezone))
         if (zone := _zone(inbound.timezone)) and zone != state.zone:
             state = state.model_copy(update={"zone": zone})  # they travelled, or said so now
+        offer = await self._offer_answer(inbound, state, ctx)
+        if offer is not None:
+            return offer  # the conversation is left as it was
         replies, state = await self._turn(state, inbound, ctx)
         try:
             await self._conversations.put(
@@ -138,6 +145,26 @@ class Chat:
         except Exception:
             log.exception("cannot store the conversation")
         return replies
+
+    async def _offer_answer(
+        self, inbound: Inbound, state: State, ctx: Context
+    ) -> list[Reply] | None:
+        """An answer to a waitlist offer (:mod:`bot.waitlist`), or ``None``."""
+        if self._cascade is None:
+            return None
+        try:
+            return await waitlist_answer(
+                self._cascade,
+                inbound,
+                ctx.now,
+                Speaker(state.lang, state.zone, ctx.home_zone),
+                last_turn=state.updated_at,
+                services=dict(ctx.services_in(state.lang)),
+                manage_url=self.manage_url("{token}"),
+            )
+        except Exception:
+            log.exception("answering a waitlist offer failed")
+            return [self._sorry(inbound, state.lang)]
 
     async def _turn(
         self, state: State, inbound: Inbound, ctx: Context
@@ -249,6 +276,7 @@ class Chat:
                     CustomerInput(effect.name, effect.phone, effect.email, state.lang, state.zone),
                     provider=effect.provider,
                     channel=inbound.channel,
+                    identity=Identity(inbound.channel, inbound.user),  # "1" takes its offer
                 )
                 return Waitlisted(effect.service, effect.start, effect.end)
             case HandOver():
@@ -301,6 +329,21 @@ class Chat:
 
     async def _confirm(self, effect: ConfirmHold, inbound: Inbound, ctx: Context) -> Event:
         customer = CustomerInput(effect.name, effect.phone, effect.email, effect.lang, effect.zone)
+        identity = Identity(inbound.channel, inbound.user)
+        try:  # the service's no-show policy (core.bookings.noshow)
+            await self._bookings.check_no_shows(
+                effect.hold.service,
+                customer,
+                channel=inbound.channel,
+                identity=identity,
+                confirmed=effect.will_attend,
+            )
+        except NoShowLimit as refused:
+            return ConfirmRefused(
+                expired=False,
+                no_shows=max(1, refused.standing),
+                refuse_chat=refused.action == "refuse_chat",
+            )
         try:
             info = await self._bookings.confirm(
                 effect.hold.token,

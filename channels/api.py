@@ -23,6 +23,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
     StrictInt,
     StrictStr,
 )
@@ -54,6 +55,7 @@ from core.errors import (
     NoBusiness,
     NotASlot,
     NotFound,
+    OfferGone,
     PolicyViolation,
     SlotUnavailable,
     SlotwiseError,
@@ -177,6 +179,9 @@ class BookingRequest(Strict):
     seats: Annotated[StrictInt, Field(ge=1, le=1000)] | None = None
     customer: CustomerBody
     hold: Annotated[Text, Field(min_length=1, max_length=200)] | None = None
+    customer_confirmed: StrictBool = False
+    """The customer confirmed they will come: what a service's no-show policy ``confirm``
+    asks for once they have missed enough appointments."""
 
 
 class CancelRequest(Strict):
@@ -253,7 +258,7 @@ async def identify() -> Client | Response:
                 field="Authorization",
                 headers={"WWW-Authenticate": 'Bearer realm="slotwise"'},
             )
-        return Client("key", f"key:{found.id}", found.name)
+        return Client("key", f"key:{found.id}", found.name, staff=found.staff)
     address = client_address(
         request.remote_addr,
         request.headers.getlist("X-Forwarded-For"),
@@ -457,6 +462,11 @@ async def create_booking(data: BookingRequest) -> tuple[dict[str, Any], int] | R
         wait = limiter.check(subject)
         if wait is not None:
             return too_many(what, wait)
+    # The service's no-show policy (a 409 no_show_limit names the fix). A replayed
+    # request is answered below whatever happened since: the booking exists.
+    await bookings().check_no_shows(
+        data.service, customer, channel="api", confirmed=data.customer_confirmed
+    )
     if data.hold:
         mismatch = _hold_mismatch(await bookings().held(data.hold, owner=client_id()), data)
         if mismatch is not None:
@@ -503,6 +513,22 @@ async def reschedule_booking(manage_token: str, data: RescheduleRequest) -> dict
     return booking_json(await bookings().reschedule(token, data.start, actor=actor))
 
 
+@api.post("/bookings/<manage_token>/no-show")
+async def mark_no_show(manage_token: str) -> dict[str, Any] | Response:
+    """Staff say the customer did not come (only after the start). Needs a staff key."""
+    if not client().staff:
+        return problem(
+            403,
+            "staff_only",
+            "marking a no-show needs an API key with the staff role "
+            "('slotwise apikey create NAME --role staff')",
+            field="Authorization",
+        )
+    actor = Actor(kind="staff", name=client().name, channel="api")
+    token = _token(manage_token, "manage_token")
+    return booking_json(await bookings().mark_no_show(token, actor=actor))
+
+
 @api.post("/waitlist")
 @validate_request(WaitlistRequest)
 async def join_waitlist(data: WaitlistRequest) -> tuple[dict[str, Any], int] | Response:
@@ -517,7 +543,7 @@ async def join_waitlist(data: WaitlistRequest) -> tuple[dict[str, Any], int] | R
         await customer_input(data.customer),
         provider=data.provider,
     )
-    return {"id": entry.id, "service": data.service, "status": "waiting"}, 201
+    return {"id": entry.id, "token": entry.token, "service": data.service, "status": "waiting"}, 201
 
 
 # --- errors -------------------------------------------------------------------------------
@@ -551,6 +577,7 @@ PROBLEMS: dict[type[SlotwiseError], tuple[int, str | None]] = {
     UnknownService: (404, None),
     UnknownProvider: (400, None),
     PolicyViolation: (409, None),
+    OfferGone: (410, None),
     ConcurrentChange: (409, None),
     IdempotencyKeyReused: (422, None),
     InvalidRequest: (400, None),

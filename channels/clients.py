@@ -30,6 +30,8 @@ class Client:
     """``key:<id>`` or ``addr:<address>``: what holds, limits and idempotency keys are scoped by."""
     name: str
     """The key's name or the address, for the audit history."""
+    staff: bool = False
+    """A key with the staff role (:mod:`core.apikeys`): may act for the business."""
 
 
 def parse_networks(text: str) -> tuple[Network, ...]:

@@ -28,7 +28,7 @@ from core.text.calendar import booking_ics
 from core.text.i18n import Speaker, gettext_in, pick_language
 from core.text.links import calendar_path, cancel_path, manage_link, manage_path
 
-__all__ = ["PUBLIC_URL", "manage"]
+__all__ = ["PUBLIC_URL", "manage", "private", "public_url", "same_site"]
 
 PUBLIC_URL = "SLOTWISE_PUBLIC_URL"
 """``app.config`` key: where customers reach this server (``Settings.base_url``). Every
@@ -42,6 +42,10 @@ manage = Blueprint("manage", __name__)
 async def _private(response: Response) -> Response:
     """The address holds the manage token: no referrer carries it away, no cache keeps the
     page, no other site frames it; the page needs its own inline style and form, nothing more."""
+    return _private_headers(response)
+
+
+def _private_headers(response: Response) -> Response:
     nonce = getattr(g, "style_nonce", None)
     style = f"style-src 'nonce-{nonce}'; " if nonce else ""
     response.headers["Content-Security-Policy"] = (
@@ -56,6 +60,16 @@ async def _private(response: Response) -> Response:
 def public_url() -> str:
     url: str = current_app.config[PUBLIC_URL]
     return url.rstrip("/")
+
+
+def same_site() -> bool:
+    """Whether this POST comes from one of our own pages (see :func:`_same_site`)."""
+    return _same_site()
+
+
+def private(response: Response) -> Response:
+    """The headers of a page whose address holds a secret token (see :func:`_private`)."""
+    return _private_headers(response)
 
 
 def _same_site() -> bool:

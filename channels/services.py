@@ -15,7 +15,7 @@ from quart import Quart, current_app
 
 from bot.inbound import ChatHandler
 from channels.clients import Limits
-from core.bookings import BookingService
+from core.bookings import BookingService, Cascade
 from core.dedup import DeliveryLog
 from core.feeds import FeedService
 
@@ -34,6 +34,10 @@ class AppServices(Protocol):
 
     @property
     def limits(self) -> Limits: ...
+    @property
+    def cascade(self) -> Cascade | None:
+        """The waitlist cascade (offers taken on ``/w/<token>`` and in chats)."""
+        ...
 
     @property
     def feeds(self) -> FeedService:

@@ -7,8 +7,10 @@ beyond any guessing, so a slow hash would only slow every request. The key
 itself is shown once, when it is made, and never stored.
 
 What a key proves: that the request comes from the client it was made for,
-so idempotency keys, holds and limits are that client's. Nothing more: it gives
-no admin rights over bookings (a booking's manage token does that).
+so idempotency keys, holds and limits are that client's. A ``client`` key (the
+default) gives no rights over bookings beyond what a booking's manage token gives.
+A ``staff`` key (``slotwise apikey create --role staff``) also acts for the
+business: it may mark any booking a no-show (``POST /api/v1/bookings/{token}/no-show``).
 """
 
 from __future__ import annotations
@@ -22,9 +24,19 @@ from datetime import UTC, datetime
 from core import models as m
 from core.errors import InvalidRequest, NotFound
 
-__all__ = ["ApiClient", "authenticate", "create_api_key", "list_api_keys", "revoke_api_key"]
+__all__ = [
+    "ROLES",
+    "ApiClient",
+    "authenticate",
+    "create_api_key",
+    "list_api_keys",
+    "revoke_api_key",
+]
 
 _PREFIX = "sw_"
+
+ROLES = tuple(role.value for role in m.ApiKeyRole)
+"""What a key may be made as: ``client`` (the default) or ``staff``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +47,12 @@ class ApiClient:
     name: str
     created_at: datetime
     revoked_at: datetime | None = None
+    role: str = m.ApiKeyRole.CLIENT.value
+    """``client`` or ``staff`` (see the module docstring)."""
+
+    @property
+    def staff(self) -> bool:
+        return self.role == m.ApiKeyRole.STAFF.value
 
 
 def _digest(key: str) -> str:
@@ -42,11 +60,14 @@ def _digest(key: str) -> str:
 
 
 def _client(row: m.ApiKey) -> ApiClient:
-    return ApiClient(row.id, row.name, row.created_at, row.revoked_at)
+    return ApiClient(row.id, row.name, row.created_at, row.revoked_at, m.ApiKeyRole(row.role).value)
 
 
-async def create_api_key(name: str) -> tuple[ApiClient, str]:
-    """A new key for the client ``name``; returns the client and the key, shown once."""
+async def create_api_key(name: str, role: str = "client") -> tuple[ApiClient, str]:
+    """A new key for the client ``name`` with ``role`` (one of :data:`ROLES`); returns the
+    client and the key, shown once."""
+    if role not in ROLES:
+        raise InvalidRequest(f"a key's role is one of {', '.join(ROLES)}", field="role")
     name = name.strip() if isinstance(name, str) else ""
     if not name or len(name) > 100 or not name.isprintable():
         raise InvalidRequest("a key's name is 1 to 100 printable characters", field="name")
@@ -54,7 +75,9 @@ async def create_api_key(name: str) -> tuple[ApiClient, str]:
         raise InvalidRequest(f"there is already a key named {name!r}", field="name")
     prefix = secrets.token_hex(6)
     key = f"{_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
-    row = await m.ApiKey.create(name=name, prefix=prefix, digest=_digest(key))
+    row = await m.ApiKey.create(
+        name=name, prefix=prefix, digest=_digest(key), role=m.ApiKeyRole(role)
+    )
     return _client(row), key
 
 

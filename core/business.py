@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Literal
 
 from core.engine.snapshot import Resource, Service
 
@@ -78,6 +79,14 @@ class ServicePolicy:
     """Minutes before the (current) start after which a move is refused."""
     max_reschedules: int | None = None
     """How often one booking may be moved; ``None`` is no limit."""
+    waitlist: Literal["offer", "book"] = "offer"
+    """What capacity freed for the waitlist does: offer it to the first matching entry
+    (with a hold and a message to accept) or book that entry at once."""
+    no_show_after: int | None = None
+    """After this many no-shows of a customer, ``no_show_then`` applies; ``None``: never."""
+    no_show_then: Literal["confirm", "refuse_chat"] = "confirm"
+    """``confirm``: each booking needs the customer's confirmation reply first;
+    ``refuse_chat``: bookings by chat are refused (staff can still book)."""
     blackouts: tuple[Blackout, ...] = ()
 
 

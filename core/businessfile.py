@@ -27,7 +27,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from itertools import pairwise
 from pathlib import Path
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Literal
 
 import yaml
 from dateutil.rrule import rrule, rrulestr
@@ -652,6 +652,11 @@ class _Blackout(_Model):
         return self
 
 
+class _NoShows(_Model):
+    after: Count
+    then: Literal["confirm", "refuse_chat"] = "confirm"
+
+
 class _Service(_Model):
     id: Slug
     name: Name
@@ -670,6 +675,8 @@ class _Service(_Model):
     reschedule_notice_min: Minutes = 0
     max_reschedules: Minutes | None = None
     blackouts: list[_Blackout] = Field(default_factory=list)
+    waitlist: Literal["offer", "book"] = "offer"
+    no_shows: _NoShows | None = None
 
     @model_validator(mode="after")
     def _check(self) -> _Service:
@@ -1063,6 +1070,9 @@ def _policy(model: _Service) -> ServicePolicy:
         cancel_notice_min=model.cancel_notice_min,
         reschedule_notice_min=model.reschedule_notice_min,
         max_reschedules=model.max_reschedules,
+        waitlist=model.waitlist,
+        no_show_after=model.no_shows.after if model.no_shows else None,
+        no_show_then=model.no_shows.then if model.no_shows else "confirm",
         blackouts=tuple(
             Blackout(start=item.start, end=item.end, reason=item.reason) for item in model.blackouts
         ),
@@ -1263,6 +1273,10 @@ def _service_data(
             data[field] = getattr(policy, field)
     if policy.blackouts:
         data["blackouts"] = [_blackout_data(blackout) for blackout in policy.blackouts]
+    if policy.waitlist != "offer":
+        data["waitlist"] = policy.waitlist
+    if policy.no_show_after is not None:
+        data["no_shows"] = _FlowMap(after=policy.no_show_after, then=policy.no_show_then)
     return data
 
 

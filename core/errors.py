@@ -22,6 +22,8 @@
      │    ├── HoldExpired                the hold is gone (expired or released)
      │    └── HoldNotYours               the token belongs to another client
      ├── PolicyViolation                 too late to cancel or move, too many moves, blackout
+ │    └── NoShowLimit                 the customer's no-shows: not by chat, or confirm first
+ ├── OfferGone                       a waitlist offer taken, declined or run out
      ├── ConcurrentChange                someone else changes the same booking right now;
      │                                   trying again will work
      ├── CalendarRefused                 a staff member's own calendar said no (password,
@@ -132,6 +134,31 @@ class HoldNotYours(HoldError):
 
 class PolicyViolation(SlotwiseError):
     code = "policy_violation"
+
+
+class NoShowLimit(PolicyViolation):
+    """The customer missed enough appointments that the service's no-show policy applies:
+    ``action`` is ``refuse_chat`` (not by chat) or ``confirm`` (confirm first)."""
+
+    code = "no_show_limit"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        standing: int,
+        action: Literal["confirm", "refuse_chat"],
+    ) -> None:
+        super().__init__(message, field=field)
+        self.standing = standing
+        self.action = action
+
+
+class OfferGone(SlotwiseError):
+    """A waitlist offer that was taken, declined, or whose hold ran out."""
+
+    code = "offer_gone"
 
 
 class ConcurrentChange(SlotwiseError):

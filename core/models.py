@@ -214,6 +214,13 @@ class Service(Model):
     reschedule_notice_min = fields.IntField(default=0, db_default=0)
     max_reschedules = fields.IntField(null=True)
     """Moves allowed per booking; null is no limit."""
+    waitlist_mode = fields.CharField(max_length=8, default="offer", db_default="offer")
+    """What freed capacity does for the waitlist: ``offer`` it (with a hold) or ``book``
+    the first matching entry directly (see :mod:`core.bookings.cascade`)."""
+    no_show_limit = fields.IntField(null=True)
+    """After this many no-shows of a customer, ``no_show_action`` applies; null: never."""
+    no_show_action = fields.CharField(max_length=16, default="confirm", db_default="confirm")
+    """``confirm`` (a confirmation reply before each booking) or ``refuse_chat``."""
 
     business_id: int
 
@@ -555,15 +562,68 @@ class WaitlistEntry(Model):
     wished_end = UTCDatetimeField()
     source_channel = fields.CharField(max_length=32, default="")
     created_at = UTCDatetimeField(auto_now_add=True)
+    status = fields.CharField(max_length=16, default="waiting", db_default="waiting")
+    """``waiting`` (offered slots included), ``booked`` (by the cascade) or ``expired``
+    (its window passed)."""
+    booking: fields.ForeignKeyNullableRelation[Booking] = fields.ForeignKeyField(
+        "models.Booking", related_name="waitlist_entries", on_delete=fields.SET_NULL, null=True
+    )
+    """The booking the cascade made for it."""
 
     customer_id: int
     service_id: int
     provider_id: int | None
+    booking_id: int | None
 
     class Meta:
         table = "waitlist_entry"
         table_description = "Customers waiting for room in a wished window"
         indexes = (Index(fields=("service_id", "wished_start")),)
+
+
+class WaitlistOffer(Model):
+    """A freed slot offered to one waitlist entry, held for it until ``expires_at``.
+
+    The row is the hold: it outlives the process that made it, and
+    :class:`core.bookings.cascade.OfferHolds` shows it to every booking as busy
+    (``resources`` over ``occupied_start..occupied_end``) while it is ``open`` and
+    not expired. ``token`` is the customer's handle (the ``/w/<token>`` page,
+    buttons); ``hold_token`` is what the booking service confirms.
+    """
+
+    id = fields.IntField(primary_key=True)
+    token = fields.CharField(max_length=64, unique=True, default=new_waitlist_token)
+    hold_token = fields.CharField(max_length=64, unique=True)
+    entry: fields.ForeignKeyRelation[WaitlistEntry] = fields.ForeignKeyField(
+        "models.WaitlistEntry", related_name="offers", on_delete=fields.CASCADE
+    )
+    start = UTCDatetimeField()
+    resources = fields.JSONField[list[str]](default=list)
+    occupied_start = UTCDatetimeField()
+    occupied_end = UTCDatetimeField()
+    seats = fields.IntField(default=1)
+    status = fields.CharField(max_length=16, default="open")
+    """``open``, ``accepted``, ``declined``, ``expired`` or ``void`` (the slot was lost)."""
+    offered_at = UTCDatetimeField()
+    expires_at = UTCDatetimeField()
+    booking: fields.ForeignKeyNullableRelation[Booking] = fields.ForeignKeyField(
+        "models.Booking", related_name="waitlist_offers", on_delete=fields.SET_NULL, null=True
+    )
+
+    entry_id: int
+    booking_id: int | None
+
+    class Meta:
+        table = "waitlist_offer"
+        table_description = "Freed slots offered to waitlist entries, each held until it expires"
+        indexes = (Index(fields=("status", "expires_at")), Index(fields=("entry_id",)))
+
+
+class ApiKeyRole(StrEnum):
+    CLIENT = "client"
+    """A partner or widget: books, holds, reads its bookings by token."""
+    STAFF = "staff"
+    """Also acts for the business on any booking (marks no-shows)."""
 
 
 class ApiKey(Model):
@@ -574,6 +634,9 @@ class ApiKey(Model):
     name = fields.CharField(max_length=100, unique=True)
     prefix = fields.CharField(max_length=16, unique=True)
     digest = fields.CharField(max_length=64)
+    role = fields.CharEnumField(
+        ApiKeyRole, max_length=16, default=ApiKeyRole.CLIENT, db_default="client"
+    )
     created_at = UTCDatetimeField(auto_now_add=True)
     revoked_at = UTCDatetimeField(null=True)
 

@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal, cast
 
+from tortoise.backends.base.client import BaseDBAsyncClient
+
 from core import models as m
 from core.bookings.locking import write_transaction
 from core.bookings.types import Actor
@@ -39,6 +41,7 @@ from core.businessfile import (
 )
 from core.errors import InvalidRequest, NotFound
 from core.importing import Misfit, import_business
+from core.outbox import MessageKind
 from core.store import InvalidBusiness, NoBusiness, load_rules_as_business
 
 __all__ = [
@@ -282,7 +285,7 @@ async def _edit(
             report = await import_business(business, now or at)
         except InvalidBusiness as error:
             raise RuleEditError([Problem("", str(error))]) from None
-        await m.RuleHistory.create(
+        history = await m.RuleHistory.create(
             business_id=business_id,
             at=at,
             actor=actor.label[:250],
@@ -291,8 +294,33 @@ async def _edit(
             subject=subject,
             before=before,
             after=after,
+            using_db=tx.conn,
         )
+        if action not in _FREES_NOTHING:
+            await _freed(tx.conn, history.id, now or at)
     return RuleEdit(action, subject, before, after, report.misfits)
+
+
+_FREES_NOTHING = frozenset({"resource.block", "resource.remove", "service.remove"})
+"""Edits that can only take time away; every other edit may free some (a block removed,
+hours extended, a service allowed further ahead) for the waitlist."""
+_WAITLIST_HORIZON = timedelta(days=400)
+
+
+async def _freed(conn: BaseDBAsyncClient, history_id: int, now: datetime) -> None:
+    """The waitlist cascade's turn after a rule change, in the change's transaction
+    (:mod:`core.bookings.cascade`): any waiting entry may match now."""
+    await m.Outbox.create(
+        dedup_key=f"rules:{history_id}:freed",
+        kind=MessageKind.CAPACITY_FREED,
+        payload={
+            "kind": MessageKind.CAPACITY_FREED.value,
+            "start": now.astimezone(UTC).isoformat(),
+            "end": (now + _WAITLIST_HORIZON).astimezone(UTC).isoformat(),
+        },
+        available_at=now,
+        using_db=conn,
+    )
 
 
 def _subject(data: Mapping[str, Any]) -> str:

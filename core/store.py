@@ -305,6 +305,9 @@ def service_fields(
         "cancel_notice_min": policy.cancel_notice_min,
         "reschedule_notice_min": policy.reschedule_notice_min,
         "max_reschedules": policy.max_reschedules,
+        "waitlist_mode": policy.waitlist,
+        "no_show_limit": policy.no_show_after,
+        "no_show_action": policy.no_show_then,
     }
 
 
@@ -717,7 +720,7 @@ def overbooked_text(found: Overbooked, name: Callable[[int], str]) -> str:
 _INT = range(-(2**31), 2**31)
 """What an integer column holds on PostgreSQL (SQLite holds more; they must agree)."""
 _MINUTES = range(24 * 60 + 1)
-_POLICY_NUMBERS = ("cancel_notice_min", "reschedule_notice_min", "max_reschedules")
+_POLICY_NUMBERS = ("cancel_notice_min", "reschedule_notice_min", "max_reschedules", "no_show_after")
 _SERVICE_NUMBERS = (
     "duration_min",
     "buffer_before_min",
@@ -867,7 +870,14 @@ async def _policies(business_id: int, slug: str | None = None) -> dict[str, Serv
     if slug is not None:
         query = query.filter(slug=slug)
     rows = await query.order_by("position", "id").values_list(
-        "id", "slug", "cancel_notice_min", "reschedule_notice_min", "max_reschedules"
+        "id",
+        "slug",
+        "cancel_notice_min",
+        "reschedule_notice_min",
+        "max_reschedules",
+        "waitlist_mode",
+        "no_show_limit",
+        "no_show_action",
     )
     blackouts: dict[int, list[Blackout]] = defaultdict(list)
     for service_id, a, b, reason in (
@@ -883,9 +893,12 @@ async def _policies(business_id: int, slug: str | None = None) -> dict[str, Serv
             cancel_notice_min=cancel,
             reschedule_notice_min=move,
             max_reschedules=moves,
+            waitlist="book" if waitlist == "book" else "offer",
+            no_show_after=no_shows,
+            no_show_then="refuse_chat" if then == "refuse_chat" else "confirm",
             blackouts=tuple(blackouts.get(service_id, ())),
         )
-        for service_id, slug, cancel, move, moves in rows
+        for service_id, slug, cancel, move, moves, waitlist, no_shows, then in rows
     }
 
 

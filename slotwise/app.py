@@ -20,6 +20,7 @@ from channels.api import api
 from channels.bodies import SafeJSON
 from channels.feeds import feeds
 from channels.manage import PUBLIC_URL, manage
+from channels.offer import offer_page
 from channels.problems import RETRY_AFTER, database_unavailable, masked_path, problem
 from channels.services import SERVICES
 from channels.slack import register_slack
@@ -52,6 +53,7 @@ def create_app(settings: Settings | None = None) -> Quart:
     app.register_blueprint(api)
     app.register_blueprint(manage)
     app.register_blueprint(feeds)
+    app.register_blueprint(offer_page)
     app.register_blueprint(webchat)
     register_twilio(app, settings)
     register_slack(app, settings)

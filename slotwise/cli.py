@@ -617,9 +617,16 @@ def apikey_group() -> None:
 
 @apikey_group.command("create")
 @click.argument("name")
+@click.option(
+    "--role",
+    type=click.Choice(["client", "staff"]),
+    default="client",
+    show_default=True,
+    help="staff: the key may also act for the business (mark no-shows).",
+)
 @_db_option
 @friendly
-async def apikey_create(name: str, db_url: str | None) -> None:
+async def apikey_create(name: str, role: str, db_url: str | None) -> None:
     """Make a key for the client NAME and print it (once: only its hash is kept)."""
     from core.apikeys import create_api_key
     from core.db import database, migrate
@@ -629,7 +636,7 @@ async def apikey_create(name: str, db_url: str | None) -> None:
     await migrate(url)
     async with database(url):
         try:
-            _, key = await create_api_key(name)
+            _, key = await create_api_key(name, role)
         except InvalidRequest as error:
             raise Failure(error.message) from None
     click.echo(key)
@@ -654,7 +661,7 @@ async def apikey_list(db_url: str | None) -> None:
         click.echo("No API keys; make one with 'slotwise apikey create NAME'.")
     for found in clients:
         state = f"revoked {found.revoked_at:%Y-%m-%d %H:%M}Z" if found.revoked_at else "live"
-        click.echo(f"{found.name}\tmade {found.created_at:%Y-%m-%d %H:%M}Z\t{state}")
+        click.echo(f"{found.name}\t{found.role}\tmade {found.created_at:%Y-%m-%d %H:%M}Z\t{state}")
 
 
 @apikey_group.command("revoke")
@@ -815,22 +822,24 @@ def _calendar_line(shown: Any) -> str:
 async def worker_command(once: bool, now: str | None, db_url: str | None) -> None:
     """Send the due messages of the outbox (confirmations, changes, cancellations,
     reminders) by e-mail and the configured channels; runs until Ctrl+C or SIGTERM."""
-    from core.db import database
-    from slotwise.container import calendars_of
-    from slotwise.worker import Worker, senders_of
+    from slotwise.container import Services, calendars_of
+    from slotwise.worker import Moment, Worker, senders_of
 
     if now is not None and not once:
         raise click.BadParameter("--now only goes with --once", param_hint="--now")
     settings = _settings(db_url)
-    calendars = calendars_of(settings)
-    worker = Worker(
-        senders_of(settings),
-        public_url=settings.base_url,
-        batch=settings.worker_batch,
-        lease=timedelta(seconds=settings.worker_lease_seconds),
-        jobs=[lambda at: _calendar_lines(calendars.sync_due(at))],
-    )
-    async with database(settings.database_url):
+    moment = Moment()
+    calendars = calendars_of(settings, moment)
+    async with Services.open(settings, clock=moment, chat=False) as services:
+        worker = Worker(
+            senders_of(settings),
+            public_url=settings.base_url,
+            batch=settings.worker_batch,
+            lease=timedelta(seconds=settings.worker_lease_seconds),
+            cascade=services.cascade,
+            moment=moment,
+            jobs=[lambda at: _calendar_lines(calendars.sync_due(at))],
+        )
         if once:
             at = _parse_now(now)
             results = await worker.drain(at)

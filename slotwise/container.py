@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from channels.clients import Limits, parse_networks
 from core.bookings import BookingService, HoldSigner, utc_now
+from core.bookings.cascade import Cascade, OfferHolds
 from core.circuit import CircuitBreaker
 from core.db import close_db, migrate, open_db
 from core.dedup import DeliveryLog, make_delivery_log
@@ -84,6 +85,8 @@ class Services:
     chat_parts: tuple[ConversationStore, Chat] | None = None
     """The conversation store and the bot: ``None`` when opened with ``chat=False`` (the
     bot is most of a command's start-up: ``slotwise slots`` does without it)."""
+    cascade: Cascade | None = None
+    """The waitlist cascade over :attr:`bookings` (offers answered on the web and in chats)."""
 
     @property
     def conversations(self) -> ConversationStore:
@@ -127,7 +130,8 @@ class Services:
             stack.push_async_callback(close_db)
             redis = CircuitBreaker("Redis", cooldown=settings.redis_retry_seconds)
             timeout = settings.redis_timeout_ms / 1000
-            holds = make_hold_store(settings.redis_url, timeout=timeout, breaker=redis)
+            # Open waitlist offers are holds kept in the database (core.bookings.cascade).
+            holds = OfferHolds(make_hold_store(settings.redis_url, timeout=timeout, breaker=redis))
             stack.push_async_callback(holds.close)
             deliveries = make_delivery_log(settings.redis_url, timeout=timeout, breaker=redis)
             stack.push_async_callback(deliveries.close)
@@ -140,6 +144,7 @@ class Services:
                 signer=HoldSigner(secret),
             )
             feeds = FeedService(FeedSigner(secret), settings.base_url, clock)
+            cascade = Cascade(bookings, hold=timedelta(minutes=settings.waitlist_hold_minutes))
             chat_parts = None
             if chat:
                 from bot.conversations import make_conversations
@@ -160,6 +165,7 @@ class Services:
                     public_url=settings.base_url,
                     clock=clock,
                     live_holds_per_address=settings.live_holds_per_address,
+                    cascade=cascade,
                 )
                 chat_parts = (conversations, bot)
             yield cls(
@@ -172,4 +178,5 @@ class Services:
                 feeds=feeds,
                 limits=limits_of(settings),
                 chat_parts=chat_parts,
+                cascade=cascade,
             )

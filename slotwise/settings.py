@@ -42,6 +42,11 @@ class Settings(BaseSettings):
         description="Chat conversations one process keeps in memory (no Redis, or Redis down).",
     )
     hold_ttl_seconds: int = Field(default=300, gt=0, description="How long a held slot lives.")
+    waitlist_hold_minutes: int = Field(
+        default=15,
+        gt=0,
+        description="How long a slot offered to a waitlist entry is held for it.",
+    )
     holds_per_minute: int = Field(
         default=30, gt=0, description="Holds one address or API key may take per minute."
     )

@@ -13,6 +13,14 @@ lease ends), and for each, outside any transaction:
    dead after ``RetryPolicy.max_attempts``), dead when every route refused it for
    good, dropped when no registered channel reaches the customer.
 
+The waitlist cascade (:mod:`core.bookings.cascade`) runs here too, when the worker
+is given one: each round first ends lapsed offers and expired entries (with the
+round's ``now``), and a claimed ``capacity_freed`` row is not sent but handed to the
+cascade, which offers (or books) the freed time; the offers it queues are sent like
+any message. The booking service the cascade uses reads the same ``now``
+(:class:`Moment`), so ``worker --once --now`` decides offers, leases and lapses at
+one instant.
+
 Every send carries the message's outbox dedup key (e-mail: its Message-ID), so a
 resend after a crash between sending and marking can be recognised.
 
@@ -33,15 +41,35 @@ import socket
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from bot.replies import Attachment, Reply
+from bot.replies import Attachment, Option, Reply
 from channels.base import Channel, SendFailed
 from core.notify import Drop, Outgoing, Sender, prepare
-from core.outbox import Claimed, RetryPolicy, claim, mark_dead, mark_dropped, mark_failed, mark_sent
+from core.outbox import (
+    Claimed,
+    MessageKind,
+    RetryPolicy,
+    claim,
+    mark_dead,
+    mark_dropped,
+    mark_failed,
+    mark_sent,
+)
 from slotwise.settings import Settings
 
-__all__ = ["ChannelSender", "Result", "Senders", "Worker", "senders_of", "worker_name"]
+if TYPE_CHECKING:
+    from core.bookings.cascade import Cascade
+
+__all__ = [
+    "ChannelSender",
+    "Moment",
+    "Result",
+    "Senders",
+    "Worker",
+    "senders_of",
+    "worker_name",
+]
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +91,9 @@ class ChannelSender:
             attachments = (
                 Attachment("booking.ics", "text/calendar", message.calendar, message.calendar_url),
             )
-        await self.channel.send(address, [Reply(message.text, attachments=attachments)])
+        options = tuple(Option(label, value) for label, value in message.options)
+        reply = Reply(message.text, options, attachments=attachments)
+        await self.channel.send(address, [reply])
         return None
 
 
@@ -156,9 +186,22 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+class Moment:
+    """A clock that reads the instant of the worker's round while one is pinned: what the
+    cascade's booking service is given, so it decides at the round's ``now``."""
+
+    def __init__(self, clock: Callable[[], datetime] = utc_now) -> None:
+        self.clock = clock
+        self.pinned: datetime | None = None
+
+    def __call__(self) -> datetime:
+        return self.pinned or self.clock()
+
+
 class Worker:
     """Claims and sends; see the module docstring. ``clock`` is read for each round and
-    for the sent time, unless a round is given its own ``now`` (``worker --once --now``)."""
+    for the sent time, unless a round is given its own ``now`` (``worker --once --now``).
+    ``cascade`` runs the waitlist cascade; ``moment`` is its booking service's clock."""
 
     def __init__(
         self,
@@ -172,8 +215,12 @@ class Worker:
         concurrency: int = 8,
         clock: Callable[[], datetime] = utc_now,
         jobs: Sequence[Job] = (),
+        cascade: Cascade | None = None,
+        moment: Moment | None = None,
     ) -> None:
         self.senders = senders
+        self.cascade = cascade
+        self.moment = moment
         self.public_url = public_url
         self.name = name or worker_name()
         self.batch = batch
@@ -186,8 +233,17 @@ class Worker:
     async def round(self, now: datetime | None = None) -> list[Result]:
         """One batch: claim what is due at ``now`` and send it."""
         at = now or self.clock()
-        claimed = await claim(self.name, at, limit=self.batch, lease=self.lease)
-        return list(await asyncio.gather(*(self._guarded(c, at, now) for c in claimed)))
+        if self.moment is not None:
+            self.moment.pinned = at
+        try:
+            if self.cascade is not None:
+                for step in await self.cascade.tick(at):
+                    log.info("%s", step.line())
+            claimed = await claim(self.name, at, limit=self.batch, lease=self.lease)
+            return list(await asyncio.gather(*(self._guarded(c, at, now) for c in claimed)))
+        finally:
+            if self.moment is not None:
+                self.moment.pinned = None
 
     async def drain(self, now: datetime | None = None) -> list[Result]:
         """Rounds until nothing more is due (what failed waits for its backoff)."""
@@ -230,6 +286,8 @@ class Worker:
         def result(outcome: Outcome, detail: str = "") -> Result:
             return Result(c.id, c.kind, c.dedup_key, outcome, detail)
 
+        if c.kind == MessageKind.CAPACITY_FREED:
+            return await self._freed(c, at, fixed, result)
         try:
             decided = await prepare(c, at, public_url=self.public_url)
         except Exception as error:  # a bug or the database: retry later, never lose it
@@ -260,6 +318,32 @@ class Worker:
         detail = "; ".join(refusals)
         await mark_dead(c.id, detail)
         return result("dead", detail)
+
+    async def _freed(
+        self,
+        c: Claimed,
+        at: datetime,
+        fixed: datetime | None,
+        result: Callable[[Outcome, str], Result],
+    ) -> Result:
+        """Run the waitlist cascade for freed time; the row is then done ("sent")."""
+        if self.cascade is None:
+            await mark_dropped(c.id, "this worker runs no waitlist cascade")
+            return result("dropped", "this worker runs no waitlist cascade")
+        try:
+            start = datetime.fromisoformat(str(c.payload["start"]))
+            end = datetime.fromisoformat(str(c.payload["end"]))
+        except (KeyError, ValueError):
+            await mark_dropped(c.id, "no freed time in the row")
+            return result("dropped", "no freed time in the row")
+        try:
+            steps = await self.cascade.freed(start, end, at)
+        except Exception as error:  # the database or a bug: retried later, never lost
+            log.exception("the waitlist cascade of outbox row %s failed", c.id)
+            return await self._failed(c, f"waitlist cascade failed: {error!r}", fixed, result)
+        await mark_sent(c.id, fixed or self.clock())
+        done = ", ".join(f"{s.action} entry #{s.entry_id}" for s in steps)
+        return result("sent", f"waitlist: {done or 'nobody waiting for it'}")
 
     async def _failed(
         self,

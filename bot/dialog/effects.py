@@ -86,6 +86,8 @@ class ConfirmHold:
     email: str | None
     lang: str
     zone: str
+    will_attend: bool = False
+    """The customer confirmed they will come (the no-show policy ``confirm`` asks it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +192,11 @@ class ConfirmRefused:
     expired: bool
     """The hold ran out (else the slot was taken)."""
     alternatives: tuple[Offer, ...] = ()
+    no_shows: int = 0
+    """More than zero: the service's no-show policy refused it, after this many missed
+    appointments; ``refuse_chat`` says whether chat bookings are refused (else the
+    customer is asked to confirm they will come)."""
+    refuse_chat: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -106,6 +106,9 @@ class State(_Frozen):
     """Options that did not fit the channel (``max_options``): the "More" button shows them."""
     misunderstood: int = 0
     """Messages in a row the bot did not understand: the third offers a person."""
+    will_attend: bool = False
+    """The customer answered yes after being told of their missed appointments: what the
+    service's no-show policy ``confirm`` asks before each booking (see ``ConfirmRefused``)."""
     updated_at: datetime | None = None
     traits: ChannelTraits = Field(default=DEFAULT_TRAITS, exclude=True)
     """The traits of the channel of this turn's message (not stored: every turn's message

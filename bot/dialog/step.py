@@ -621,7 +621,7 @@ class _Turn:
             case "confirm" if state.hold is not None:
                 if yes:
                     return self.out(effects=[self.confirm_hold()])
-                self.update(hold=None, stage="slots")
+                self.update(hold=None, stage="slots", will_attend=False)
                 reply = Reply(self._("All right, I let that time go."), self.slot_options())
                 return self.out(reply, effects=[ReleaseHold(state.hold.token)])
             case "confirm_cancel" if state.target is not None:
@@ -661,7 +661,15 @@ class _Turn:
         state = self.state
         assert state.hold is not None
         assert state.name is not None
-        return ConfirmHold(state.hold, state.name, state.phone, state.email, state.lang, state.zone)
+        return ConfirmHold(
+            state.hold,
+            state.name,
+            state.phone,
+            state.email,
+            state.lang,
+            state.zone,
+            will_attend=state.will_attend,
+        )
 
     def slot_options(self) -> tuple[Option, ...]:
         options = [
@@ -826,7 +834,30 @@ class _Turn:
                     alternatives,
                 )
             case Confirmed():
+                self.update(will_attend=False)
                 return self.confirmed(event)
+            case ConfirmRefused(no_shows=missed, refuse_chat=True) if missed:
+                lost = self.state.hold
+                self.update(stage="start", hold=None, slots=(), goal="book")
+                text = self.sp.n_(
+                    "Because of {n} missed appointment, this service cannot be booked in the "
+                    "chat. Please contact us directly.",
+                    "Because of {n} missed appointments, this service cannot be booked in the "
+                    "chat. Please contact us directly.",
+                    missed,
+                ).format(n=missed)
+                effects = [ReleaseHold(lost.token)] if lost is not None else []
+                return self.out(Reply(text, tuple(self.menu_options())), effects=effects)
+            case ConfirmRefused(no_shows=missed) if missed and self.state.hold is not None:
+                self.update(stage="confirm", will_attend=True)
+                text = self.sp.n_(
+                    "Our records show {n} missed appointment. Please confirm that you will "
+                    "come, or cancel in good time. Shall I book it?",
+                    "Our records show {n} missed appointments. Please confirm that you will "
+                    "come, or cancel in good time. Shall I book it?",
+                    missed,
+                ).format(n=missed)
+                return self.out(Reply(text, self.yes_no(self._("Confirm"), self._("Cancel"))))
             case ConfirmRefused(expired=True):
                 lost = self.state.hold
                 self.update(hold=None)

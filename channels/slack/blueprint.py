@@ -33,6 +33,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.inbound import Inbound
 from channels.services import services_of
 from channels.slack.channel import SLACK, SlackChannel
+from channels.slack.noshow import NOSHOW
+from channels.slack.noshow import mark as mark_no_show
 from channels.slack.render import CHOICE, SLACK_TRAITS
 from channels.slack.staff import BLOCK, Answer, Desk, command, confirm, discard, toggle
 
@@ -69,6 +71,7 @@ class SlackApp:
         self.bolt.action(re.compile(f"^{CHOICE}-"))(self._on_choice)
         self.bolt.command(COMMAND)(self._on_command)
         self.bolt.action(re.compile(f"^{BLOCK}-"))(self._on_block)
+        self.bolt.action(re.compile(f"^{NOSHOW}$"))(self._on_noshow)
         self.bolt.error(self._on_error)
 
     def _desk(self) -> Desk:
@@ -170,6 +173,13 @@ class SlackApp:
         else:
             answer = await discard(self._desk(), user, locale)
         await respond(response_type="ephemeral", replace_original=True, **answer.payload())
+
+    async def _on_noshow(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        """The "mark no-show" button of a staff notice (:mod:`channels.slack.noshow`)."""
+        await ack()
+        value = str(body["actions"][0].get("value", ""))
+        answer = await mark_no_show(self._desk(), body["user"]["id"], value, _locale(body))
+        await respond(response_type="ephemeral", **answer.payload())
 
     async def _on_error(self, error: Exception, body: dict[str, Any]) -> None:
         log.error("a Slack listener failed", exc_info=error)

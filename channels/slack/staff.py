@@ -37,7 +37,7 @@ from core.rules import add_block
 from core.staff import StaffMember, bookings_on, staff_member, staff_of_slack_user
 from core.text.i18n import Speaker, pick_language
 
-__all__ = ["BLOCK", "FEED", "Answer", "Desk", "Plan", "command", "confirm", "toggle"]
+__all__ = ["BLOCK", "FEED", "Answer", "Desk", "Plan", "command", "confirm", "context_of", "toggle"]
 
 FEED = "feed"
 BLOCK = "block"
@@ -109,6 +109,11 @@ class _Context:
     speaker: Speaker
     names: dict[str, str]
     """Service and resource names by id."""
+
+
+async def context_of(desk: Desk, user: str, locale: str | None) -> _Context:
+    """Who pressed or typed (staff member, admin) and how to speak to them."""
+    return await _context(desk, user, locale)
 
 
 async def _context(desk: Desk, user: str, locale: str | None) -> _Context:

@@ -4,6 +4,7 @@ The public surface is what this module re-exports; the REST API, the bot and
 the admin panel use :class:`BookingService` and these types, nothing deeper.
 """
 
+from core.bookings.cascade import Cascade, OfferHolds, OfferInfo
 from core.bookings.recurring import Recurrence
 from core.bookings.service import ALTERNATIVES, BookingService, ConcurrentChange, utc_now
 from core.bookings.tokens import HoldSigner
@@ -23,10 +24,13 @@ __all__ = [
     "ActorKind",
     "BookingInfo",
     "BookingService",
+    "Cascade",
     "ConcurrentChange",
     "CustomerInput",
     "HoldSigner",
     "Identity",
+    "OfferHolds",
+    "OfferInfo",
     "Recurrence",
     "SeriesInfo",
     "WaitlistEntryInfo",

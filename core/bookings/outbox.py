@@ -34,6 +34,7 @@ __all__ = [
     "booked",
     "cancelled",
     "drop_reminders",
+    "freed",
     "rescheduled",
     "write",
 ]
@@ -105,6 +106,13 @@ def booked(info: BookingInfo, customer: CustomerInput | None, now: datetime) -> 
     ]
 
 
+def freed(info: BookingInfo, tail: str, start: datetime, end: datetime, now: datetime) -> Message:
+    """The row that runs the waitlist cascade for the appointment time ``start..end``
+    that a booking let go (:mod:`core.bookings.cascade`); written with the change."""
+    payload = {"service": info.service_id, "start": _iso(start), "end": _iso(end)}
+    return _row(info, MessageKind.CAPACITY_FREED, f"freed:{tail}", payload, now)
+
+
 def cancelled(
     info: BookingInfo, customer: CustomerInput | None, now: datetime, *, reason: str, actor: str
 ) -> list[Message]:
@@ -112,6 +120,7 @@ def cancelled(
     return [
         _row(info, MessageKind.CUSTOMER_CANCELLATION, "cancellation", payload, now),
         _row(info, MessageKind.STAFF_CANCELLATION, "staff_cancellation", payload, now),
+        freed(info, "cancelled", info.start, info.end, now),
     ]
 
 
@@ -130,6 +139,7 @@ def rescheduled(
         _row(info, MessageKind.CUSTOMER_RESCHEDULED, f"rescheduled:{move}", payload, now),
         _row(info, MessageKind.STAFF_RESCHEDULED, f"staff_rescheduled:{move}", payload, now),
         *_reminders(info, _payload(info, customer), now),
+        freed(info, f"moved:{move}", previous_start, previous_start + (info.end - info.start), now),
     ]
 
 

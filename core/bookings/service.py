@@ -67,7 +67,7 @@ from tortoise.transactions import in_transaction
 
 from core import models as m
 from core.availability import MARGIN, utc_midnight
-from core.bookings import outbox, waitlist
+from core.bookings import noshow, outbox, waitlist
 from core.bookings.inputs import (
     Idempotency,
     aware,
@@ -1355,13 +1355,21 @@ class BookingService:
         *,
         provider: str | None = None,
         channel: str = "api",
+        identity: Identity | None = None,
     ) -> WaitlistEntryInfo:
-        """Put a customer on the waitlist for a service (and provider) in a window."""
-        check_customer(customer)
+        """Put a customer on the waitlist for a service (and provider) in a window;
+        ``identity`` as in :meth:`confirm`."""
+        customer = await _customer(customer, identity)
         check_text(channel, "channel")
         check_names(service_id, provider)
         return await waitlist.join(
-            service_id, wished_start, wished_end, customer, provider=provider, channel=channel
+            service_id,
+            wished_start,
+            wished_end,
+            customer,
+            provider=provider,
+            channel=channel,
+            identity=identity,
         )
 
     async def leave_waitlist(self, token: str) -> None:
@@ -1379,6 +1387,35 @@ class BookingService:
         """Waitlist entries, oldest first, optionally of one service or provider, or
         wishing for time within ``[start, end)``."""
         return await waitlist.entries(service_id, start=start, end=end, provider=provider)
+
+    # --- no-shows (core.bookings.noshow) -----------------------------------------------------
+
+    async def mark_no_show(self, manage_token: str, *, actor: Actor) -> BookingInfo:
+        """Mark a booking whose start has passed a no-show; see :mod:`core.bookings.noshow`."""
+        return await noshow.mark(
+            manage_token, actor=actor, now=self._now(), lock_timeout=self._lock_timeout
+        )
+
+    async def no_show_standing(
+        self, service_id: str, customer: CustomerInput | None, identity: Identity | None = None
+    ) -> noshow.Standing:
+        """A customer's no-shows and the service's policy about them."""
+        return await noshow.standing(service_id, customer, identity)
+
+    async def check_no_shows(
+        self,
+        service_id: str,
+        customer: CustomerInput | None,
+        *,
+        channel: str,
+        identity: Identity | None = None,
+        confirmed: bool = False,
+    ) -> noshow.Standing:
+        """Raise :class:`~core.errors.NoShowLimit` when the service's no-show policy refuses
+        this booking (see :func:`core.bookings.noshow.enforce`); else the standing."""
+        return await noshow.enforce(
+            service_id, customer, channel=channel, identity=identity, confirmed=confirmed
+        )
 
 
 _CAPACITY = frozenset({"busy", "full"})

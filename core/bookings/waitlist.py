@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from tortoise.transactions import in_transaction
 
 from core import models as m
-from core.bookings.types import CustomerInput, WaitlistEntryInfo
+from core.bookings.types import CustomerInput, Identity, WaitlistEntryInfo
 from core.customers import normalized, tie
 from core.engine import UnknownProvider, UnknownService
 from core.engine.slots import pool_variants
@@ -35,8 +35,11 @@ async def join(
     *,
     provider: str | None = None,
     channel: str = "api",
+    identity: Identity | None = None,
 ) -> WaitlistEntryInfo:
-    """Add an entry; the service and provider must exist and the window must not be empty."""
+    """Add an entry; the service and provider must exist and the window must not be empty.
+    ``identity`` (how a chat names the person) is tied to the entry's customer, so that a
+    reply in that chat answers the entry's offers (:mod:`core.bookings.cascade`)."""
     start = _aware(wished_start, "wished_start")
     end = _aware(wished_end, "wished_end")
     if end <= start:
@@ -52,7 +55,7 @@ async def join(
         if provider_id is None:  # pragma: no cover - a pool member is always loaded
             raise UnknownProvider(provider, service_id)
     async with in_transaction() as conn:
-        customer_id = await tie(conn, await normalized(customer), None, datetime.now(UTC))
+        customer_id = await tie(conn, await normalized(customer), identity, datetime.now(UTC))
         row = await m.WaitlistEntry.create(
             customer_id=customer_id,
             service_id=rules.service_ids[service_id],
@@ -90,9 +93,9 @@ async def entries(
     end: datetime | None = None,
     provider: str | None = None,
 ) -> list[WaitlistEntryInfo]:
-    """Entries, oldest first (first come, first served), optionally only those of a
+    """Entries still waiting, oldest first (first come, first served), optionally only those of a
     service, a provider, or whose wished window meets ``[start, end)``."""
-    query = m.WaitlistEntry.all()
+    query = m.WaitlistEntry.filter(status="waiting")
     if service_id is not None:
         query = query.filter(service__slug=service_id)
     if provider is not None:

@@ -24,6 +24,9 @@ class Outgoing:
     calendar: bytes | None = None
     calendar_method: Literal["REQUEST", "CANCEL"] = "REQUEST"
     calendar_url: str | None = None
+    options: tuple[tuple[str, str], ...] = ()
+    """Buttons as ``(label, value)`` for channels that show them (a waitlist offer's
+    take and let go); a pressed one comes back to the bot as a choice."""
 
 
 class Sender(Protocol):

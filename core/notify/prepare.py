@@ -59,6 +59,10 @@ def _moves(claimed: Claimed, current: int) -> int:
 
 async def prepare(claimed: Claimed, now: datetime, *, public_url: str) -> Ready | Drop:
     """The message and its routes, or why it is dropped (see the module docstring)."""
+    if claimed.kind == MessageKind.WAITLIST_OFFER:
+        from core.notify.offer import prepare_offer
+
+        return await prepare_offer(claimed, now, public_url=public_url)
     if claimed.kind not in CUSTOMER_KINDS:
         return Drop(f"{claimed.kind}: messages to the staff have no route yet")
     booking = (

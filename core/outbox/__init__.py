@@ -6,7 +6,7 @@ Writers: :mod:`core.bookings.outbox` (the messages of a booking change) and
 :func:`claim`, :func:`mark_sent`, :func:`mark_failed`, :func:`mark_dead` and :func:`mark_dropped`.
 """
 
-from core.outbox.kinds import REMINDER_KINDS, MessageKind, booking_key, handover_key
+from core.outbox.kinds import REMINDER_KINDS, MessageKind, booking_key, handover_key, waitlist_key
 from core.outbox.queue import (
     Claimed,
     DeadMessage,
@@ -33,4 +33,5 @@ __all__ = [
     "mark_dropped",
     "mark_failed",
     "mark_sent",
+    "waitlist_key",
 ]

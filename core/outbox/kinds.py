@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["REMINDER_KINDS", "MessageKind", "booking_key", "handover_key"]
+__all__ = ["REMINDER_KINDS", "MessageKind", "booking_key", "handover_key", "waitlist_key"]
 
 
 class MessageKind(StrEnum):
@@ -23,6 +23,12 @@ class MessageKind(StrEnum):
     STAFF_RESCHEDULED = "staff_rescheduled"
     STAFF_HANDOVER = "staff_handover"
     """A chat customer asked for a person."""
+    CAPACITY_FREED = "capacity_freed"
+    """Not a message: time became free (a cancellation, a move, a declined or lapsed
+    waitlist offer); the worker runs the waitlist cascade for it
+    (:mod:`core.bookings.cascade`)."""
+    WAITLIST_OFFER = "waitlist_offer"
+    """A freed slot offered to a waitlist entry, held for it, with accept and decline."""
 
 
 REMINDER_KINDS = (MessageKind.REMINDER_24H, MessageKind.REMINDER_2H)
@@ -38,3 +44,8 @@ def booking_key(booking_id: int, tail: str) -> str:
 
 def handover_key(channel: str, user: str, at_iso: str) -> str:
     return f"handover:{channel}:{user}:{at_iso}"
+
+
+def waitlist_key(offer_id: int, tail: str) -> str:
+    """Keys of the waitlist's rows: ``waitlist:<offer id>:<what happened>``."""
+    return f"waitlist:{offer_id}:{tail}"

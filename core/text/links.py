@@ -19,6 +19,8 @@ __all__ = [
     "host_of",
     "manage_link",
     "manage_path",
+    "offer_link",
+    "offer_path",
 ]
 
 
@@ -35,6 +37,16 @@ def calendar_path(token: str) -> str:
 def cancel_path(token: str) -> str:
     """``/b/<token>/cancel``: where the manage page's cancel form posts."""
     return f"{manage_path(token)}/cancel"
+
+
+def offer_path(token: str) -> str:
+    """``/w/<token>``: the page of a waitlist offer, with its one button that takes it."""
+    return f"/w/{token}"
+
+
+def offer_link(public_url: str, token: str) -> str:
+    """The waitlist offer page's absolute address under ``public_url``."""
+    return public_url.rstrip("/") + offer_path(token)
 
 
 def manage_link(public_url: str, token: str) -> str:

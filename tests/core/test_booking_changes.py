@@ -75,6 +75,7 @@ async def test_cancel_frees_the_time_and_queues_its_messages(setup: Setup) -> No
         "staff_notice",
         "customer_cancellation",
         "staff_cancellation",
+        "capacity_freed",  # the waitlist cascade's turn (core.bookings.cascade)
     ]  # the reminders are gone
     # Cancelling again changes nothing.
     assert await service.cancel(info.manage_token, actor=CUSTOMER) == done

@@ -1331,3 +1331,57 @@ def test_bad_names_per_language_are_named(names: dict[str, str], path: str, mess
     (problem,) = problems_of(json.dumps(doc))
     assert problem.path == path
     assert message in problem.message
+
+
+# --- the waitlist setting and the no-show policy ------------------------------------------
+
+
+def test_waitlist_and_no_show_policy_round_trip() -> None:
+    from core.businessfile import dump_business
+
+    services = [
+        {"id": "a", "name": "A", "duration_min": 30, "requires": [["ana"]], "waitlist": "book",
+         "no_shows": {"after": 2, "then": "refuse_chat"}},
+        {"id": "b", "name": "B", "duration_min": 30, "requires": [["ana"]],
+         "no_shows": {"after": 1}},
+        {"id": "c", "name": "C", "duration_min": 30, "requires": [["ana"]]},
+    ]  # fmt: skip
+    data = {
+        "business": {"name": "B", "timezone": "UTC"},
+        "resources": [{"id": "ana", "name": "Ana"}],
+        "services": services,
+    }
+    business = parse_business(json.dumps(data))
+    a, b = business.policies["a"], business.policies["b"]
+    assert (a.waitlist, a.no_show_after, a.no_show_then) == ("book", 2, "refuse_chat")
+    assert (b.waitlist, b.no_show_after, b.no_show_then) == ("offer", 1, "confirm")
+    assert "c" not in business.policies or business.policies["c"].no_show_after is None
+    text = dump_business(business)
+    assert "waitlist: book" in text
+    assert parse_business(text) == business
+    services[2]["waitlist"] = "maybe"
+    services[1]["no_shows"] = {"after": 0}
+    with pytest.raises(BusinessFileError) as caught:
+        parse_business(json.dumps(data))
+    assert "services[2].waitlist" in str(caught.value)
+    assert "services[1].no_shows.after" in str(caught.value)
+
+
+async def test_waitlist_and_no_show_policy_are_stored(db: object) -> None:
+    from core.store import load_policy, replace_business
+
+    data = {
+        "business": {"name": "B", "timezone": "UTC"},
+        "resources": [{"id": "ana", "name": "Ana"}],
+        "services": [
+            {"id": "a", "name": "A", "duration_min": 30, "requires": [["ana"]],
+             "waitlist": "book", "no_shows": {"after": 3, "then": "refuse_chat"}},
+        ],
+    }  # fmt: skip
+    await replace_business(parse_business(json.dumps(data)))
+    policy = await load_policy("a")
+    assert (policy.waitlist, policy.no_show_after, policy.no_show_then) == (
+        "book",
+        3,
+        "refuse_chat",
+    )

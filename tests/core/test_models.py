@@ -75,6 +75,7 @@ async def test_all_migrations_are_applied_and_a_rerun_applies_nothing(db: TestDa
         "0010_names",
         "0011_feed_keys",
         "0012_calendar_sync",
+        "0013_waitlist_noshow",
     ]
     assert await migrate(db.url) == []
     # migrate() runs in a context of its own: the open database is still usable.
@@ -254,6 +255,7 @@ async def test_migrate_creates_a_relative_sqlite_files_directory(
         "0010_names",
         "0011_feed_keys",
         "0012_calendar_sync",
+        "0013_waitlist_noshow",
     ]
     assert (tmp_path / "var" / "data" / "slotwise.db").is_file()
     async with database(url):

@@ -47,3 +47,20 @@ def test_a_key_is_made_listed_and_revoked(empty_db_url: str) -> None:
     missing = slotwise("apikey", "revoke", "Nobody", "--db", empty_db_url)
     assert missing.exit_code == 1
     assert "no key named 'Nobody'" in missing.output
+
+
+def test_a_staff_key_is_made_with_its_role(empty_db_url: str) -> None:
+    made = slotwise("apikey", "create", "Front desk", "--role", "staff", "--db", empty_db_url)
+    assert made.exit_code == 0, made.output
+    key = made.stdout.strip()
+
+    async def role() -> str | None:
+        async with database(empty_db_url):
+            found = await authenticate(key)
+            return None if found is None else found.role
+
+    assert asyncio.run(role()) == "staff"
+    assert "Front desk\tstaff\t" in slotwise("apikey", "list", "--db", empty_db_url).output
+    wrong = CliRunner().invoke(main, ["apikey", "create", "X", "--role", "boss"])
+    assert wrong.exit_code == 2
+    assert "boss" in wrong.output

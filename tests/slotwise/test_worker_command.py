@@ -77,3 +77,33 @@ def test_worker_now_without_once_is_refused() -> None:
     result = CliRunner().invoke(main, ["worker", "--now", "2026-11-30T08:00:00Z"])
     assert result.exit_code == 2
     assert "--now only goes with --once" in result.output
+
+
+def test_worker_once_runs_the_waitlist_cascade_at_its_now(empty_db_url: str) -> None:
+    """The offer is made, held and lapses at the instants given by --now, not the real clock."""
+    from core.bookings import Actor
+    from core.customers import CustomerInput
+
+    async def setup() -> None:
+        async with database(empty_db_url):
+            await load_clinic()
+            service = BookingService(None, clock=Clock())
+            info = await service.book("solo", at(TUESDAY, 10), ALICE)
+            amy = CustomerInput("Amy", email="amy@example.org")
+            ten = at(TUESDAY, 10)
+            await service.join_waitlist("solo", ten, ten + timedelta(minutes=30), amy)
+            await service.cancel(info.manage_token, actor=Actor("staff", "Ana", "slack"))
+
+    async def offers() -> list[str]:
+        async with database(empty_db_url):
+            return [row.status for row in await m.WaitlistOffer.all().order_by("id")]
+
+    asyncio.run(setup())
+    lines = once(empty_db_url, "2026-11-30T08:00:00Z")
+    assert any("capacity_freed" in line and "offered entry #1" in line for line in lines), lines
+    assert any("waitlist_offer" in line and line.startswith("sent") for line in lines), lines
+    assert asyncio.run(offers()) == ["open"]
+    once(empty_db_url, "2026-11-30T08:14:00Z")
+    assert asyncio.run(offers()) == ["open"]
+    once(empty_db_url, "2026-11-30T08:15:00Z")
+    assert asyncio.run(offers()) == ["expired"]
