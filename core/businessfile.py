@@ -30,8 +30,8 @@ from pathlib import Path
 from typing import Annotated, Any, ClassVar
 
 import yaml
-from email_validator import EmailNotValidError, validate_email
 from dateutil.rrule import rrule, rrulestr
+from email_validator import EmailNotValidError, validate_email
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -47,6 +47,7 @@ from pydantic import (
 from pydantic_core import ErrorDetails, PydanticCustomError
 
 from core.business import (
+    DEFAULT_REMINDERS,
     Blackout,
     BookingCustomer,
     BookingRecord,
@@ -54,8 +55,6 @@ from core.business import (
     BusinessInfo,
     ServicePolicy,
 )
-from core.quiet import DEFAULT_QUIET, QuietHours
-from core.business import DEFAULT_REMINDERS
 from core.engine.slots import distinct_choice
 from core.engine.snapshot import (
     RESOURCE_KINDS,
@@ -67,6 +66,7 @@ from core.engine.snapshot import (
     Service,
 )
 from core.errors import InvalidRequest
+from core.quiet import DEFAULT_QUIET, QuietHours
 from core.text import first_control
 from core.text.i18n import LANGUAGES
 

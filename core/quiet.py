@@ -19,11 +19,19 @@ answer is always a real instant, and never inside quiet hours.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-__all__ = ["DEFAULT_QUIET", "QuietHours", "after_quiet", "before_quiet", "is_quiet"]
+__all__ = [
+    "DEFAULT_QUIET",
+    "QuietHours",
+    "after_quiet",
+    "before_quiet",
+    "is_quiet",
+    "reminder_times",
+]
 
 _DAY = 24 * 60
 
@@ -123,3 +131,17 @@ def after_quiet(moment: datetime, quiet: QuietHours, zone: str) -> datetime:
     while is_quiet(later, quiet, zone):
         later += timedelta(minutes=1)
     return later.astimezone(moment.tzinfo or UTC)
+
+
+def reminder_times(
+    start: datetime, offsets_min: Sequence[int], now: datetime, quiet: QuietHours, zone: str
+) -> list[tuple[int, datetime]]:
+    """``(offset, when)`` of each reminder of an appointment at ``start``: ``offset``
+    minutes before it, moved to :func:`before_quiet`; one whose time is not after ``now``
+    (it passed, or quiet hours pushed it into the past) is left out. Two reminders that
+    land on the same minute stay two: each is its own message."""
+    times = [
+        (offset, before_quiet(start - timedelta(minutes=offset), quiet, zone))
+        for offset in offsets_min
+    ]
+    return [(offset, when) for offset, when in times if when > now]

@@ -54,10 +54,13 @@ async def test_a_booking_queues_pending_messages_of_known_kinds(db: TestDatabase
         await mark_sent(c.id, NOW)
     assert await claim("w1", at(MONDAY, 9)) == []
     reminders = await claim("w1", at(TUESDAY, 9))
-    assert [(c.kind, c.due) for c in reminders] == [
-        (MessageKind.REMINDER_24H, at(MONDAY, 10)),
-        (MessageKind.REMINDER_2H, at(TUESDAY, 8)),
+    assert [(c.kind, c.payload["offset_min"], c.due) for c in reminders] == [
+        (MessageKind.REMINDER, 1440, at(MONDAY, 10)),
+        (MessageKind.REMINDER, 120, at(TUESDAY, 8)),
     ]
+    assert (
+        reminders[0].dedup_key == f"booking:{info.id}:reminder:1440:{at(TUESDAY, 10).isoformat()}"
+    )
 
 
 async def test_only_due_messages_are_claimed_oldest_first(db: TestDatabase) -> None:

@@ -113,8 +113,8 @@ def test_quiet_hours_are_minutes_of_a_day() -> None:
 ZONES = st.sampled_from(
     [BERLIN, "America/New_York", "Pacific/Auckland", "Asia/Kolkata", "Australia/Lord_Howe", "UTC"]
 )
-MOMENTS = st.datetimes(
-    min_value=datetime(2026, 1, 1), max_value=datetime(2028, 1, 1), timezones=st.just(UTC)
+MOMENTS = st.integers(0, 2 * 366 * 24 * 60).map(
+    lambda minutes: datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=minutes, seconds=17)
 )
 QUIETS = st.builds(QuietHours, st.integers(0, 1439), st.integers(0, 1439))
 
@@ -131,3 +131,31 @@ def test_the_answers_are_never_quiet_and_on_the_right_side(
     assert moment <= later <= moment + timedelta(days=1, hours=1)
     if not is_quiet(moment, quiet, zone):
         assert earlier == later == moment
+
+
+def test_reminder_times_skip_the_past_and_move_out_of_quiet_hours() -> None:
+    from core.quiet import reminder_times
+
+    start = local(BERLIN, 2026, 12, 11, 9, 0)  # 09:00 on a Friday
+    now = local(BERLIN, 2026, 12, 1, 12, 0)
+    # 24 h before is 09:00 (fine); 2 h before is 07:00 (quiet): the evening before, 20:59.
+    assert reminder_times(start, (1440, 120), now, DEFAULT_QUIET, BERLIN) == [
+        (1440, local(BERLIN, 2026, 12, 10, 9, 0)),
+        (120, local(BERLIN, 2026, 12, 10, 20, 59)),
+    ]
+    # Booked at 20:00 the evening before: the 24 h reminder has passed, the 2 h one goes
+    # at 20:59 that evening, on its own.
+    evening = local(BERLIN, 2026, 12, 10, 20, 0)
+    assert reminder_times(start, (1440, 120), evening, DEFAULT_QUIET, BERLIN) == [
+        (120, local(BERLIN, 2026, 12, 10, 20, 59))
+    ]
+    # Booked at 22:00: the 2 h reminder would have to go before now: none is queued.
+    assert (
+        reminder_times(start, (1440, 120), evening + timedelta(hours=2), DEFAULT_QUIET, BERLIN)
+        == []
+    )
+    # Two offsets landing on the same minute stay two reminders.
+    assert reminder_times(start, (600, 660), now, DEFAULT_QUIET, BERLIN) == [
+        (600, local(BERLIN, 2026, 12, 10, 20, 59)),
+        (660, local(BERLIN, 2026, 12, 10, 20, 59)),
+    ]

@@ -159,9 +159,11 @@ async def test_reminders_and_quiet_hours_are_rule_edits_kept_by_export(clinic: N
     from core.rules import set_quiet_hours, set_reminders
 
     edit = await set_reminders("solo", [30, 4320], actor=ADMIN)
-    assert edit.after is not None and edit.after["reminders"] == [30, 4320]
+    assert edit.after is not None
+    assert edit.after["reminders"] == [30, 4320]
     edit = await set_quiet_hours("22:00", "07:30", actor=ADMIN)
-    assert edit.after is not None and edit.after["quiet_hours"] == {
+    assert edit.after is not None
+    assert edit.after["quiet_hours"] == {
         "start": "22:00",
         "end": "07:30",
     }
@@ -180,4 +182,5 @@ async def test_reminders_and_quiet_hours_are_rule_edits_kept_by_export(clinic: N
     await set_reminders("solo", [1440, 120], actor=ADMIN)
     assert (await load_business()).reminders_of("solo") == DEFAULT_REMINDERS
     actions = [entry.action for entry in await rule_history()]
-    assert "business.quiet_hours" in actions and "service.reminders" in actions
+    assert "business.quiet_hours" in actions
+    assert "service.reminders" in actions
