@@ -35,22 +35,32 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from bot.replies import Attachment, Reply
+from bot.replies import Attachment, Option, Reply
 from channels.base import Channel, SendFailed
-from core.notify import Drop, Outgoing, Sender, prepare
-from core.outbox import Claimed, RetryPolicy, claim, mark_dead, mark_dropped, mark_failed, mark_sent
+from core.notify import Drop, Later, Outgoing, Sender, prepare
+from core.outbox import (
+    Claimed,
+    RetryPolicy,
+    claim,
+    defer,
+    mark_dead,
+    mark_dropped,
+    mark_failed,
+    mark_sent,
+)
 from slotwise.settings import Settings
 
 __all__ = ["ChannelSender", "Result", "Senders", "Worker", "senders_of", "worker_name"]
 
 log = logging.getLogger(__name__)
 
-Outcome = Literal["sent", "failed", "dead", "dropped"]
+Outcome = Literal["sent", "failed", "dead", "dropped", "deferred"]
 DEFAULT_POLICY = RetryPolicy()
 
 
 class ChannelSender:
-    """A chat channel as a sender: the text body as one reply, the calendar file attached."""
+    """A chat channel as a sender: the text body as one reply, the calendar file attached,
+    the message's actions as the reply's buttons (their values are the actions')."""
 
     def __init__(self, channel: Channel) -> None:
         self.channel = channel
@@ -61,7 +71,8 @@ class ChannelSender:
             attachments = (
                 Attachment("booking.ics", "text/calendar", message.calendar, message.calendar_url),
             )
-        await self.channel.send(address, [Reply(message.text, attachments=attachments)])
+        options = tuple(Option(action.label, action.value) for action in message.actions)
+        await self.channel.send(address, [Reply(message.text, options, attachments=attachments)])
         return None
 
 
@@ -213,13 +224,16 @@ class Worker:
             return Result(c.id, c.kind, c.dedup_key, outcome, detail)
 
         try:
-            decided = await prepare(c, at, public_url=self.public_url)
+            decided = await prepare(c, at, public_url=self.public_url, channels=set(self.senders))
         except Exception as error:  # a bug or the database: retry later, never lose it
             log.exception("preparing outbox message %s failed", c.id)
             return await self._failed(c, f"preparing failed: {error!r}", fixed, result)
         if isinstance(decided, Drop):
             await mark_dropped(c.id, decided.reason)
             return result("dropped", decided.reason)
+        if isinstance(decided, Later):
+            await defer(c, decided.until, decided.reason)
+            return result("deferred", f"until {decided.until.isoformat()}: {decided.reason}")
         usable = [(r, s) for r in decided.routes if (s := self.senders.get(r.channel))]
         if not usable:
             reason = "no registered channel reaches the customer"

@@ -5,7 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-__all__ = ["Outgoing", "Sender"]
+__all__ = ["Action", "Outgoing", "Sender"]
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """A button a channel with buttons shows under the message (Slack, Telegram); a channel
+    without them leaves it out. ``value`` is stable and names what to do and to which
+    booking: ``noshow:<manage token>``, ``message:<manage token>`` (see docs/notifications.md)."""
+
+    label: str
+    value: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +34,7 @@ class Outgoing:
     calendar: bytes | None = None
     calendar_method: Literal["REQUEST", "CANCEL"] = "REQUEST"
     calendar_url: str | None = None
+    actions: tuple[Action, ...] = ()
 
 
 class Sender(Protocol):

@@ -36,6 +36,7 @@ __all__ = [
     "RetryPolicy",
     "claim",
     "dead_messages",
+    "defer",
     "mark_dead",
     "mark_dropped",
     "mark_failed",
@@ -150,6 +151,17 @@ async def mark_dropped(message_id: int, reason: str) -> None:
     """Not sent on purpose (the booking was cancelled or moved since it was queued)."""
     await m.Outbox.filter(id=message_id).update(
         status=m.OutboxStatus.DROPPED, locked_until=None, last_error=reason[:2000]
+    )
+
+
+async def defer(message: Claimed, until: datetime, reason: str) -> None:
+    """Put the message back, due at ``until``, without counting this claim as an attempt
+    (nothing was tried: it was not its time, e.g. quiet hours in the customer's zone)."""
+    await m.Outbox.filter(id=message.id).update(
+        available_at=until,
+        locked_until=None,
+        attempts=max(0, message.attempts - 1),
+        last_error=reason[:2000],
     )
 
 
