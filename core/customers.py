@@ -43,10 +43,13 @@ from pathlib import Path
 from typing import Any
 
 import phonenumbers
+import phonenumbers.timezone
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from core import models as m
+from core.errors import InvalidPreference
+from core.text.languages import LANGUAGES
 
 __all__ = [
     "CUSTOMER_FIELDS",
@@ -67,9 +70,11 @@ __all__ = [
     "opt_in",
     "opt_out",
     "opted_out",
+    "preferences",
     "reachable_channels",
     "tie",
     "zone_country",
+    "zone_of_number",
 ]
 
 CUSTOMER_FIELDS = ("name", "phone", "email", "locale", "timezone")
@@ -144,6 +149,47 @@ def e164(number: str, region: str | None) -> str:
     if not phonenumbers.is_valid_number(parsed):
         raise ValueError("no such phone number; check the digits and the country code")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def preferences(timezone: str | None, locale: str | None) -> tuple[str | None, str | None]:
+    """A customer's own time zone and language as given (``customer.timezone``,
+    ``customer.locale``), checked: an IANA zone, and a language we speak (``de``,
+    ``de-AT``, ``de_AT``: written ``de-AT``). :class:`InvalidPreference` names the field."""
+    if timezone is not None:
+        try:
+            zoneinfo.ZoneInfo(timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise InvalidPreference(
+                f"customer.timezone: {timezone!r} is not an IANA time zone; "
+                "write it like Europe/Berlin or America/New_York",
+                field="customer.timezone",
+            ) from None
+    if locale is not None:
+        locale = locale.strip().replace("_", "-")
+        if locale.split("-")[0].lower() not in LANGUAGES or len(locale) > 16:
+            raise InvalidPreference(
+                f"customer.locale: {locale!r} is not a language we write; "
+                f"use one of {', '.join(LANGUAGES)} (a region may follow: de-AT)",
+                field="customer.locale",
+            )
+    return timezone, locale
+
+
+def zone_of_number(number: str) -> str | None:
+    """The time zone of a phone number (E.164) when its country or area has exactly one
+    (``+4930...`` is Europe/Berlin; a US number spans several: ``None``)."""
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return None
+    zones = [z for z in phonenumbers.timezone.time_zones_for_number(parsed) if "/" in z]
+    if len(zones) != 1 or zones[0].startswith("Etc/"):
+        return None
+    try:
+        zoneinfo.ZoneInfo(zones[0])
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None
+    return zones[0]
 
 
 async def business_region() -> str | None:
