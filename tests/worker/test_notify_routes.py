@@ -82,6 +82,35 @@ async def test_staff_notices_go_to_the_staff_members_slack_with_buttons(db: Test
     ]
 
 
+async def test_a_staff_notice_is_block_kit_with_stable_button_values_on_real_slack_sdk(
+    db: TestDatabase,
+) -> None:
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    from channels.slack.channel import SlackChannel
+    from tests.channels.slack.fake import TOKEN, start_fake
+
+    fake = await start_fake()
+    try:
+        await load_clinic()
+        await m.Resource.filter(slug="ana").update(slack_user="U0ANA")
+        info = await BookingService(None, clock=Clock()).book("solo", at(TUESDAY, 10), ALICE)
+        senders = Senders()
+        senders.add_channel(SlackChannel(AsyncWebClient(token=TOKEN, base_url=fake.api_base)))
+        await worker(senders).drain(NOW)
+        (posted,) = fake.posted("chat.postMessage")
+        assert posted["channel"] == "U0ANA"
+        section, actions = posted["blocks"]
+        assert section["type"] == "section"
+        assert section["text"]["text"].startswith("New booking: Solo")
+        assert [(b["text"]["text"], b["value"]) for b in actions["elements"]] == [
+            ("Mark no-show", f"noshow:{info.manage_token}"),
+            ("Message customer", f"message:{info.manage_token}"),
+        ]
+    finally:
+        await fake.server.close()
+
+
 async def test_staff_notices_go_by_email_without_slack_or_when_slack_refuses(
     db: TestDatabase,
 ) -> None:
