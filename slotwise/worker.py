@@ -4,7 +4,8 @@ Each round it claims a batch of due messages (:func:`core.outbox.claim`: a lease
 so workers share the queue and a dead worker's messages are taken again when the
 lease ends), and for each, outside any transaction:
 
-1. decides at send time what to send (:func:`core.notify.prepare`): a reminder of
+1. decides at send time what to send (:func:`core.notify.prepare_many`, which reads
+   what the whole batch needs in a few queries): a reminder of
    a booking cancelled or moved meanwhile is dropped, never sent stale;
 2. tries its routes best first (:func:`core.customers.reachable_channels`) through
    the :class:`Senders` registered for their channels; a route refused for good
@@ -37,7 +38,7 @@ from typing import Literal
 
 from bot.replies import Attachment, Option, Reply
 from channels.base import Channel, SendFailed
-from core.notify import Drop, Later, Outgoing, Sender, prepare
+from core.notify import Broken, Drop, Later, Outgoing, Ready, Sender, prepare_many
 from core.outbox import (
     Claimed,
     RetryPolicy,
@@ -194,7 +195,20 @@ class Worker:
         """One batch: claim what is due at ``now`` and send it."""
         at = now or self.clock()
         claimed = await claim(self.name, at, limit=self.batch, lease=self.lease)
-        return list(await asyncio.gather(*(self._guarded(c, at, now) for c in claimed)))
+        if not claimed:
+            return []
+        try:
+            decided = await prepare_many(
+                claimed, at, public_url=self.public_url, channels=set(self.senders)
+            )
+        except Exception as error:  # the database: retry them all later, never lose them
+            log.exception("preparing a batch of %d outbox messages failed", len(claimed))
+            decided = [Broken(f"preparing failed: {error!r}") for _ in claimed]
+        return list(
+            await asyncio.gather(
+                *(self._guarded(c, d, now) for c, d in zip(claimed, decided, strict=True))
+            )
+        )
 
     async def drain(self, now: datetime | None = None) -> list[Result]:
         """Rounds until nothing more is due (what failed waits for its backoff)."""
@@ -215,19 +229,20 @@ class Worker:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), poll)
 
-    async def _guarded(self, c: Claimed, at: datetime, fixed: datetime | None) -> Result:
+    async def _guarded(
+        self, c: Claimed, decided: Ready | Drop | Later | Broken, fixed: datetime | None
+    ) -> Result:
         async with self._limit:
-            return await self._one(c, at, fixed)
+            return await self._one(c, decided, fixed)
 
-    async def _one(self, c: Claimed, at: datetime, fixed: datetime | None) -> Result:
+    async def _one(
+        self, c: Claimed, decided: Ready | Drop | Later | Broken, fixed: datetime | None
+    ) -> Result:
         def result(outcome: Outcome, detail: str = "") -> Result:
             return Result(c.id, c.kind, c.dedup_key, outcome, detail)
 
-        try:
-            decided = await prepare(c, at, public_url=self.public_url, channels=set(self.senders))
-        except Exception as error:  # a bug or the database: retry later, never lose it
-            log.exception("preparing outbox message %s failed", c.id)
-            return await self._failed(c, f"preparing failed: {error!r}", fixed, result)
+        if isinstance(decided, Broken):  # a bug or the database: retry later, never lose it
+            return await self._failed(c, decided.error, fixed, result)
         if isinstance(decided, Drop):
             await mark_dropped(c.id, decided.reason)
             return result("dropped", decided.reason)

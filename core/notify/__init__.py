@@ -18,12 +18,13 @@ from __future__ import annotations
 
 from core.notify.messages import CUSTOMER_KINDS, STAFF_KINDS, Rendered, render, render_staff
 from core.notify.outgoing import Action, Outgoing, Sender
-from core.notify.prepare import Drop, Later, Ready, prepare
+from core.notify.prepare import Broken, Drop, Later, Ready, prepare, prepare_many
 
 __all__ = [
     "CUSTOMER_KINDS",
     "STAFF_KINDS",
     "Action",
+    "Broken",
     "Drop",
     "Later",
     "Outgoing",
@@ -31,6 +32,7 @@ __all__ = [
     "Rendered",
     "Sender",
     "prepare",
+    "prepare_many",
     "render",
     "render_staff",
 ]

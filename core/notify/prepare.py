@@ -21,23 +21,26 @@ business's language and the member's zone.
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from dataclasses import dataclass
+import logging
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from core import models as m
-from core.customers import Route, reachable_channels
+from core.customers import Route, reachable_channels_of
 from core.notify.messages import CUSTOMER_KINDS, STAFF_KINDS, Facts, render, render_staff
 from core.notify.outgoing import Action, Outgoing
-from core.notify.routing import order_routes, staff_recipient
+from core.notify.routing import StaffRecipient, order_routes, staff_directory, staff_recipient
 from core.outbox import REMINDER_KINDS, Claimed, MessageKind
 from core.quiet import QuietHours, after_quiet, is_quiet
 from core.text.calendar import booking_ics
 from core.text.i18n import Speaker, pick_language
 from core.text.links import calendar_link, manage_link
 
-__all__ = ["Drop", "Later", "Ready", "prepare"]
+log = logging.getLogger(__name__)
+
+__all__ = ["Broken", "Drop", "Later", "Ready", "prepare", "prepare_many"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +56,14 @@ class Later:
 
     until: datetime
     reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Broken:
+    """Preparing this one message failed (a bug, a row that cannot be read): the worker
+    retries it later and logs ``error``; the rest of its batch goes on."""
+
+    error: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,19 +91,52 @@ def _quiet_of(business: m.Business) -> QuietHours:
     return QuietHours(business.quiet_start_min, business.quiet_end_min)
 
 
-async def _next_reminder(booking_id: int, now: datetime) -> datetime | None:
-    """When the first reminder still to come of the booking is due, if one is queued."""
-    row = (
-        await m.Outbox.filter(
-            booking_id=booking_id,
-            kind__in=REMINDER_KINDS,
-            status=m.OutboxStatus.PENDING,
-            available_at__gt=now,
-        )
-        .order_by("available_at")
-        .first()
-    )
-    return row.available_at if row is not None else None
+@dataclass(slots=True)
+class _Read:
+    """What a batch of messages needs from the database, read in a few queries."""
+
+    bookings: dict[int, m.Booking] = field(default_factory=dict)
+    routes: dict[int, list[Route]] = field(default_factory=dict)
+    """By customer id."""
+    next_reminder: dict[int, datetime] = field(default_factory=dict)
+    """By booking id: when its first reminder still to come is due."""
+    staff: dict[int, dict[str, StaffRecipient]] = field(default_factory=dict)
+    """By business id."""
+
+
+async def _read(batch: Sequence[Claimed], now: datetime) -> _Read:
+    wanted = [
+        c for c in batch if c.booking_id and (c.kind in CUSTOMER_KINDS or c.kind in STAFF_KINDS)
+    ]
+    read = _Read()
+    if not wanted:
+        return read
+    bookings = await m.Booking.filter(
+        id__in=sorted({c.booking_id for c in wanted if c.booking_id})
+    ).select_related("service", "business", "customer")
+    read.bookings = {b.id: b for b in bookings}
+    to_customers = {c.booking_id for c in wanted if c.kind in CUSTOMER_KINDS}
+    customers = [
+        b.customer_id for b in bookings if b.id in to_customers and b.customer_id is not None
+    ]
+    read.routes = await reachable_channels_of(customers)
+    confirmations = [c.booking_id for c in wanted if c.kind == MessageKind.CUSTOMER_CONFIRMATION]
+    if confirmations:
+        for booking_id, due in (
+            await m.Outbox.filter(
+                booking_id__in=confirmations,
+                kind__in=REMINDER_KINDS,
+                status=m.OutboxStatus.PENDING,
+                available_at__gt=now,
+            )
+            .order_by("available_at")
+            .values_list("booking_id", "available_at")
+        ):
+            read.next_reminder.setdefault(booking_id, due)
+    to_staff = {c.booking_id for c in wanted if c.kind in STAFF_KINDS}
+    for business_id in sorted({b.business_id for b in bookings if b.id in to_staff}):
+        read.staff[business_id] = await staff_directory(business_id)
+    return read
 
 
 async def prepare(
@@ -105,13 +149,43 @@ async def prepare(
     """The message and its routes, or why it is dropped, or until when it waits (see the
     module docstring). ``channels`` are those the worker can send on (``None``: any): a
     confirmation promises a reminder only when one of them reaches the customer."""
+    (decided,) = await prepare_many([claimed], now, public_url=public_url, channels=channels)
+    if isinstance(decided, Broken):
+        raise RuntimeError(decided.error)
+    return decided
+
+
+async def prepare_many(
+    batch: Sequence[Claimed],
+    now: datetime,
+    *,
+    public_url: str,
+    channels: Collection[str] | None = None,
+) -> list[Ready | Drop | Later | Broken]:
+    """:func:`prepare` of each message of a claimed batch, in order, reading what they
+    need in a few queries for the whole batch (not a few per message). A message whose
+    own preparation fails is :class:`Broken`; a failed read raises (the whole batch)."""
+    read = await _read(batch, now)
+    decided: list[Ready | Drop | Later | Broken] = []
+    for c in batch:
+        try:
+            decided.append(_decide(c, read, now, public_url, channels))
+        except Exception as error:  # one message's bug must not stop the others
+            log.exception("preparing outbox message %s failed", c.id)
+            decided.append(Broken(f"preparing failed: {error!r}"))
+    return decided
+
+
+def _decide(
+    claimed: Claimed,
+    read: _Read,
+    now: datetime,
+    public_url: str,
+    channels: Collection[str] | None,
+) -> Ready | Drop | Later:
     if claimed.kind not in CUSTOMER_KINDS and claimed.kind not in STAFF_KINDS:
         return Drop(f"{claimed.kind}: messages of this kind have no route yet")
-    booking = (
-        await m.Booking.filter(id=claimed.booking_id or 0)
-        .select_related("service", "business", "customer")
-        .first()
-    )
+    booking = read.bookings.get(claimed.booking_id or 0)
     if booking is None:
         return Drop("the booking no longer exists")
     payload = claimed.payload
@@ -130,7 +204,11 @@ async def prepare(
     written: dict[str, Any] = payload.get("customer") or {}
     token = booking.manage_token
     if claimed.kind in STAFF_KINDS:
-        return await _staff(claimed, booking, written, start, end, public_url)
+        recipient = staff_recipient(
+            read.staff.get(business.id, {}),
+            [str(r) for r in claimed.payload.get("resources") or []],
+        )
+        return _staff(claimed, booking, recipient, written, start, end, public_url)
     zone = (customer.timezone if customer else None) or written.get("timezone") or business.timezone
     if is_reminder or payload.get("held"):
         quiet = _quiet_of(business)
@@ -143,13 +221,13 @@ async def prepare(
         customer.locale if customer else None, written.get("locale"), business.locale
     )
     sp = Speaker(lang, zone, business.timezone)
-    routes = await reachable_channels(customer.id) if customer is not None else []
+    routes = read.routes.get(customer.id, []) if customer is not None else []
     routes = order_routes(routes, booking.source_channel)
     reminder_at = None
     if claimed.kind == MessageKind.CUSTOMER_CONFIRMATION and (
         channels is None or any(route.channel in channels for route in routes)
     ):
-        reminder_at = await _next_reminder(booking.id, now)
+        reminder_at = read.next_reminder.get(booking.id)
     facts = Facts(
         business=business.name,
         service=booking.service.name,
@@ -188,9 +266,10 @@ async def prepare(
     return Ready(message, routes)
 
 
-async def _staff(
+def _staff(
     claimed: Claimed,
     booking: m.Booking,
+    recipient: StaffRecipient | None,
     written: dict[str, Any],
     start: datetime,
     end: datetime,
@@ -199,8 +278,6 @@ async def _staff(
     """A notice of a new, moved or cancelled booking to the staff member whose calendar
     it is, with the buttons "mark no-show" and "message customer" where they apply."""
     business = booking.business
-    resources = [str(r) for r in claimed.payload.get("resources") or []]
-    recipient = await staff_recipient(business.id, resources)
     if recipient is None:
         return Drop("no staff member of the booking has a Slack user or an e-mail")
     customer = booking.customer

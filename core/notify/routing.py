@@ -12,13 +12,22 @@ the staff member a notice of their own calendar goes to.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+
+from tortoise.expressions import Q
 
 from core import models as m
 from core.customers import EMAIL, Route
 
-__all__ = ["SLACK", "SMS", "StaffRecipient", "order_routes", "staff_recipient"]
+__all__ = [
+    "SLACK",
+    "SMS",
+    "StaffRecipient",
+    "order_routes",
+    "staff_directory",
+    "staff_recipient",
+]
 
 SLACK = "slack"
 SMS = "sms"
@@ -48,21 +57,27 @@ class StaffRecipient:
     """The resource's own zone, if it has one."""
 
 
-async def staff_recipient(business_id: int, resources: Sequence[str]) -> StaffRecipient | None:
-    """The first of ``resources`` (a booking's, in pool order) that is staff and has a Slack
-    user or an e-mail; ``None`` when none has."""
-    rows = await m.Resource.filter(
-        business_id=business_id, slug__in=list(resources), kind=m.ResourceKind.STAFF
-    ).values_list("slug", "name", "slack_user", "email", "timezone")
-    by_slug = {row[0]: row for row in rows}
-    for slug in resources:
-        row = by_slug.get(slug)
-        if row is None:
-            continue
-        _, name, slack_user, email, zone = row
+async def staff_directory(business_id: int) -> dict[str, StaffRecipient]:
+    """Every active-or-not staff resource of the business that can be reached (a Slack user
+    or an e-mail), by id: one query, for a whole batch of notices."""
+    rows = (
+        await m.Resource.filter(business_id=business_id, kind=m.ResourceKind.STAFF)
+        .filter(Q(slack_user__isnull=False) | Q(email__isnull=False))
+        .values_list("slug", "name", "slack_user", "email", "timezone")
+    )
+    found: dict[str, StaffRecipient] = {}
+    for slug, name, slack_user, email, zone in rows:
         routes = [Route(SLACK, slack_user)] if slack_user else []
         if email:
             routes.append(Route(EMAIL, email))
         if routes:
-            return StaffRecipient(slug, name, routes, zone)
-    return None
+            found[str(slug)] = StaffRecipient(str(slug), str(name), routes, zone)
+    return found
+
+
+def staff_recipient(
+    directory: Mapping[str, StaffRecipient], resources: Sequence[str]
+) -> StaffRecipient | None:
+    """The first of ``resources`` (a booking's, in pool order) that is staff and has a Slack
+    user or an e-mail; ``None`` when none has."""
+    return next((directory[slug] for slug in resources if slug in directory), None)

@@ -190,3 +190,25 @@ async def test_quiet_hours_are_checked_again_at_send_time_in_the_zone_known_then
     (late,) = [r for r in results if r.dedup_key.startswith(f"booking:{info.id}:reminder:120:")]
     assert late.outcome == "dropped"
     assert late.detail == "quiet hours in the customer's zone last until the start"
+
+
+async def test_one_message_that_cannot_be_prepared_does_not_stop_its_batch(
+    db: TestDatabase,
+) -> None:
+    await load_clinic()
+    info = await BookingService(None, clock=Clock()).book("solo", at(TUESDAY, 10), ALICE)
+    row = await m.Outbox.get(dedup_key=f"booking:{info.id}:confirmation")
+    await m.Outbox.create(
+        dedup_key=f"booking:{info.id}:broken",
+        kind=MessageKind.CUSTOMER_CONFIRMATION.value,
+        booking_id=info.id,
+        payload={**row.payload, "start": "not a time"},
+        available_at=NOW,
+    )
+    mail = Recorder()
+    results = {r.dedup_key: r for r in await worker(recording(mail)).round(NOW)}
+    assert results[f"booking:{info.id}:confirmation"].outcome == "sent"
+    broken = results[f"booking:{info.id}:broken"]
+    assert broken.outcome == "failed"
+    assert broken.detail.startswith("preparing failed: ValueError(")
+    assert (await m.Outbox.get(dedup_key=broken.dedup_key)).status == m.OutboxStatus.PENDING
