@@ -10,7 +10,8 @@ lease ends), and for each, outside any transaction:
 2. tries its routes best first (:func:`core.customers.reachable_channels`) through
    the :class:`Senders` registered for their channels; a route refused for good
    (``SendFailed(permanent=True)``) passes to the next one;
-3. marks it sent with the provider's message id, or failed (retried with backoff,
+3. marks it sent with the provider's message id (the round's sent messages in one
+   statement, once the round's sends are done), or failed (retried with backoff,
    dead after ``RetryPolicy.max_attempts``), dead when every route refused it for
    good, dropped when no registered channel reaches the customer.
 
@@ -47,7 +48,7 @@ from core.outbox import (
     mark_dead,
     mark_dropped,
     mark_failed,
-    mark_sent,
+    mark_sent_many,
 )
 from slotwise.settings import Settings
 
@@ -204,11 +205,14 @@ class Worker:
         except Exception as error:  # the database: retry them all later, never lose them
             log.exception("preparing a batch of %d outbox messages failed", len(claimed))
             decided = [Broken(f"preparing failed: {error!r}") for _ in claimed]
-        return list(
+        sent: list[tuple[int, str | None]] = []
+        results = list(
             await asyncio.gather(
-                *(self._guarded(c, d, now) for c, d in zip(claimed, decided, strict=True))
+                *(self._guarded(c, d, now, sent) for c, d in zip(claimed, decided, strict=True))
             )
         )
+        await mark_sent_many(sent, now or self.clock())
+        return results
 
     async def drain(self, now: datetime | None = None) -> list[Result]:
         """Rounds until nothing more is due (what failed waits for its backoff)."""
@@ -230,14 +234,24 @@ class Worker:
                 await asyncio.wait_for(stop.wait(), poll)
 
     async def _guarded(
-        self, c: Claimed, decided: Ready | Drop | Later | Broken, fixed: datetime | None
+        self,
+        c: Claimed,
+        decided: Ready | Drop | Later | Broken,
+        fixed: datetime | None,
+        sent: list[tuple[int, str | None]],
     ) -> Result:
         async with self._limit:
-            return await self._one(c, decided, fixed)
+            return await self._one(c, decided, fixed, sent)
 
     async def _one(
-        self, c: Claimed, decided: Ready | Drop | Later | Broken, fixed: datetime | None
+        self,
+        c: Claimed,
+        decided: Ready | Drop | Later | Broken,
+        fixed: datetime | None,
+        sent: list[tuple[int, str | None]],
     ) -> Result:
+        """Sends one message; a sent one is added to ``sent`` (marked with its round)."""
+
         def result(outcome: Outcome, detail: str = "") -> Result:
             return Result(c.id, c.kind, c.dedup_key, outcome, detail)
 
@@ -266,7 +280,7 @@ class Worker:
             except Exception as error:  # a sender's bug: retried, and logged for a person
                 log.exception("sending outbox message %s by %s failed", c.id, route.channel)
                 return await self._failed(c, f"{route.channel}: {error!r}", fixed, result)
-            await mark_sent(c.id, fixed or self.clock(), provider_id=provider_id)
+            sent.append((c.id, provider_id))
             return result("sent", f"by {route.channel} to {masked(route.address)}")
         detail = "; ".join(refusals)
         await mark_dead(c.id, detail)

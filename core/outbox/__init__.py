@@ -19,6 +19,7 @@ from core.outbox.queue import (
     mark_dropped,
     mark_failed,
     mark_sent,
+    mark_sent_many,
 )
 
 __all__ = [
@@ -36,4 +37,5 @@ __all__ = [
     "mark_dropped",
     "mark_failed",
     "mark_sent",
+    "mark_sent_many",
 ]

@@ -148,3 +148,20 @@ async def test_two_workers_never_claim_one_message_twice(db: TestDatabase) -> No
     claimed = [i for got in results for i in got]
     assert sorted(claimed) == sorted(ids)  # every message once, none twice
     assert sum(1 for got in results if got) >= 2  # they really shared the work
+
+
+async def test_a_rounds_sent_messages_are_marked_in_one_go(db: TestDatabase) -> None:
+    from core.outbox import mark_sent_many
+
+    ids = await queue(3)
+    claimed = await claim("w1", NOW + timedelta(seconds=5), limit=10)
+    assert [c.id for c in claimed] == ids
+    await mark_sent_many([(ids[0], "SM1"), (ids[2], None)], NOW + timedelta(minutes=1))
+    rows = {row.id: row for row in await m.Outbox.filter(id__in=ids)}
+    assert (rows[ids[0]].status, rows[ids[0]].provider_id) == (m.OutboxStatus.SENT, "SM1")
+    assert rows[ids[0]].sent_at == NOW + timedelta(minutes=1)
+    assert rows[ids[0]].locked_until is None
+    assert (rows[ids[2]].status, rows[ids[2]].provider_id) == (m.OutboxStatus.SENT, None)
+    assert rows[ids[1]].status == m.OutboxStatus.PENDING  # still leased to w1
+    assert rows[ids[1]].locked_until is not None
+    await mark_sent_many([], NOW)
