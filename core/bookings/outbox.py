@@ -245,19 +245,25 @@ def settle(messages: Sequence[Message], schedule: Schedule) -> list[Message]:
 
 
 async def load_schedule(conn: BaseDBAsyncClient) -> Schedule:
-    """The business's zone, quiet hours and reminders, read with ``conn`` (two small queries)."""
-    row = await m.Business.all().using_db(conn).order_by("id").first()
-    if row is None:
+    """The business's zone, quiet hours and reminders, read with ``conn`` in one query (it
+    runs in every booking's transaction)."""
+    rows = await conn.execute_query_dict(
+        'SELECT b."timezone", b."quiet_start_min", b."quiet_end_min", s."slug", s."reminders" '
+        'FROM "business" b LEFT JOIN "service" s ON s."business_id" = b."id" '
+        'WHERE b."id" = (SELECT MIN("id") FROM "business")'
+    )
+    if not rows:
         return Schedule("UTC")
-    reminders = {
-        str(slug): tuple(values)
-        for slug, values in await m.Service.filter(business_id=row.id)
-        .using_db(conn)
-        .values_list("slug", "reminders")
-        if values is not None
-    }
-    quiet = QuietHours(row.quiet_start_min, row.quiet_end_min)
-    return Schedule(row.timezone, quiet, reminders)
+    first = rows[0]
+    reminders: dict[str, tuple[int, ...]] = {}
+    for row in rows:
+        values = row["reminders"]
+        if isinstance(values, str | bytes):
+            values = json.loads(values)
+        if row["slug"] is not None and isinstance(values, list):
+            reminders[str(row["slug"])] = tuple(int(v) for v in values)
+    quiet = QuietHours(int(first["quiet_start_min"]), int(first["quiet_end_min"]))
+    return Schedule(str(first["timezone"]), quiet, reminders)
 
 
 async def settle_each(
