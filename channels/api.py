@@ -42,7 +42,7 @@ from channels.services import services
 from channels.wire import slot_json, utc_z
 from core.apikeys import authenticate
 from core.bookings import Actor, BookingInfo, BookingService, CustomerInput
-from core.customers import business_region, e164
+from core.customers import business_region, e164, preferences
 from core.db import unavailable
 from core.directory import catalogue
 from core.errors import (
@@ -51,6 +51,7 @@ from core.errors import (
     HoldError,
     HoldExpired,
     IdempotencyKeyReused,
+    InvalidPreference,
     InvalidRequest,
     NoBusiness,
     NotASlot,
@@ -170,6 +171,10 @@ class CustomerBody(Strict):
     name: Name
     phone: Annotated[StrictStr, Field(max_length=40), AfterValidator(_phone)] | None = None
     email: Annotated[Text, Field(max_length=254), AfterValidator(_email)] | None = None
+    timezone: Annotated[Text, Field(max_length=64)] | None = None
+    """The customer's IANA zone (times and quiet hours); else the channel's, else the business's."""
+    locale: Annotated[Text, Field(max_length=16)] | None = None
+    """The language of their messages (en, es, de, fr, ru; a region may follow)."""
 
 
 class BookingRequest(Strict):
@@ -316,7 +321,10 @@ async def customer_input(body: CustomerBody) -> CustomerInput:
             phone = e164(body.phone, region)
         except ValueError as error:
             raise InvalidRequest(f"customer.phone: {error}", field="customer.phone") from None
-    return CustomerInput(name=body.name.strip(), phone=phone, email=body.email)
+    timezone, locale = preferences(body.timezone, body.locale)  # 422 naming the field
+    return CustomerInput(
+        name=body.name.strip(), phone=phone, email=body.email, locale=locale, timezone=timezone
+    )
 
 
 def _token(token: str, field: str) -> str:
@@ -580,6 +588,7 @@ PROBLEMS: dict[type[SlotwiseError], tuple[int, str | None]] = {
     OfferGone: (410, None),
     ConcurrentChange: (409, None),
     IdempotencyKeyReused: (422, None),
+    InvalidPreference: (422, None),
     InvalidRequest: (400, None),
     NoBusiness: (503, None),
     Unavailable: (503, None),

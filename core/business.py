@@ -16,6 +16,11 @@ from datetime import datetime
 from typing import Literal
 
 from core.engine.snapshot import Resource, Service
+from core.quiet import DEFAULT_QUIET, QuietHours
+
+DEFAULT_REMINDERS: tuple[int, ...] = (1440, 120)
+"""A service's reminders when the business file sets none: minutes before the start
+(24 hours and 2 hours). ``reminders: []`` in the file means none."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +31,9 @@ class BusinessInfo:
     locale: str = "en"
     colour: str | None = None
     """``#rrggbb``, lowercase: the web chat's accent; ``None`` is the chat's own default."""
+    quiet_hours: QuietHours = DEFAULT_QUIET
+    """When reminders, waitlist offers and changes made by staff are held back, in the
+    customer's wall time (:mod:`core.quiet`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +118,15 @@ class Business:
     what a customer writing that language reads (and may write); ``name`` otherwise."""
     resource_names: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     """The same for resources."""
+    reminders: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    """When a service's reminders go, in minutes before the start, by service id (largest
+    first); a service not listed has :data:`DEFAULT_REMINDERS`."""
+    resource_emails: Mapping[str, str] = field(default_factory=dict)
+    """The e-mail address of a staff resource, by resource id: where its notices of new,
+    moved and cancelled bookings go when it has no Slack user."""
+
+    def reminders_of(self, service_id: str) -> tuple[int, ...]:
+        return self.reminders.get(service_id, DEFAULT_REMINDERS)
 
 
 @dataclass(frozen=True, slots=True)

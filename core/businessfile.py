@@ -31,6 +31,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 import yaml
 from dateutil.rrule import rrule, rrulestr
+from email_validator import EmailNotValidError, validate_email
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -46,6 +47,7 @@ from pydantic import (
 from pydantic_core import ErrorDetails, PydanticCustomError
 
 from core.business import (
+    DEFAULT_REMINDERS,
     Blackout,
     BookingCustomer,
     BookingRecord,
@@ -64,6 +66,7 @@ from core.engine.snapshot import (
     Service,
 )
 from core.errors import InvalidRequest
+from core.quiet import DEFAULT_QUIET, QuietHours
 from core.text import first_control
 from core.text.i18n import LANGUAGES
 
@@ -351,6 +354,34 @@ def _aliases(values: list[str]) -> list[str]:
 _SLACK_USER = re.compile(r"[UW][A-Z0-9]{2,31}")
 
 
+MAX_REMINDERS = 10
+MAX_REMINDER_MIN = 60 * 24 * 60
+
+
+def _reminders(values: list[int]) -> list[int]:
+    """Minutes before the start, each once, largest first (the order they go out)."""
+    if len(values) > MAX_REMINDERS:
+        raise _fail(f"at most {MAX_REMINDERS} reminders, got {len(values)}")
+    for index, value in enumerate(values):
+        if not 1 <= value <= MAX_REMINDER_MIN:
+            raise _fail(
+                f"{value} is not a number of minutes before the start from 1 to "
+                f"{MAX_REMINDER_MIN} (60 days); e.g. 1440 is a day before",
+                index,
+            )
+        if value in values[:index]:
+            raise _fail(f"{value} is listed twice (also [{values.index(value)}])", index)
+    return sorted(values, reverse=True)
+
+
+def _staff_email(value: str) -> str:
+    """An address staff notices can go to (syntax only), in its normal spelling."""
+    try:
+        return validate_email(value, check_deliverability=False).normalized
+    except EmailNotValidError as error:
+        raise _fail(f"{_quote(value)} is not an e-mail address: {error}") from None
+
+
 def _slack_user(value: str) -> str:
     if not _SLACK_USER.fullmatch(value):
         raise _fail(
@@ -534,11 +565,22 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
+class _Quiet(_Model):
+    """``{start: "21:00", end: "08:00"}``: quiet from start to end, in the customer's zone."""
+
+    start: Annotated[int, PlainValidator(lambda value: _minutes(value, "start"))]
+    end: Annotated[int, PlainValidator(lambda value: _minutes(value, "end") % 1440)]
+
+    def hours(self) -> QuietHours:
+        return QuietHours(self.start, self.end)
+
+
 class _Info(_Model):
     name: Name
     timezone: Zone
     locale: Annotated[StrictStr, AfterValidator(_locale)] = "en"
     colour: Annotated[str | None, PlainValidator(_colour)] = None
+    quiet_hours: _Quiet | None = None
 
 
 class _Week(_Model):
@@ -627,6 +669,7 @@ class _Resource(_Model):
     name: Name
     aliases: Aliases = Field(default_factory=list)
     slack_user: Annotated[StrictStr, AfterValidator(_slack_user)] | None = None
+    email: Annotated[StrictStr, Field(max_length=254), AfterValidator(_staff_email)] | None = None
     names: Names = Field(default_factory=dict)
     kind: Annotated[StrictStr, AfterValidator(_kind)] = "staff"
     capacity: Count = 1
@@ -677,6 +720,7 @@ class _Service(_Model):
     blackouts: list[_Blackout] = Field(default_factory=list)
     waitlist: Literal["offer", "book"] = "offer"
     no_shows: _NoShows | None = None
+    reminders: Annotated[list[Minutes], AfterValidator(_reminders)] | None = None
 
     @model_validator(mode="after")
     def _check(self) -> _Service:
@@ -723,6 +767,7 @@ class _File(_Model):
 _FIELDS: dict[tuple[str, ...], type[BaseModel]] = {
     (): _File,
     ("business",): _Info,
+    ("business", "quiet_hours"): _Quiet,
     ("resources",): _Resource,
     ("resources", "weekly_hours"): _Week,
     ("resources", "blocks"): _Block,
@@ -1026,6 +1071,9 @@ def _business(model: _File) -> Business:
             timezone=model.business.timezone,
             locale=model.business.locale,
             colour=model.business.colour,
+            quiet_hours=(
+                model.business.quiet_hours.hours() if model.business.quiet_hours else DEFAULT_QUIET
+            ),
         ),
         resources=tuple(_resource(item) for item in model.resources),
         services=tuple(_service(item) for item in model.services),
@@ -1050,6 +1098,12 @@ def _business(model: _File) -> Business:
         slack_users={item.id: item.slack_user for item in model.resources if item.slack_user},
         service_names={item.id: dict(item.names) for item in model.services if item.names},
         resource_names={item.id: dict(item.names) for item in model.resources if item.names},
+        reminders={
+            item.id: tuple(item.reminders)
+            for item in model.services
+            if item.reminders is not None and tuple(item.reminders) != DEFAULT_REMINDERS
+        },
+        resource_emails={item.id: item.email for item in model.resources if item.email},
     )
 
 
@@ -1206,6 +1260,7 @@ def _resource_data(
     aliases: Sequence[str],
     names: Mapping[str, str],
     slack_user: str | None = None,
+    email: str | None = None,
 ) -> dict[str, Any]:
     data: dict[str, Any] = {"id": resource.id, "name": resource.name}
     if names:
@@ -1214,6 +1269,8 @@ def _resource_data(
         data["aliases"] = _Flow(aliases)
     if slack_user is not None:
         data["slack_user"] = slack_user
+    if email is not None:
+        data["email"] = email
     data["kind"] = resource.kind
     if resource.capacity != 1:
         data["capacity"] = resource.capacity
@@ -1254,7 +1311,11 @@ _POLICY_DEFAULTS = {
 
 
 def _service_data(
-    service: Service, policy: ServicePolicy, aliases: Sequence[str], names: Mapping[str, str]
+    service: Service,
+    policy: ServicePolicy,
+    aliases: Sequence[str],
+    names: Mapping[str, str],
+    reminders: tuple[int, ...] = DEFAULT_REMINDERS,
 ) -> dict[str, Any]:
     data: dict[str, Any] = {"id": service.id, "name": service.name}
     if names:
@@ -1277,6 +1338,8 @@ def _service_data(
         data["waitlist"] = policy.waitlist
     if policy.no_show_after is not None:
         data["no_shows"] = _FlowMap(after=policy.no_show_after, then=policy.no_show_then)
+    if reminders != DEFAULT_REMINDERS:
+        data["reminders"] = _Flow(reminders)
     return data
 
 
@@ -1323,6 +1386,9 @@ def business_document(business: Business) -> dict[str, Any]:
         info["locale"] = business.info.locale
     if business.info.colour is not None:
         info["colour"] = _Quoted(business.info.colour)
+    if business.info.quiet_hours != DEFAULT_QUIET:
+        start, end = business.info.quiet_hours.text()
+        info["quiet_hours"] = _FlowMap(start=_Quoted(start), end=_Quoted(end))
     data: dict[str, Any] = {
         "business": info,
         "resources": [
@@ -1331,6 +1397,7 @@ def business_document(business: Business) -> dict[str, Any]:
                 business.resource_aliases.get(resource.id, ()),
                 business.resource_names.get(resource.id, {}),
                 business.slack_users.get(resource.id),
+                business.resource_emails.get(resource.id),
             )
             for resource in business.resources
         ],
@@ -1340,6 +1407,7 @@ def business_document(business: Business) -> dict[str, Any]:
                 business.policies.get(service.id, ServicePolicy()),
                 business.service_aliases.get(service.id, ()),
                 business.service_names.get(service.id, {}),
+                business.reminders_of(service.id),
             )
             for service in business.services
         ],

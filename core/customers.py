@@ -43,10 +43,13 @@ from pathlib import Path
 from typing import Any
 
 import phonenumbers
+import phonenumbers.timezone
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from core import models as m
+from core.errors import InvalidPreference
+from core.text.languages import LANGUAGES
 
 __all__ = [
     "CUSTOMER_FIELDS",
@@ -67,9 +70,12 @@ __all__ = [
     "opt_in",
     "opt_out",
     "opted_out",
+    "preferences",
     "reachable_channels",
+    "reachable_channels_of",
     "tie",
     "zone_country",
+    "zone_of_number",
 ]
 
 CUSTOMER_FIELDS = ("name", "phone", "email", "locale", "timezone")
@@ -144,6 +150,47 @@ def e164(number: str, region: str | None) -> str:
     if not phonenumbers.is_valid_number(parsed):
         raise ValueError("no such phone number; check the digits and the country code")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def preferences(timezone: str | None, locale: str | None) -> tuple[str | None, str | None]:
+    """A customer's own time zone and language as given (``customer.timezone``,
+    ``customer.locale``), checked: an IANA zone, and a language we speak (``de``,
+    ``de-AT``, ``de_AT``: written ``de-AT``). :class:`InvalidPreference` names the field."""
+    if timezone is not None:
+        try:
+            zoneinfo.ZoneInfo(timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise InvalidPreference(
+                f"customer.timezone: {timezone!r} is not an IANA time zone; "
+                "write it like Europe/Berlin or America/New_York",
+                field="customer.timezone",
+            ) from None
+    if locale is not None:
+        locale = locale.strip().replace("_", "-")
+        if locale.split("-")[0].lower() not in LANGUAGES or len(locale) > 16:
+            raise InvalidPreference(
+                f"customer.locale: {locale!r} is not a language we write; "
+                f"use one of {', '.join(LANGUAGES)} (a region may follow: de-AT)",
+                field="customer.locale",
+            )
+    return timezone, locale
+
+
+def zone_of_number(number: str) -> str | None:
+    """The time zone of a phone number (E.164) when its country or area has exactly one
+    (``+4930...`` is Europe/Berlin; a US number spans several: ``None``)."""
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return None
+    zones = [z for z in phonenumbers.timezone.time_zones_for_number(parsed) if "/" in z]
+    if len(zones) != 1 or zones[0].startswith("Etc/"):
+        return None
+    try:
+        zoneinfo.ZoneInfo(zones[0])
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None
+    return zones[0]
 
 
 async def business_region() -> str | None:
@@ -445,30 +492,49 @@ async def reachable_channels(customer_id: int) -> list[Route]:
     booking, then their other identities (oldest first), then SMS to their phone, then
     e-mail; none that is opted out or unreachable. Which of these can really send (a web
     chat session cannot) is the sender's business."""
-    rows = await m.Customer.filter(id=customer_id).values_list("phone", "email")
-    if not rows:
-        return []
-    phone, email = rows[0]
-    identities = (
-        await m.ChannelIdentity.filter(customer_id=customer_id)
+    return (await reachable_channels_of([customer_id])).get(customer_id, [])
+
+
+async def reachable_channels_of(customer_ids: Sequence[int]) -> dict[int, list[Route]]:
+    """:func:`reachable_channels` of many customers in three queries (the worker's batch)."""
+    ids = sorted(set(customer_ids))
+    if not ids:
+        return {}
+    contacts = await m.Customer.filter(id__in=ids).values_list("id", "phone", "email")
+    identities: dict[int, list[tuple[str, str, Any, Any]]] = {i: [] for i in ids}
+    for customer_id, *identity in (
+        await m.ChannelIdentity.filter(customer_id__in=ids)
         .order_by("created_at", "id")
-        .values_list("channel", "external_id", "unreachable_at", "opted_out_at")
-    )
-    first = [
-        str(channel)
-        for channel in await m.Booking.filter(customer_id=customer_id)
+        .values_list("customer_id", "channel", "external_id", "unreachable_at", "opted_out_at")
+    ):
+        identities[customer_id].append((identity[0], identity[1], identity[2], identity[3]))
+    first: dict[int, str] = {}
+    for customer_id, channel in (
+        await m.Booking.filter(customer_id__in=ids)
         .order_by("created_at", "id")
-        .limit(1)
-        .values_list("source_channel", flat=True)
-    ]
+        .values_list("customer_id", "source_channel")
+    ):
+        first.setdefault(customer_id, str(channel))
+    found: dict[int, list[Route]] = {}
+    for customer_id, phone, email in contacts:
+        found[customer_id] = _routes(identities[customer_id], phone, email, first.get(customer_id))
+    return found
+
+
+def _routes(
+    identities: Sequence[tuple[str, str, Any, Any]],
+    phone: str | None,
+    email: str | None,
+    first: str | None,
+) -> list[Route]:
     blocked = {(c, x) for c, x, gone, out in identities if gone is not None or out is not None}
     routes = [Route(c, x) for c, x, _, _ in identities]
     if phone is not None:
         routes.append(Route("sms", phone))
     if email is not None:
         routes.append(Route(EMAIL, email))
-    if first:
-        routes.sort(key=lambda r: r.channel != first[0])  # stable: the rest keep their order
+    if first is not None:
+        routes.sort(key=lambda r: r.channel != first)  # stable: the rest keep their order
     seen: set[Route] = set()
     found: list[Route] = []
     for route in routes:

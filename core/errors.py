@@ -3,6 +3,7 @@
     SlotwiseError
      ├── InvalidRequest (ValueError)     a field is wrong; ``field`` names it
      │    ├── IdempotencyKeyReused       the key came before with a different request
+     │    ├── InvalidPreference          a customer's time zone or language we cannot use
      │    ├── RuleEditError              core.rules: an edit breaks the rules; ``problems``
      │    └── BusinessFileError          core.businessfile: a file that cannot be imported;
      │                                   ``problems`` lists every place
@@ -68,6 +69,13 @@ class InvalidRequest(SlotwiseError, ValueError):
 
 class IdempotencyKeyReused(InvalidRequest):
     code = "idempotency_key_reused"
+
+
+class InvalidPreference(InvalidRequest):
+    """A customer's time zone or language we cannot use (not an IANA zone, a language we
+    do not speak); ``field`` names it."""
+
+    code = "invalid_preference"
 
 
 class NotFound(SlotwiseError, LookupError):

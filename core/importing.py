@@ -100,11 +100,21 @@ async def import_business(business: Business, now: datetime | None = None) -> Im
         current = await load_business()
         row = await m.Business.all().using_db(conn).order_by("id").first()
         assert row is not None  # a business exists, and only this import writes one
-        if (row.name, row.timezone, row.locale, row.colour) != (
+        quiet = business.info.quiet_hours
+        if (
+            row.name,
+            row.timezone,
+            row.locale,
+            row.colour,
+            row.quiet_start_min,
+            row.quiet_end_min,
+        ) != (
             business.info.name,
             business.info.timezone,
             business.info.locale,
             business.info.colour,
+            quiet.start_min,
+            quiet.end_min,
         ):
             await (
                 m.Business.filter(id=row.id)
@@ -114,6 +124,8 @@ async def import_business(business: Business, now: datetime | None = None) -> Im
                     timezone=business.info.timezone,
                     locale=business.info.locale,
                     colour=business.info.colour,
+                    quiet_start_min=quiet.start_min,
+                    quiet_end_min=quiet.end_min,
                 )
             )
         service_changes, kept_services = await _gone_services(conn, row.id, current, business)
@@ -194,6 +206,7 @@ async def _sync_resources(
             business.resource_aliases,
             business.resource_names,
             business.slack_users,
+            business.resource_emails,
         )
         before = old.get(resource.id)
         if before is None:
@@ -207,6 +220,7 @@ async def _sync_resources(
             current.resource_aliases,
             current.resource_names,
             current.slack_users,
+            current.resource_emails,
         )
         if fields != was:
             del fields["slug"]
@@ -285,7 +299,12 @@ async def _sync_services(
     changed_rules = []
     for position, service in enumerate(business.services):
         fields = service_fields(
-            service, position, business.policies, business.service_aliases, business.service_names
+            service,
+            position,
+            business.policies,
+            business.service_aliases,
+            business.service_names,
+            business.reminders,
         )
         before = old.get(service.id)
         if before is None:
@@ -299,6 +318,7 @@ async def _sync_services(
             current.policies,
             current.service_aliases,
             current.service_names,
+            current.reminders,
         )
         if fields != was:
             del fields["slug"]

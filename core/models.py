@@ -71,6 +71,9 @@ class Business(Model):
     locale = fields.CharField(max_length=16, default="en")
     colour = fields.CharField(max_length=7, null=True)
     """``#rrggbb`` for the web chat; null is the chat's own colour."""
+    quiet_start_min = fields.SmallIntField(default=21 * 60, db_default=21 * 60)
+    quiet_end_min = fields.SmallIntField(default=8 * 60, db_default=8 * 60)
+    """Quiet hours in the customer's wall time, minutes after midnight (:mod:`core.quiet`)."""
     created_at = UTCDatetimeField(auto_now_add=True)
     updated_at = UTCDatetimeField(auto_now=True)
 
@@ -90,6 +93,8 @@ class Resource(Model):
     """Other names customers use for it, in file order."""
     slack_user = fields.CharField(max_length=32, null=True)
     """The Slack user id of the staff member this resource is (``U012AB3CD``), if any."""
+    email = fields.CharField(max_length=254, null=True)
+    """Where its staff notices go when it has no Slack user."""
     names = fields.JSONField[dict[str, str]](default=dict, db_default={})
     """Its name in other languages, by language code."""
     kind = fields.CharEnumField(ResourceKind, max_length=16, default=ResourceKind.STAFF)
@@ -221,6 +226,9 @@ class Service(Model):
     """After this many no-shows of a customer, ``no_show_action`` applies; null: never."""
     no_show_action = fields.CharField(max_length=16, default="confirm", db_default="confirm")
     """``confirm`` (a confirmation reply before each booking) or ``refuse_chat``."""
+    reminders = fields.JSONField[list[int]](null=True)
+    """Minutes before the start at which reminders go, largest first; null is the
+    default (:data:`core.business.DEFAULT_REMINDERS`), ``[]`` none."""
 
     business_id: int
 

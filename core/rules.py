@@ -57,10 +57,12 @@ __all__ = [
     "remove_resource",
     "remove_service",
     "rule_history",
+    "set_quiet_hours",
+    "set_reminders",
     "set_weekly_hours",
 ]
 
-Section = Literal["resources", "services"]
+Section = Literal["resources", "services", "business"]
 Data = dict[str, Any]
 
 _LOCK_WAIT = timedelta(seconds=10)
@@ -323,6 +325,30 @@ async def _freed(conn: BaseDBAsyncClient, history_id: int, now: datetime) -> Non
     )
 
 
+async def set_reminders(
+    service_id: str, minutes: Sequence[int], *, actor: Actor, now: datetime | None = None
+) -> RuleEdit:
+    """When a service's reminders go, in minutes before the start (``[]``: none). Bookings
+    already made keep the reminders queued for them; new bookings and moves get these."""
+
+    def change(sections: Data) -> None:
+        _find(sections["services"], service_id, "service")["reminders"] = list(minutes)
+
+    return await _edit("service.reminders", "services", service_id, change, actor, now)
+
+
+async def set_quiet_hours(
+    start: str, end: str, *, actor: Actor, now: datetime | None = None
+) -> RuleEdit:
+    """The business's quiet hours, ``"HH:MM"`` each, in the customer's wall time
+    (``start == end``: none). Messages already queued keep their time."""
+
+    def change(sections: Data) -> None:
+        sections["business"]["quiet_hours"] = {"start": start, "end": end}
+
+    return await _edit("business.quiet_hours", "business", "business", change, actor, now)
+
+
 def _subject(data: Mapping[str, Any]) -> str:
     subject = data.get("id") if isinstance(data, Mapping) else None
     if not isinstance(subject, str) or not subject.strip():
@@ -350,6 +376,9 @@ def _take(items: list[Data], subject: str, what: str) -> None:
 
 
 def _section(document: Data, section: Section, subject: str) -> Data | None:
+    if section == "business":
+        whole: Data = copy.deepcopy(_plain(document["business"]))
+        return whole
     for item in document[section]:
         if item.get("id") == subject:
             found: Data = copy.deepcopy(_plain(item))
@@ -373,8 +402,14 @@ def _within(
 ) -> list[Problem]:
     """The problems with their paths made relative to the edited section where they lie
     in it (``resources[3].weekly_hours.mon[0]`` → ``weekly_hours.mon[0]``)."""
-    index = next((i for i, item in enumerate(document[section]) if item.get("id") == subject), None)
-    prefix = f"{section}[{index}]"
+    if section == "business":
+        index: int | None = 0
+        prefix = "business"
+    else:
+        index = next(
+            (i for i, item in enumerate(document[section]) if item.get("id") == subject), None
+        )
+        prefix = f"{section}[{index}]"
     found = []
     for problem in problems:
         path = problem.path

@@ -33,6 +33,7 @@ from tortoise.transactions import in_transaction
 
 from core import models as m
 from core.business import (
+    DEFAULT_REMINDERS,
     Blackout,
     BookingCustomer,
     BookingRecord,
@@ -55,6 +56,7 @@ from core.engine.snapshot import (
     Snapshot,
 )
 from core.errors import InvalidBusiness, NoBusiness, StoreError
+from core.quiet import DEFAULT_QUIET, QuietHours
 
 __all__ = [
     "IMPORT_CHANNEL",
@@ -130,6 +132,8 @@ async def replace_business(business: Business) -> None:
                 timezone=business.info.timezone,
                 locale=business.info.locale,
                 colour=business.info.colour,
+                quiet_start_min=business.info.quiet_hours.start_min,
+                quiet_end_min=business.info.quiet_hours.end_min,
                 using_db=conn,
             )
             resource_ids = await _write_resources(
@@ -139,6 +143,7 @@ async def replace_business(business: Business) -> None:
                 business.resource_aliases,
                 business.resource_names,
                 business.slack_users,
+                business.resource_emails,
             )
             service_ids = await _write_services(
                 conn,
@@ -148,6 +153,7 @@ async def replace_business(business: Business) -> None:
                 business.policies,
                 business.service_aliases,
                 business.service_names,
+                business.reminders,
             )
             await write_bookings(conn, row.id, business, resource_ids, service_ids)
     except ValidationError as exc:  # a value a column cannot hold; rolled back
@@ -176,11 +182,13 @@ async def _write_resources(
     aliases: Mapping[str, tuple[str, ...]],
     names: Mapping[str, Mapping[str, str]],
     slack_users: Mapping[str, str] | None = None,
+    emails: Mapping[str, str] | None = None,
 ) -> dict[str, int]:
     await m.Resource.bulk_create(
         [
             m.Resource(
-                business_id=business_id, **resource_fields(r, i, aliases, names, slack_users)
+                business_id=business_id,
+                **resource_fields(r, i, aliases, names, slack_users, emails),
             )
             for i, r in enumerate(resources)
         ],
@@ -199,6 +207,7 @@ def resource_fields(
     aliases: Mapping[str, tuple[str, ...]],
     names: Mapping[str, Mapping[str, str]],
     slack_users: Mapping[str, str] | None = None,
+    emails: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The columns of a resource row (its rules are rows of their own)."""
     return {
@@ -206,6 +215,7 @@ def resource_fields(
         "name": resource.name,
         "aliases": list(aliases.get(resource.id, ())),
         "slack_user": (slack_users or {}).get(resource.id),
+        "email": (emails or {}).get(resource.id),
         "names": dict(names.get(resource.id, {})),
         "kind": m.ResourceKind(resource.kind),
         "capacity": resource.capacity,
@@ -264,10 +274,14 @@ async def _write_services(
     policies: Mapping[str, ServicePolicy],
     aliases: Mapping[str, tuple[str, ...]],
     names: Mapping[str, Mapping[str, str]],
+    reminders: Mapping[str, tuple[int, ...]] | None = None,
 ) -> dict[str, int]:
     await m.Service.bulk_create(
         [
-            m.Service(business_id=business_id, **service_fields(s, i, policies, aliases, names))
+            m.Service(
+                business_id=business_id,
+                **service_fields(s, i, policies, aliases, names, reminders),
+            )
             for i, s in enumerate(services)
         ],
         using_db=conn,
@@ -285,10 +299,12 @@ def service_fields(
     policies: Mapping[str, ServicePolicy],
     aliases: Mapping[str, tuple[str, ...]],
     names: Mapping[str, Mapping[str, str]],
+    reminders: Mapping[str, tuple[int, ...]] | None = None,
 ) -> dict[str, Any]:
     """The columns of a service row (its pools and blackouts are rows of their own)."""
     policy = policies.get(service.id, _NO_POLICY)
     return {
+        "reminders": list((reminders or {}).get(service.id, DEFAULT_REMINDERS)),
         "slug": service.id,
         "name": service.name,
         "aliases": list(aliases.get(service.id, ())),
@@ -622,6 +638,8 @@ def check_business(business: Business) -> None:
         ("resource_aliases", business.resource_aliases, resource_ids, "resource"),
         ("resource_names", business.resource_names, resource_ids, "resource"),
         ("slack_users", business.slack_users, resource_ids, "resource"),
+        ("resource_emails", business.resource_emails, resource_ids, "resource"),
+        ("reminders", business.reminders, service_ids, "service"),
     )
     for name, mapping, known, what in side_maps:
         unknown = sorted(set(mapping) - known)
@@ -791,6 +809,8 @@ async def load_business(*, bookings: bool = True) -> Business:
         slack_users=await _slack_users(business_id),
         service_names=await _names(m.Service, business_id),
         resource_names=await _names(m.Resource, business_id),
+        reminders=await _reminders(business_id),
+        resource_emails=await _resource_emails(business_id),
     )
 
 
@@ -840,6 +860,24 @@ async def _booking_records(
             )
         )
     return tuple(bookings)
+
+
+async def _reminders(business_id: int) -> dict[str, tuple[int, ...]]:
+    """The reminders of every service whose are not the default, by slug: one query."""
+    rows = await m.Service.filter(business_id=business_id).values_list("slug", "reminders")
+    return {
+        str(slug): offsets
+        for slug, values in rows
+        if (offsets := tuple(values if values is not None else DEFAULT_REMINDERS))
+        != DEFAULT_REMINDERS
+    }
+
+
+async def _resource_emails(business_id: int) -> dict[str, str]:
+    rows = await m.Resource.filter(business_id=business_id, email__isnull=False).values_list(
+        "slug", "email"
+    )
+    return {str(slug): str(email) for slug, email in rows}
 
 
 async def _slack_users(business_id: int) -> dict[str, str]:
@@ -1164,12 +1202,24 @@ class _Sql:
 
 async def _business_row() -> tuple[int, BusinessInfo]:
     rows = await _Sql().rows(
-        'SELECT "id", "name", "timezone", "locale", "colour" FROM "business" ORDER BY "id" LIMIT 1'
+        'SELECT "id", "name", "timezone", "locale", "colour", "quiet_start_min", '
+        '"quiet_end_min" FROM "business" ORDER BY "id" LIMIT 1'
     )
     if not rows:
         raise NoBusiness()
-    business_id, name, timezone, locale, colour = rows[0]
-    return business_id, BusinessInfo(name=name, timezone=timezone, locale=locale, colour=colour)
+    business_id, *fields = rows[0]
+    return business_id, _info(*fields)
+
+
+def _info(
+    name: str, timezone: str, locale: str, colour: str | None, quiet_start: Any, quiet_end: Any
+) -> BusinessInfo:
+    quiet = DEFAULT_QUIET
+    if quiet_start is not None and quiet_end is not None:
+        quiet = QuietHours(int(quiet_start), int(quiet_end))
+    return BusinessInfo(
+        name=name, timezone=timezone, locale=locale, colour=colour, quiet_hours=quiet
+    )
 
 
 async def _resources(business_id: int, wanted: set[str] | None) -> list[tuple[int, Resource]]:
@@ -1288,7 +1338,7 @@ async def _services(
         'SELECT b."id", b."name", b."timezone", b."locale", b."colour", '
         's."id", s."slug", s."name", s."duration_min", s."buffer_before_min", '
         's."buffer_after_min", s."slot_step_min", s."min_notice_min", s."max_advance_days", '
-        f's."seats", s."active", p."id", {members} '
+        f's."seats", s."active", p."id", {members}, b."quiet_start_min", b."quiet_end_min" '
         'FROM "business" b LEFT JOIN "service" s ON s."business_id" = b."id"' + wanted + " "
         'LEFT JOIN "service_pool" p ON p."service_id" = s."id" '
         'LEFT JOIN "service_pool_member" m ON m."pool_id" = p."id" '
@@ -1297,8 +1347,8 @@ async def _services(
     )
     if not rows:
         raise NoBusiness()
-    business_id, name, timezone, locale, colour = rows[0][:5]
-    info = BusinessInfo(name=name, timezone=timezone, locale=locale, colour=colour)
+    business_id = rows[0][0]
+    info = _info(*rows[0][1:5], *rows[0][18:20])
     fields: dict[int, Sequence[Any]] = {}
     pools: dict[int, dict[int, list[str]]] = defaultdict(dict)
     found: dict[str, tuple[int, int]] = {}

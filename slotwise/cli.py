@@ -849,9 +849,11 @@ async def worker_command(once: bool, now: str | None, db_url: str | None) -> Non
                 click.echo(line)
             counts = {o: sum(r.outcome == o for r in results) for o in ("sent", "failed", "dead")}
             dropped = sum(r.outcome == "dropped" for r in results)
+            deferred = sum(r.outcome == "deferred" for r in results)
             click.echo(
                 f"{counts['sent']} sent, {counts['failed']} failed (will retry), "
-                f"{counts['dead']} dead, {dropped} dropped."
+                f"{counts['dead']} dead, {dropped} dropped"
+                + (f", {deferred} deferred (quiet hours)." if deferred else ".")
             )
             return
         logging.basicConfig(

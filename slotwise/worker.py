@@ -4,12 +4,14 @@ Each round it claims a batch of due messages (:func:`core.outbox.claim`: a lease
 so workers share the queue and a dead worker's messages are taken again when the
 lease ends), and for each, outside any transaction:
 
-1. decides at send time what to send (:func:`core.notify.prepare`): a reminder of
+1. decides at send time what to send (:func:`core.notify.prepare_many`, which reads
+   what the whole batch needs in a few queries): a reminder of
    a booking cancelled or moved meanwhile is dropped, never sent stale;
 2. tries its routes best first (:func:`core.customers.reachable_channels`) through
    the :class:`Senders` registered for their channels; a route refused for good
    (``SendFailed(permanent=True)``) passes to the next one;
-3. marks it sent with the provider's message id, or failed (retried with backoff,
+3. marks it sent with the provider's message id (the round's sent messages in one
+   statement, once the round's sends are done), or failed (retried with backoff,
    dead after ``RetryPolicy.max_attempts``), dead when every route refused it for
    good, dropped when no registered channel reaches the customer.
 
@@ -45,16 +47,18 @@ from typing import TYPE_CHECKING, Literal
 
 from bot.replies import Attachment, Option, Reply
 from channels.base import Channel, SendFailed
-from core.notify import Drop, Outgoing, Sender, prepare
+from core.notify import Broken, Drop, Later, Outgoing, Ready, Sender, prepare_many
 from core.outbox import (
     Claimed,
     MessageKind,
     RetryPolicy,
     claim,
+    defer,
     mark_dead,
     mark_dropped,
     mark_failed,
     mark_sent,
+    mark_sent_many,
 )
 from slotwise.settings import Settings
 
@@ -73,14 +77,15 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-Outcome = Literal["sent", "failed", "dead", "dropped"]
+Outcome = Literal["sent", "failed", "dead", "dropped", "deferred"]
 Job = Callable[[datetime], Awaitable[list[str]]]
 """Other work of each round (calendar sync): given the round's now, lines saying what it did."""
 DEFAULT_POLICY = RetryPolicy()
 
 
 class ChannelSender:
-    """A chat channel as a sender: the text body as one reply, the calendar file attached."""
+    """A chat channel as a sender: the text body as one reply, the calendar file attached,
+    the message's actions as the reply's buttons (their values are the actions')."""
 
     def __init__(self, channel: Channel) -> None:
         self.channel = channel
@@ -91,9 +96,8 @@ class ChannelSender:
             attachments = (
                 Attachment("booking.ics", "text/calendar", message.calendar, message.calendar_url),
             )
-        options = tuple(Option(label, value) for label, value in message.options)
-        reply = Reply(message.text, options, attachments=attachments)
-        await self.channel.send(address, [reply])
+        options = tuple(Option(action.label, action.value) for action in message.actions)
+        await self.channel.send(address, [Reply(message.text, options, attachments=attachments)])
         return None
 
 
@@ -240,7 +244,23 @@ class Worker:
                 for step in await self.cascade.tick(at):
                     log.info("%s", step.line())
             claimed = await claim(self.name, at, limit=self.batch, lease=self.lease)
-            return list(await asyncio.gather(*(self._guarded(c, at, now) for c in claimed)))
+            if not claimed:
+                return []
+            try:
+                decided = await prepare_many(
+                    claimed, at, public_url=self.public_url, channels=set(self.senders)
+                )
+            except Exception as error:  # the database: retry them all later, never lose them
+                log.exception("preparing a batch of %d outbox messages failed", len(claimed))
+                decided = [Broken(f"preparing failed: {error!r}") for _ in claimed]
+            sent: list[tuple[int, str | None]] = []
+            results = list(
+                await asyncio.gather(
+                    *(self._guarded(c, d, now, sent) for c, d in zip(claimed, decided, strict=True))
+                )
+            )
+            await mark_sent_many(sent, now or self.clock())
+            return results
         finally:
             if self.moment is not None:
                 self.moment.pinned = None
@@ -278,24 +298,39 @@ class Worker:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), poll)
 
-    async def _guarded(self, c: Claimed, at: datetime, fixed: datetime | None) -> Result:
+    async def _guarded(
+        self,
+        c: Claimed,
+        decided: Ready | Drop | Later | Broken,
+        fixed: datetime | None,
+        sent: list[tuple[int, str | None]],
+    ) -> Result:
         async with self._limit:
-            return await self._one(c, at, fixed)
+            return await self._one(c, decided, fixed, sent)
 
-    async def _one(self, c: Claimed, at: datetime, fixed: datetime | None) -> Result:
+    async def _one(
+        self,
+        c: Claimed,
+        decided: Ready | Drop | Later | Broken,
+        fixed: datetime | None,
+        sent: list[tuple[int, str | None]],
+    ) -> Result:
+        """Sends one message; a sent one is added to ``sent`` (marked with its round)."""
+
         def result(outcome: Outcome, detail: str = "") -> Result:
             return Result(c.id, c.kind, c.dedup_key, outcome, detail)
 
         if c.kind == MessageKind.CAPACITY_FREED:
+            at = fixed or (self.moment() if self.moment is not None else self.clock())
             return await self._freed(c, at, fixed, result)
-        try:
-            decided = await prepare(c, at, public_url=self.public_url)
-        except Exception as error:  # a bug or the database: retry later, never lose it
-            log.exception("preparing outbox message %s failed", c.id)
-            return await self._failed(c, f"preparing failed: {error!r}", fixed, result)
+        if isinstance(decided, Broken):  # a bug or the database: retry later, never lose it
+            return await self._failed(c, decided.error, fixed, result)
         if isinstance(decided, Drop):
             await mark_dropped(c.id, decided.reason)
             return result("dropped", decided.reason)
+        if isinstance(decided, Later):
+            await defer(c, decided.until, decided.reason)
+            return result("deferred", f"until {decided.until.isoformat()}: {decided.reason}")
         usable = [(r, s) for r in decided.routes if (s := self.senders.get(r.channel))]
         if not usable:
             reason = "no registered channel reaches the customer"
@@ -313,7 +348,7 @@ class Worker:
             except Exception as error:  # a sender's bug: retried, and logged for a person
                 log.exception("sending outbox message %s by %s failed", c.id, route.channel)
                 return await self._failed(c, f"{route.channel}: {error!r}", fixed, result)
-            await mark_sent(c.id, fixed or self.clock(), provider_id=provider_id)
+            sent.append((c.id, provider_id))
             return result("sent", f"by {route.channel} to {masked(route.address)}")
         detail = "; ".join(refusals)
         await mark_dead(c.id, detail)

@@ -139,5 +139,8 @@ async def _handle(kind: Kind, number: str, body: str | None, sid: str) -> list[R
         text=body.strip() if body and body.strip() else None,
         traits=TRAITS[kind],
         message_id=sid,
+        # The number's zone when its country or area has one: the customer's clock for
+        # times and quiet hours, until they tell us otherwise.
+        timezone=customers.zone_of_number(number),
     )
     return list(await services().chat.handle(inbound))

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from core.bookings.types import Actor, CustomerInput
-from core.errors import InvalidRequest, PolicyViolation
+from core.errors import InvalidPreference, InvalidRequest, PolicyViolation
 from core.text import describe, first_control
 
 __all__ = [
@@ -145,7 +145,7 @@ def check_customer(customer: object) -> None:
         try:
             zoneinfo.ZoneInfo(customer.timezone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise InvalidRequest(
+            raise InvalidPreference(
                 f"unknown timezone {customer.timezone!r}", field="customer.timezone"
             ) from None
 

@@ -451,7 +451,8 @@ async def _insert_in_one(
         f"FROM b JOIN (VALUES {history_rows}) AS v(token, at, actor, channel, action, data) "
         'ON v.token = b."manage_token")'
     )
-    notes = [(d.manage_token, message) for d in drafts for message in messages(d)]
+    batches = await outbox.settle_each(conn, [messages(d) for d in drafts])
+    notes = [(d.manage_token, n) for d, batch in zip(drafts, batches, strict=True) for n in batch]
     if notes:
         outbox_rows = arg.rows(
             [[token, n.tail, n.kind, _json(n.payload), n.available_at] for token, n in notes],

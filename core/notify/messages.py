@@ -16,7 +16,7 @@ from html import escape
 from core.outbox.kinds import REMINDER_KINDS, MessageKind
 from core.text.i18n import Speaker
 
-__all__ = ["CUSTOMER_KINDS", "Facts", "Rendered", "render"]
+__all__ = ["CUSTOMER_KINDS", "STAFF_KINDS", "Facts", "Rendered", "render", "render_staff"]
 
 CUSTOMER_KINDS = frozenset(
     {
@@ -26,7 +26,12 @@ CUSTOMER_KINDS = frozenset(
         *REMINDER_KINDS,
     }
 )
-"""The kinds this module writes; the others (staff notices, hand-overs) go to the staff."""
+"""The kinds a customer gets (:func:`render`)."""
+
+STAFF_KINDS = frozenset(
+    {MessageKind.STAFF_NOTICE, MessageKind.STAFF_RESCHEDULED, MessageKind.STAFF_CANCELLATION}
+)
+"""The notices a staff member gets of the bookings of their own calendar (:func:`render_staff`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +46,10 @@ class Facts:
     manage_url: str
     calendar_url: str
     previous_start: datetime | None = None
+    reminder_at: datetime | None = None
+    """When the first reminder still to come goes: a confirmation promises it only then."""
+    contact: str = ""
+    """How to reach the customer (phone, e-mail), for the staff."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,20 +82,55 @@ def render(kind: str, facts: Facts, sp: Speaker) -> Rendered:
         lead = _("A reminder of your booking: {what}, {when}.").format(what=what, when=when)
     else:
         raise ValueError(f"{kind!r} is not a message to a customer; see CUSTOMER_KINDS")
+    if kind == MessageKind.CUSTOMER_CONFIRMATION and facts.reminder_at is not None:
+        lead += " " + _("We will remind you on {moment}.").format(moment=sp.when(facts.reminder_at))
     greeting = _("Hello {name},").format(name=facts.customer) if facts.customer else _("Hello,")
     cancelled = kind == MessageKind.CUSTOMER_CANCELLATION
     manage = _("To see, move or cancel it: {link}")
     calendar = _("Add it to your calendar: {link}")
     links = [] if cancelled else [(manage, facts.manage_url), (calendar, facts.calendar_url)]
-    text = "\n\n".join(
-        [greeting, lead, *(line.format(link=url) for line, url in links), facts.business]
-    )
+    return _rendered(subject, [greeting, lead], links, facts.business)
+
+
+def render_staff(kind: str, facts: Facts, sp: Speaker) -> Rendered:
+    """The notice of ``kind`` (one of :data:`STAFF_KINDS`) to the staff member ``sp`` speaks
+    to: what, when, for whom and how to reach them. ``ValueError`` for another kind."""
+    _ = sp._
+    what = facts.service
+    when = sp.span(facts.start, facts.end)
+    who = facts.customer or _("a customer")
+    if kind == MessageKind.STAFF_NOTICE:
+        subject = _("New booking: {what}, {when}").format(what=what, when=when)
+        lead = _("New booking: {what}, {when}, for {who}.").format(what=what, when=when, who=who)
+    elif kind == MessageKind.STAFF_RESCHEDULED:
+        subject = _("Booking moved: {what}, {when}").format(what=what, when=when)
+        before = sp.when(facts.previous_start or facts.start)
+        lead = _("Booking moved: {what} for {who}, from {before} to {when}.").format(
+            what=what, who=who, before=before, when=when
+        )
+    elif kind == MessageKind.STAFF_CANCELLATION:
+        subject = _("Booking cancelled: {what}, {when}").format(what=what, when=when)
+        lead = _("Booking cancelled: {what}, {when}, for {who}.").format(
+            what=what, when=when, who=who
+        )
+    else:
+        raise ValueError(f"{kind!r} is not a notice to the staff; see STAFF_KINDS")
+    lines = [lead]
+    if facts.contact:
+        lines.append(_("Contact: {contact}").format(contact=facts.contact))
+    return _rendered(subject, lines, [], facts.business)
+
+
+def _rendered(
+    subject: str, lines: list[str], links: list[tuple[str, str]], signature: str
+) -> Rendered:
+    text = "\n\n".join([*lines, *(line.format(link=url) for line, url in links), signature])
     html_links = [
         escape(line).replace("{link}", f'<a href="{escape(url)}">{escape(url)}</a>')
         for line, url in links
     ]
     html = "".join(
         f"<p>{part}</p>"
-        for part in [escape(greeting), escape(lead), *html_links, escape(facts.business)]
+        for part in [*(escape(line) for line in lines), *html_links, escape(signature)]
     )
     return Rendered(subject, text, f"<!doctype html><html><body>{html}</body></html>")

@@ -16,7 +16,7 @@ from core import models as m
 from core.bookings.cascade import accept_value, decline_value
 from core.customers import reachable_channels
 from core.notify.messages import Rendered
-from core.notify.outgoing import Outgoing
+from core.notify.outgoing import Action, Outgoing
 from core.notify.prepare import Drop, Ready
 from core.outbox import Claimed
 from core.text.i18n import Speaker, pick_language
@@ -90,9 +90,9 @@ async def prepare_offer(claimed: Claimed, now: datetime, *, public_url: str) -> 
         subject=rendered.subject,
         text=rendered.text,
         html=rendered.html,
-        options=(
-            (sp._("Book this time"), accept_value(row.token)),
-            (sp._("Let it go"), decline_value(row.token)),
+        actions=(
+            Action(sp._("Book this time"), accept_value(row.token)),
+            Action(sp._("Let it go"), decline_value(row.token)),
         ),
     )
     return Ready(message, await reachable_channels(customer.id))

@@ -5,7 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-__all__ = ["Outgoing", "Sender"]
+__all__ = ["Action", "Outgoing", "Sender"]
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """A button a channel with buttons shows under the message (Slack, Telegram); a channel
+    without them leaves it out. ``value`` is stable and names what to do and to which
+    booking: ``noshow:<manage token>``, ``message:<manage token>`` (see docs/notifications.md)."""
+
+    label: str
+    value: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,9 +34,9 @@ class Outgoing:
     calendar: bytes | None = None
     calendar_method: Literal["REQUEST", "CANCEL"] = "REQUEST"
     calendar_url: str | None = None
-    options: tuple[tuple[str, str], ...] = ()
-    """Buttons as ``(label, value)`` for channels that show them (a waitlist offer's
-    take and let go); a pressed one comes back to the bot as a choice."""
+    actions: tuple[Action, ...] = ()
+    """Buttons for channels that show them (a waitlist offer's take and let go, a staff
+    notice's no-show); a pressed one comes back with its ``value``."""
 
 
 class Sender(Protocol):

@@ -3,7 +3,8 @@ the worker, at least once, each with a dedup key.
 
 Writers: :mod:`core.bookings.outbox` (the messages of a booking change) and
 :func:`core.bookings.customers.ask_for_person`. Readers: the worker, through
-:func:`claim`, :func:`mark_sent`, :func:`mark_failed`, :func:`mark_dead` and :func:`mark_dropped`.
+:func:`claim`, :func:`mark_sent`, :func:`mark_failed`, :func:`mark_dead`, :func:`mark_dropped`
+and :func:`defer`.
 """
 
 from core.outbox.kinds import REMINDER_KINDS, MessageKind, booking_key, handover_key, waitlist_key
@@ -13,10 +14,12 @@ from core.outbox.queue import (
     RetryPolicy,
     claim,
     dead_messages,
+    defer,
     mark_dead,
     mark_dropped,
     mark_failed,
     mark_sent,
+    mark_sent_many,
 )
 
 __all__ = [
@@ -28,10 +31,12 @@ __all__ = [
     "booking_key",
     "claim",
     "dead_messages",
+    "defer",
     "handover_key",
     "mark_dead",
     "mark_dropped",
     "mark_failed",
     "mark_sent",
+    "mark_sent_many",
     "waitlist_key",
 ]

@@ -15,8 +15,11 @@ __all__ = ["REMINDER_KINDS", "MessageKind", "booking_key", "handover_key", "wait
 class MessageKind(StrEnum):
     CUSTOMER_CONFIRMATION = "customer_confirmation"
     STAFF_NOTICE = "staff_notice"
+    REMINDER = "reminder"
+    """A reminder before the start, at one of the service's offsets (``payload.offset_min``)."""
     REMINDER_24H = "reminder_24h"
     REMINDER_2H = "reminder_2h"
+    """The two fixed reminders written before the offsets were the service's: still sent."""
     CUSTOMER_CANCELLATION = "customer_cancellation"
     STAFF_CANCELLATION = "staff_cancellation"
     CUSTOMER_RESCHEDULED = "customer_rescheduled"
@@ -31,7 +34,7 @@ class MessageKind(StrEnum):
     """A freed slot offered to a waitlist entry, held for it, with accept and decline."""
 
 
-REMINDER_KINDS = (MessageKind.REMINDER_24H, MessageKind.REMINDER_2H)
+REMINDER_KINDS = (MessageKind.REMINDER, MessageKind.REMINDER_24H, MessageKind.REMINDER_2H)
 
 BOOKING_KEY_PREFIX = "booking:"
 """Keys of the messages of a booking: ``booking:<id>:<what happened>``. PostgreSQL's

@@ -36,10 +36,12 @@ __all__ = [
     "RetryPolicy",
     "claim",
     "dead_messages",
+    "defer",
     "mark_dead",
     "mark_dropped",
     "mark_failed",
     "mark_sent",
+    "mark_sent_many",
 ]
 
 
@@ -146,10 +148,43 @@ async def mark_sent(message_id: int, now: datetime, *, provider_id: str | None =
     )
 
 
+async def mark_sent_many(sent: Sequence[tuple[int, str | None]], now: datetime) -> None:
+    """:func:`mark_sent` of many messages (``(id, provider id)``) in one statement: what a
+    worker's round sent. Until it runs they stay leased: a worker that dies first leaves
+    them to be sent again when their leases end (at least once, as for one message)."""
+    if not sent:
+        return
+    conn = connection()
+    ids = [message_id for message_id, _ in sent]
+    providers = [None if p is None else p[:200] for _, p in sent]
+    if conn.capabilities.dialect == "postgres":
+        await conn.execute_query(
+            'UPDATE "outbox" SET "status" = $1, "sent_at" = $2, "provider_id" = v.provider, '
+            '"locked_until" = NULL, "last_error" = \'\' '
+            "FROM (SELECT unnest($3::integer[]) AS id, unnest($4::text[]) AS provider) AS v "
+            'WHERE "outbox"."id" = v.id',
+            [m.OutboxStatus.SENT.value, now, ids, providers],
+        )
+        return
+    for message_id, provider_id in zip(ids, providers, strict=True):
+        await mark_sent(message_id, now, provider_id=provider_id)
+
+
 async def mark_dropped(message_id: int, reason: str) -> None:
     """Not sent on purpose (the booking was cancelled or moved since it was queued)."""
     await m.Outbox.filter(id=message_id).update(
         status=m.OutboxStatus.DROPPED, locked_until=None, last_error=reason[:2000]
+    )
+
+
+async def defer(message: Claimed, until: datetime, reason: str) -> None:
+    """Put the message back, due at ``until``, without counting this claim as an attempt
+    (nothing was tried: it was not its time, e.g. quiet hours in the customer's zone)."""
+    await m.Outbox.filter(id=message.id).update(
+        available_at=until,
+        locked_until=None,
+        attempts=max(0, message.attempts - 1),
+        last_error=reason[:2000],
     )
 
 

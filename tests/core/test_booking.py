@@ -172,23 +172,26 @@ async def test_book_writes_booking_occupancy_history_and_outbox(setup: Setup) ->
         ("booked", "customer:Alice", "telegram")
     ]
 
-    messages = {o.kind: o for o in await m.Outbox.filter(booking_id=info.id)}
+    messages = {
+        o.kind + ":" + str(o.payload.get("offset_min", "")): o
+        for o in await m.Outbox.filter(booking_id=info.id)
+    }
     assert sorted(messages) == [
-        "customer_confirmation",
-        "reminder_24h",
-        "reminder_2h",
-        "staff_notice",
+        "customer_confirmation:",
+        "reminder:120",
+        "reminder:1440",
+        "staff_notice:",
     ]
-    assert messages["customer_confirmation"].available_at == NOW
-    assert messages["reminder_24h"].available_at == at(TUESDAY, 10) - timedelta(hours=24)
-    assert messages["reminder_2h"].available_at == at(TUESDAY, 8)
+    assert messages["customer_confirmation:"].available_at == NOW
+    assert messages["reminder:1440"].available_at == at(TUESDAY, 10) - timedelta(hours=24)
+    assert messages["reminder:120"].available_at == at(TUESDAY, 8)
     assert all(o.sent_at is None for o in messages.values())
     assert len({o.dedup_key for o in messages.values()}) == 4
-    payload = messages["customer_confirmation"].payload
+    payload = messages["customer_confirmation:"].payload
     assert payload["customer"]["phone"] == "+4912345"
     assert payload["resources"] == ["ana", "room"]
     assert (payload["booking_id"], payload["series_id"]) == (info.id, None)
-    assert messages["staff_notice"].dedup_key == f"booking:{info.id}:staff_notice"
+    assert messages["staff_notice:"].dedup_key == f"booking:{info.id}:staff_notice"
     assert history[0].data["resources"] == ["ana", "room"]
     await assert_capacity_never_exceeded()
 

@@ -1385,3 +1385,70 @@ async def test_waitlist_and_no_show_policy_are_stored(db: object) -> None:
         3,
         "refuse_chat",
     )
+
+
+# --- reminders, quiet hours and staff e-mail (issue 14) -----------------------------------
+
+
+def _notify_doc() -> dict[str, Any]:
+    return {
+        "business": {"name": "B", "timezone": "Europe/Berlin"},
+        "resources": [{"id": "ana", "name": "Ana"}],
+        "services": [
+            {"id": "cut", "name": "Cut", "duration_min": 30, "requires": [["ana"]]},
+            {"id": "dye", "name": "Dye", "duration_min": 30, "requires": [["ana"]]},
+        ],
+    }
+
+
+def test_reminders_and_quiet_hours_default_and_are_not_written_when_default() -> None:
+    from core.business import DEFAULT_REMINDERS
+    from core.quiet import DEFAULT_QUIET
+
+    business = parse_business(json.dumps(_notify_doc()))
+    assert business.reminders_of("cut") == DEFAULT_REMINDERS == (1440, 120)
+    assert business.info.quiet_hours == DEFAULT_QUIET
+    written = dump_business(business)
+    assert "reminders" not in written
+    assert "quiet_hours" not in written
+
+
+def test_reminders_quiet_hours_and_staff_email_round_trip() -> None:
+    from core.quiet import QuietHours
+
+    doc = _notify_doc()
+    doc["business"]["quiet_hours"] = {"start": "22:30", "end": "07:00"}
+    doc["resources"][0]["email"] = "Ana@Example.com"
+    doc["services"][0]["reminders"] = [60, 2880]
+    doc["services"][1]["reminders"] = []
+    business = parse_business(json.dumps(doc))
+    assert business.reminders == {"cut": (2880, 60), "dye": ()}
+    assert business.info.quiet_hours == QuietHours(22 * 60 + 30, 7 * 60)
+    assert business.resource_emails == {"ana": "Ana@example.com"}
+    written = dump_business(business)
+    assert '  quiet_hours: {start: "22:30", end: "07:00"}' in written
+    assert "    reminders: [2880, 60]" in written
+    assert "    reminders: []" in written
+    assert parse_business(written) == business
+
+
+def test_bad_reminders_quiet_hours_and_staff_email_name_their_field() -> None:
+    doc = _notify_doc()
+    doc["business"]["quiet_hours"] = {"start": "25:00", "end": "08:00"}
+    doc["resources"][0]["email"] = "not an address"
+    doc["services"][0]["reminders"] = [120, 0]
+    doc["services"][1]["reminders"] = [60, 60]
+    problems = [str(p) for p in problems_of(json.dumps(doc))]
+    assert any(p.startswith("business.quiet_hours.start: start '25:00'") for p in problems)
+    assert any(
+        p.startswith("resources[0].email: 'not an address' is not an e-mail") for p in problems
+    )
+    assert any(
+        p.startswith("services[0].reminders[1]: 0 is not a number of minutes") for p in problems
+    )
+    assert "services[1].reminders[1]: 60 is listed twice (also [0])" in problems
+    doc = _notify_doc()
+    doc["business"]["quiet_hours"] = {"start": "21:00"}
+    assert [str(p) for p in problems_of(json.dumps(doc))] == [
+        "business.quiet_hours: missing required field 'end'"
+    ]

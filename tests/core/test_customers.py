@@ -250,3 +250,28 @@ async def test_stop_from_an_unknown_number_is_kept_for_later(setup: Setup) -> No
     assert await reachable_channels(customer_id) == []
     assert await m.Customer.all().count() == 1
     assert await reachable_channels(customer_id + 100) == []
+
+
+def test_the_zone_of_a_phone_number_when_it_has_one() -> None:
+    from core.customers import zone_of_number
+
+    assert zone_of_number("+493012345678") == "Europe/Berlin"
+    assert zone_of_number("+81312345678") == "Asia/Tokyo"
+    assert zone_of_number("+79161234567") is None  # a Russian mobile: many zones
+    assert zone_of_number("not a number") is None
+
+
+def test_a_customers_own_zone_and_language_are_checked() -> None:
+    import pytest
+
+    from core.customers import preferences
+    from core.errors import InvalidPreference
+
+    assert preferences("Asia/Tokyo", "fr_CA") == ("Asia/Tokyo", "fr-CA")
+    assert preferences(None, None) == (None, None)
+    with pytest.raises(InvalidPreference) as zone:
+        preferences("Mars/Olympus", None)
+    assert zone.value.field == "customer.timezone"
+    with pytest.raises(InvalidPreference) as language:
+        preferences(None, "pt-BR")
+    assert language.value.field == "customer.locale"

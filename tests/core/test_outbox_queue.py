@@ -54,10 +54,13 @@ async def test_a_booking_queues_pending_messages_of_known_kinds(db: TestDatabase
         await mark_sent(c.id, NOW)
     assert await claim("w1", at(MONDAY, 9)) == []
     reminders = await claim("w1", at(TUESDAY, 9))
-    assert [(c.kind, c.due) for c in reminders] == [
-        (MessageKind.REMINDER_24H, at(MONDAY, 10)),
-        (MessageKind.REMINDER_2H, at(TUESDAY, 8)),
+    assert [(c.kind, c.payload["offset_min"], c.due) for c in reminders] == [
+        (MessageKind.REMINDER, 1440, at(MONDAY, 10)),
+        (MessageKind.REMINDER, 120, at(TUESDAY, 8)),
     ]
+    assert (
+        reminders[0].dedup_key == f"booking:{info.id}:reminder:1440:{at(TUESDAY, 10).isoformat()}"
+    )
 
 
 async def test_only_due_messages_are_claimed_oldest_first(db: TestDatabase) -> None:
@@ -145,3 +148,20 @@ async def test_two_workers_never_claim_one_message_twice(db: TestDatabase) -> No
     claimed = [i for got in results for i in got]
     assert sorted(claimed) == sorted(ids)  # every message once, none twice
     assert sum(1 for got in results if got) >= 2  # they really shared the work
+
+
+async def test_a_rounds_sent_messages_are_marked_in_one_go(db: TestDatabase) -> None:
+    from core.outbox import mark_sent_many
+
+    ids = await queue(3)
+    claimed = await claim("w1", NOW + timedelta(seconds=5), limit=10)
+    assert [c.id for c in claimed] == ids
+    await mark_sent_many([(ids[0], "SM1"), (ids[2], None)], NOW + timedelta(minutes=1))
+    rows = {row.id: row for row in await m.Outbox.filter(id__in=ids)}
+    assert (rows[ids[0]].status, rows[ids[0]].provider_id) == (m.OutboxStatus.SENT, "SM1")
+    assert rows[ids[0]].sent_at == NOW + timedelta(minutes=1)
+    assert rows[ids[0]].locked_until is None
+    assert (rows[ids[2]].status, rows[ids[2]].provider_id) == (m.OutboxStatus.SENT, None)
+    assert rows[ids[1]].status == m.OutboxStatus.PENDING  # still leased to w1
+    assert rows[ids[1]].locked_until is not None
+    await mark_sent_many([], NOW)

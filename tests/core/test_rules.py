@@ -150,3 +150,37 @@ async def test_unknown_subjects_are_not_found(clinic: None) -> None:
         await remove_service("nothing", actor=ADMIN)
     with pytest.raises(NotFound):
         await remove_override("ana", date(2026, 12, 2), actor=ADMIN)
+
+
+async def test_reminders_and_quiet_hours_are_rule_edits_kept_by_export(clinic: None) -> None:
+    from core.business import DEFAULT_REMINDERS
+    from core.businessfile import dump_business, parse_business
+    from core.quiet import QuietHours
+    from core.rules import set_quiet_hours, set_reminders
+
+    edit = await set_reminders("solo", [30, 4320], actor=ADMIN)
+    assert edit.after is not None
+    assert edit.after["reminders"] == [30, 4320]
+    edit = await set_quiet_hours("22:00", "07:30", actor=ADMIN)
+    assert edit.after is not None
+    assert edit.after["quiet_hours"] == {
+        "start": "22:00",
+        "end": "07:30",
+    }
+    business = await load_business()
+    assert business.reminders_of("solo") == (4320, 30)
+    assert business.info.quiet_hours == QuietHours(22 * 60, 7 * 60 + 30)
+    assert parse_business(dump_business(business)) == business
+    # another rule edit keeps them
+    await set_weekly_hours("ana", WEEKDAYS, actor=ADMIN)
+    business = await load_business()
+    assert business.reminders_of("solo") == (4320, 30)
+    assert business.info.quiet_hours == QuietHours(22 * 60, 7 * 60 + 30)
+    with pytest.raises(RuleEditError) as refused:
+        await set_quiet_hours("22:00", "7:30", actor=ADMIN)
+    assert refused.value.problems[0].path == "quiet_hours.end"
+    await set_reminders("solo", [1440, 120], actor=ADMIN)
+    assert (await load_business()).reminders_of("solo") == DEFAULT_REMINDERS
+    actions = [entry.action for entry in await rule_history()]
+    assert "business.quiet_hours" in actions
+    assert "service.reminders" in actions

@@ -59,7 +59,7 @@ async def test_a_cancellation_reaches_the_waitlist_through_the_worker(setup: Set
     assert f"{PUBLIC}/w/{token}" in offer.text
     assert "reply 1" in offer.text
     assert "Solo" in offer.subject
-    assert [value for _, value in offer.options] == [
+    assert [action.value for action in offer.actions] == [
         f"waitlist:accept:{token}",
         f"waitlist:decline:{token}",
     ]  # buttons where the channel shows them (Telegram, Slack), numbers on SMS

@@ -113,7 +113,8 @@ async def test_confirmation_and_reminders_reach_a_real_smtp_server_with_calendar
     # The reminders wait for their time, then go out once each.
     assert await worker(senders).drain(at(MONDAY, 9)) == []
     later = await worker(senders).drain(at(TUESDAY, 9))
-    assert [r.kind for r in later] == [MessageKind.REMINDER_24H, MessageKind.REMINDER_2H]
+    assert [r.kind for r in later] == [MessageKind.REMINDER, MessageKind.REMINDER]
+    assert [r.dedup_key.split(":")[3] for r in later] == ["1440", "120"]
     assert [m_["Subject"].split(":")[0] for m_ in inbox.mails[1:]] == ["Erinnerung"] * 2
 
 
@@ -188,14 +189,18 @@ async def test_a_reminder_of_a_booking_moved_after_it_was_queued_is_dropped_not_
     info = await service.book("solo", at(TUESDAY, 10), ALICE)
     early = at(TUESDAY, 8, 30)
     (reminder,) = [
-        c for c in await claim("w1", early) if c.kind == MessageKind.REMINDER_2H
+        c for c in await claim("w1", early) if c.payload.get("offset_min") == 120
     ]  # claimed, about to be sent...
     await service.reschedule(info.manage_token, at(TUESDAY, 14), actor=CUSTOMER)  # ...moved
     decided = await prepare(reminder, early, public_url=PUBLIC)
     assert decided == Drop("the booking was moved after the reminder was queued")
     recorder = Recorder()
     await worker(recording(recorder)).drain(at(TUESDAY, 13))
-    reminders = [msg for _, msg in recorder.sent if msg.kind == MessageKind.REMINDER_2H]
+    reminders = [
+        msg
+        for _, msg in recorder.sent
+        if msg.dedup_key.startswith(f"booking:{info.id}:reminder:120:")
+    ]
     assert len(reminders) == 1
     assert "14:00" in reminders[0].text  # the new time's reminder
 

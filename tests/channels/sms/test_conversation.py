@@ -50,6 +50,10 @@ async def test_book_list_move_and_cancel_by_sms(app: Quart) -> None:
     booked = await say(phone, phone.number_of("Go ahead"))
     assert booked.startswith("Booked! Haircut")
     assert "https://book.example/b/" in booked  # the link, not a file
+    # The number's country has one zone: it is the customer's, for times and quiet hours.
+    assert await m.Customer.filter(phone=CUSTOMER).values_list("timezone", flat=True) == [
+        "Europe/Berlin"
+    ]
 
     listed = await say(phone, phone.number_of("My bookings"))
     assert "Haircut" in listed
