@@ -73,6 +73,7 @@ async def test_all_migrations_are_applied_and_a_rerun_applies_nothing(db: TestDa
         "0008_customers",
         "0009_slack_user",
         "0010_names",
+        "0011_users",
     ]
     assert await migrate(db.url) == []
     # migrate() runs in a context of its own: the open database is still usable.
@@ -250,6 +251,7 @@ async def test_migrate_creates_a_relative_sqlite_files_directory(
         "0008_customers",
         "0009_slack_user",
         "0010_names",
+        "0011_users",
     ]
     assert (tmp_path / "var" / "data" / "slotwise.db").is_file()
     async with database(url):
