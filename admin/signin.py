@@ -67,11 +67,11 @@ async def login_post() -> ResponseReturnValue:
         minutes = minutes_until(locked.until, now)
         message = words.n_(
             "Too many failed sign-ins from this address or for this account. "
-            "Try again in %(n)d minute.",
+            "Try again in {n} minute.",
             "Too many failed sign-ins from this address or for this account. "
-            "Try again in %(n)d minutes.",
+            "Try again in {n} minutes.",
             minutes,
-        ) % {"n": minutes}
+        ).format(n=minutes)
         response = await render(
             "login.html", status=429, next=form.get("next", ""), email=email, error=message
         )
