@@ -198,7 +198,7 @@ async def test_the_link_shows_a_local_qr_code_the_key_and_works_once(
     shown = await enrolment(token, now=clock())
     client = app.test_client()
     page = await (await client.get(f"/admin/enrol/{token}")).get_data(as_text=True)
-    assert 'src="data:image/svg+xml;base64,' in page
+    assert 'src="data:image/svg+xml;charset=utf-8,%3Csvg%20xmlns' in page
     assert shown.secret in page
     assert "otpauth://totp/Slotwise:ada%40example.org?secret=" in page
     form = {
