@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from quart import Blueprint, Quart, Response, render_template, request, url_for
+from quart import Blueprint, Quart, Response, jsonify, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from admin.access import (
@@ -59,7 +59,7 @@ async def headers(response: Response) -> Response:
     return response
 
 
-_FINGERPRINTS = {
+FINGERPRINTS = {
     path.name: hashlib.sha256(path.read_bytes()).hexdigest()[:12]
     for path in STATIC.iterdir()
     if path.is_file()
@@ -67,7 +67,7 @@ _FINGERPRINTS = {
 
 
 def asset(filename: str) -> str:
-    return url_for("admin.static", filename=filename, v=_FINGERPRINTS.get(filename, "0"))
+    return url_for("admin.static", filename=filename, v=FINGERPRINTS.get(filename, "0"))
 
 
 async def render(template: str, *, status: int = 200, **context: Any) -> Response:
@@ -101,8 +101,6 @@ async def http_error(error: HTTPException) -> Response:
     """A page for people, a problem document for the data endpoints; never a traceback."""
     status = error.code or 500
     if request.path.startswith("/admin/api/"):
-        from quart import jsonify
-
         response = jsonify(
             {
                 "type": "about:blank",
@@ -116,12 +114,14 @@ async def http_error(error: HTTPException) -> Response:
         return response
     words: Words = await words_for(current_user())
     titles = {
+        400: words._("Something in the address is wrong"),
         401: words._("Please sign in"),
         403: words._("You may not open this page"),
         404: words._("There is nothing at this address"),
         405: words._("This address does not take that method"),
     }
     details = {
+        400: error.description or "",
         403: words._(
             "Your role does not include this page, or the form was out of date: "
             "reload it and send it again."

@@ -44,10 +44,10 @@ async def _filters(user: SessionInfo, words: Words) -> Filters:
     try:
         day = date.fromisoformat(args["date"]) if args.get("date") else today
     except ValueError:
-        abort(400, "date: give it as YYYY-MM-DD")
+        abort(400, words._("Write the day as YYYY-MM-DD, for example 2026-12-01."))
     status = args.get("status") or None
     if status is not None and status not in STATUSES:
-        abort(400, f"status: use one of {', '.join(STATUSES)}")
+        abort(400, words._("Choose a status from the list."))
     resource = args.get("resource") or None
     if user.role is UserRole.STAFF:
         resource = user.resource
@@ -138,6 +138,6 @@ async def audit() -> Response:
     words = await words_for(current_user())
     kind = request.args.get("kind") or None
     if kind not in (None, "booking", "rule"):
-        abort(400, "kind: use booking or rule")
+        abort(400, words._("Choose bookings, rules or both."))
     entries = await audit_log(kind=kind, limit=200)  # type: ignore[arg-type]
     return await render("audit.html", entries=entries, kind=kind or "", when=words.when)

@@ -17,7 +17,7 @@ from admin.access import (
     public,
     safe_next,
 )
-from admin.blueprint import _FINGERPRINTS, STATIC, admin, minutes_until, render
+from admin.blueprint import FINGERPRINTS, STATIC, admin, minutes_until, render
 from admin.words import words_for
 from core.errors import InvalidRequest, NotFound, SignInFailed, SignInLocked
 from core.users import (
@@ -35,7 +35,7 @@ from core.users import (
 @public
 async def static(filename: str) -> Response:
     response = await send_from_directory(STATIC, filename)
-    if request.args.get("v") == _FINGERPRINTS.get(filename):
+    if request.args.get("v") == FINGERPRINTS.get(filename):
         response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
     return response
 

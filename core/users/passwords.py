@@ -2,14 +2,17 @@
 
 argon2-cffi's defaults (RFC 9106's low-memory profile: 64 MiB, 3 passes, 4 lanes)
 take about a tenth of a second of a core; run on the event loop that would stall
-every other request, so hashing and checking run in a thread, at most
-``_PARALLEL`` at a time (a burst of sign-ins cannot take all the memory).
+every other request, so hashing and checking run in a pool of two threads (a
+burst of sign-ins queues instead of taking all the memory).
 Tests swap :data:`HASHER` for ``argon2.profiles.CHEAPEST``.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -21,8 +24,14 @@ __all__ = ["HASHER", "MAX_LENGTH", "MIN_LENGTH", "check_password", "hash_passwor
 HASHER = PasswordHasher()
 MIN_LENGTH = 12
 MAX_LENGTH = 256
-_PARALLEL = asyncio.Semaphore(2)
+_THREADS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="argon2")
+"""At most two hashes at once (64 MiB each); more wait their turn in the pool's queue."""
 _dummy: str | None = None
+T = TypeVar("T")
+
+
+async def _off_loop(work: Callable[..., T], *args: str) -> T:
+    return await asyncio.get_running_loop().run_in_executor(_THREADS, work, *args)
 
 
 def check_password(password: str, email: str) -> None:
@@ -41,8 +50,7 @@ def check_password(password: str, email: str) -> None:
 
 
 async def hash_password(password: str) -> str:
-    async with _PARALLEL:
-        return await asyncio.to_thread(HASHER.hash, password)
+    return await _off_loop(HASHER.hash, password)
 
 
 async def verify(stored: str | None, password: str) -> tuple[bool, str | None]:
@@ -50,21 +58,20 @@ async def verify(stored: str | None, password: str) -> tuple[bool, str | None]:
     with weaker parameters than today's (``None``: keep it). Without a stored hash the same
     work is done against a dummy, so an unknown e-mail takes as long as a wrong password."""
     global _dummy
-    async with _PARALLEL:
-        if stored is None:
-            if _dummy is None:
-                _dummy = await asyncio.to_thread(HASHER.hash, "not a password of anyone")
-            await asyncio.to_thread(_matches, _dummy, password)
-            return False, None
-        if not await asyncio.to_thread(_matches, stored, password):
-            return False, None
-        if HASHER.check_needs_rehash(stored):
-            return True, await asyncio.to_thread(HASHER.hash, password)
-        return True, None
+    if stored is None:
+        if _dummy is None:
+            _dummy = await _off_loop(HASHER.hash, "not a password of anyone")
+        await _off_loop(_matches, _dummy, password)
+        return False, None
+    if not await _off_loop(_matches, stored, password):
+        return False, None
+    if HASHER.check_needs_rehash(stored):
+        return True, await _off_loop(HASHER.hash, password)
+    return True, None
 
 
 def _matches(stored: str, password: str) -> bool:
     try:
-        return HASHER.verify(stored, password)
+        return bool(HASHER.verify(stored, password))
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False

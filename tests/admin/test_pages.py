@@ -83,9 +83,10 @@ async def test_bad_filters_are_named(app: Quart, clock: Clock) -> None:
     admin = await signed_in(app, clock, "admin")
     response = await admin.get("/admin/api/bookings?date=tuesday")
     assert response.status_code == 400
-    assert "date" in (await response.get_json())["detail"]
+    assert "YYYY-MM-DD" in (await response.get_json())["detail"]
     response = await admin.get("/admin/bookings?status=lost")
     assert response.status_code == 400
+    assert "Choose a status from the list." in await response.get_data(as_text=True)
 
 
 async def test_the_audit_log_shows_booking_and_rule_changes_with_who(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pyotp
@@ -206,3 +207,21 @@ async def test_a_new_link_ends_the_old_password_and_sessions(db: TestDatabase) -
         await sign_in("ada@example.org", PASSWORD, code(secret, later), address="a", now=later,
                       lockout=LOCKOUT)  # fmt: skip
     assert (await enrolment(link, now=NOW)).secret != secret
+
+
+async def test_one_code_sent_twice_at_once_signs_in_once(db: TestDatabase) -> None:
+    secret, codes = await admin()
+    later = NOW + timedelta(minutes=5)
+
+    async def attempt(typed: str) -> bool:
+        try:
+            await sign_in(
+                "ada@example.org", PASSWORD, typed, address="a", now=later, lockout=LOCKOUT
+            )
+        except SignInFailed:
+            return False
+        return True
+
+    for typed in (code(secret, later), codes[0]):
+        results = await asyncio.gather(*(attempt(typed) for _ in range(4)))
+        assert sorted(results) == [False, False, False, True], typed
