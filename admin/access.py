@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 from quart import abort, current_app, g, redirect, request, url_for
 from quart.typing import ResponseReturnValue
+from quart_schema import hide
 
 from admin.config import AdminConfig
 from core.users import SessionInfo, UserRole, session_of
@@ -112,6 +113,7 @@ async def check_csrf() -> None:
 
 def _mark(view: Any, access: Access) -> None:
     setattr(view, ACCESS, access)
+    hide(view)  # the panel is not part of the REST API's description
 
 
 def public(view: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
@@ -144,6 +146,8 @@ def _guard(
             if user is None:
                 if kind == "data":
                     abort(401, "sign in first")
+                if request.method != "GET":  # nothing to come back to after sign-in
+                    return redirect(url_for("admin.login"))
                 return redirect(url_for("admin.login", next=request.full_path.rstrip("?")))
             if user.role not in roles:
                 abort(403, "your role may not open this")

@@ -451,6 +451,7 @@ async def run_command(db_url: str | None) -> None:
     from core.businessfile import load_business_file
     from core.errors import NoBusiness
     from core.store import replace_business
+    from core.users import list_users
     from slotwise.container import Services
     from slotwise.present import slots_text
 
@@ -476,8 +477,6 @@ async def run_command(db_url: str | None) -> None:
             click.echo(f"{service.name} ({service.id}, {service.duration_min} min)")
             text = slots_text(slots[:NEXT_SLOTS], resources, offered.timezone, offered.locale)
             click.echo("  " + text.replace("\n", "\n  ") + "\n")
-        from core.users import list_users
-
         if not await list_users():
             click.echo(
                 "The admin panel has no users yet. Make the first (it prints a one-time link):\n"
