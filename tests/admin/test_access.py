@@ -102,6 +102,12 @@ async def test_a_role_not_allowed_gets_403(app: Quart, clock: Clock, role: str) 
         response = await client.open(path, method=method, form=form)
         if UserRole(role) in access.roles:
             assert response.status_code != 403, (role, method, path)
+            if method == "GET" and response.status_code == 200:
+                html = await response.get_data(as_text=True)
+                if access.kind == "page":  # the CSP allows no inline script or style anyway
+                    assert "<script" not in html, path
+                    assert " style=" not in html, path
+                    assert "unsafe" not in response.headers["Content-Security-Policy"]
         else:
             assert response.status_code == 403, (role, method, path)
 
