@@ -21,7 +21,7 @@ from core import directory
 from core.audit import audit_log
 from core.bookings import STATUSES, BookingLine, find_bookings
 from core.errors import InvalidRequest, NoBusiness
-from core.users import SessionInfo, UserRole
+from core.users import SessionInfo, UserRole, list_users
 
 
 @admin.get("/")
@@ -141,3 +141,10 @@ async def audit() -> Response:
         abort(400, words._("Choose bookings, rules or both."))
     entries = await audit_log(kind=kind, limit=200)  # type: ignore[arg-type]
     return await render("audit.html", entries=entries, kind=kind or "", when=words.when)
+
+
+@admin.get("/users")
+@page(UserRole.SYSADMIN)
+async def users() -> Response:
+    """Who may sign in (sysadmins only); made and changed with ``slotwise user`` for now."""
+    return await render("users.html", users=await list_users())

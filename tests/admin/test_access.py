@@ -112,7 +112,7 @@ async def test_a_role_not_allowed_gets_403(app: Quart, clock: Clock, role: str) 
             assert response.status_code == 403, (role, method, path)
 
 
-async def test_staff_see_neither_the_audit_log_nor_the_other_admin_pages(
+async def test_staff_see_no_audit_log_and_only_sysadmins_see_the_users(
     app: Quart, clock: Clock
 ) -> None:
     staff = await signed_in(app, clock, "staff", "ana")
@@ -121,3 +121,8 @@ async def test_staff_see_neither_the_audit_log_nor_the_other_admin_pages(
     assert "/admin/audit" not in page
     admin = await signed_in(app, clock, "admin")
     assert (await admin.get("/admin/audit")).status_code == 200
+    assert (await admin.get("/admin/users")).status_code == 403
+    sysadmin = await signed_in(app, clock, "sysadmin")
+    listed = await (await sysadmin.get("/admin/users")).get_data(as_text=True)
+    assert "staff-ana@example.org" in listed
+    assert "admin-x@example.org" in listed
