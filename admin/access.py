@@ -107,7 +107,7 @@ async def check_csrf() -> None:
     sent = form.get("csrf_token") or request.headers.get("X-CSRF-Token", "")
     user = current_user()
     expected = user.csrf if user is not None else request.cookies.get(CSRF_COOKIE, "")
-    if not expected or not sent or not hmac.compare_digest(sent, expected):
+    if not expected or not sent or not hmac.compare_digest(sent.encode(), expected.encode()):
         abort(403, "the form is out of date; reload the page and send it again")
 
 

@@ -53,7 +53,7 @@ def matching_step(secret: str, code: str, now: datetime) -> int | None:
     """The time step ``code`` is valid for at ``now`` (this step or one either side), or
     ``None``. Compared in constant time."""
     code = "".join(code.split())
-    if len(code) != 6 or not code.isdigit():
+    if len(code) != 6 or not (code.isascii() and code.isdigit()):  # "١٢٣٤٥٦" is digits too
         return None
     totp = pyotp.TOTP(secret)
     step = totp.timecode(now)

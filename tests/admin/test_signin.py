@@ -220,3 +220,13 @@ async def test_the_link_shows_a_local_qr_code_the_key_and_works_once(
     used = await client.get(f"/admin/enrol/{token}")
     assert used.status_code == 404
     assert "This link is unknown, used or expired" in await used.get_data(as_text=True)
+
+
+async def test_non_ascii_codes_and_tokens_are_wrong_not_errors(app: Quart, clock: Clock) -> None:
+    client = app.test_client()
+    ada = await make_user(client, clock, "ada@example.org", "admin")
+    form = {"email": ada.email, "password": PASSWORD, "code": "١٢٣٤٥٦"}
+    wrong = await client.post("/admin/login", form={**form, "csrf_token": await csrf(client)})
+    assert wrong.status_code == 401
+    forged = await client.post("/admin/login", form={**form, "csrf_token": "jeton-forgé"})
+    assert forged.status_code == 403
