@@ -22,7 +22,7 @@ RETRY_AFTER = "SLOTWISE_RETRY_AFTER"
 log = logging.getLogger("slotwise.outage")
 _outage = OutageLog(log)
 
-_SECRET_SEGMENTS = re.compile(r'(/b/|/api/v1/bookings/|/api/v1/holds/)[^/?#\s"]+')
+_SECRET_SEGMENTS = re.compile(r'(/b/|/api/v1/bookings/|/api/v1/holds/|/admin/enrol/)[^/?#\s"]+')
 """Path segments that are keys (manage tokens, hold tokens): never written to a log."""
 
 

@@ -23,10 +23,12 @@
      │    ├── HoldExpired                the hold is gone (expired or released)
      │    └── HoldNotYours               the token belongs to another client
      ├── PolicyViolation                 too late to cancel or move, too many moves, blackout
- │    └── NoShowLimit                 the customer's no-shows: not by chat, or confirm first
- ├── OfferGone                       a waitlist offer taken, declined or run out
+     │    └── NoShowLimit            the customer's no-shows: not by chat, or confirm first
+     ├── OfferGone                       a waitlist offer taken, declined or run out
      ├── ConcurrentChange                someone else changes the same booking right now;
      │                                   trying again will work
+     ├── SignInFailed                    core.users: e-mail, password or code wrong (which
+     │    └── SignInLocked                one is not said); locked: too many failures, ``until``
      ├── CalendarRefused                 a staff member's own calendar said no (password,
      │                                   address): fixed by hand, not by trying again
      └── Unavailable                     an outage, not an answer about the request: the
@@ -176,6 +178,22 @@ class ConcurrentChange(SlotwiseError):
 
 
 # --- a query names what the business lacks (the pure engine raises these) -------------------
+
+
+class SignInFailed(SlotwiseError):
+    """The e-mail, password or two-factor code is wrong; which one is never said."""
+
+    code = "sign_in_failed"
+
+
+class SignInLocked(SignInFailed):
+    """Too many failed sign-ins from this address or to this account: refused until ``until``."""
+
+    code = "sign_in_locked"
+
+    def __init__(self, until: datetime) -> None:
+        super().__init__("too many failed sign-ins; try again later")
+        self.until = until
 
 
 class EngineError(SlotwiseError, ValueError):

@@ -771,3 +771,101 @@ class RuleHistory(Model):
         table = "rule_history"
         table_description = "Changes of the rules, with who made them, before and after"
         indexes = (Index(fields=("business_id", "at")), Index(fields=("subject", "at")))
+
+
+# --- people who sign in to the admin panel (core.users) ---------------------------------------
+
+
+class UserRole(StrEnum):
+    SYSADMIN = "sysadmin"
+    """Users, settings, API keys, channels; everything an admin does too."""
+    ADMIN = "admin"
+    """Rules, services, resources, bookings, reports, the audit log."""
+    STAFF = "staff"
+    """Their own resource's calendar, blocks, bookings and those customers only."""
+
+
+class User(Model):
+    """Someone who signs in to the admin panel. Secrets are kept only as hashes, except
+    the TOTP key, which the server needs in the clear to check a code."""
+
+    id = fields.IntField(primary_key=True)
+    email = fields.CharField(max_length=254, unique=True)
+    """Lower-cased: what the person types to sign in."""
+    role = fields.CharEnumField(UserRole, max_length=16)
+    resource = fields.CharField(max_length=64, null=True)
+    """A staff member's resource id (slug); kept as text so a re-import keeps the tie."""
+    locale = fields.CharField(max_length=16, default="en")
+    password_hash = fields.CharField(max_length=255, null=True)
+    """argon2id; null until the person follows their link."""
+    totp_secret = fields.CharField(max_length=64, null=True)
+    """Base32 TOTP key once enrolled; null: no two-factor sign-in (staff may choose that)."""
+    totp_pending = fields.CharField(max_length=64, null=True)
+    """The key the enrolment page shows, until a code from it is typed back."""
+    totp_last_step = fields.BigIntField(null=True)
+    """The time step of the last code accepted: a code is never accepted twice."""
+    recovery_codes = fields.TextField(default="")
+    """SHA-256 of each unused recovery code, space-separated (plain text, so that spending
+    one is an update conditional on the exact value read, on every database)."""
+    invite_digest = fields.CharField(max_length=64, null=True, unique=True)
+    """SHA-256 of the one-time enrolment link's token; null once used."""
+    invite_expires_at = UTCDatetimeField(null=True)
+    active = fields.BooleanField(default=True)
+    created_at = UTCDatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "app_user"
+        table_description = "People who sign in to the admin panel, with their role"
+
+
+class UserSession(Model):
+    """A signed-in browser: the cookie holds a random token, this row only its SHA-256.
+    Revoked by sign-out (or a new link), over at ``expires_at`` or after idling."""
+
+    id = fields.IntField(primary_key=True)
+    digest = fields.CharField(max_length=64, unique=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="sessions", on_delete=fields.CASCADE
+    )
+    csrf = fields.CharField(max_length=64)
+    """The token every form of this session must send back."""
+    address = fields.CharField(max_length=64, default="")
+    created_at = UTCDatetimeField()
+    last_seen_at = UTCDatetimeField()
+    expires_at = UTCDatetimeField()
+    revoked_at = UTCDatetimeField(null=True)
+
+    user_id: int
+
+    class Meta:
+        table = "user_session"
+        table_description = "Signed-in admin panel sessions, kept by the hash of their token"
+        indexes = (Index(fields=("user_id",)),)
+
+
+class SignInFailure(Model):
+    """A failed sign-in, counted by address and by account for the lockout."""
+
+    id = fields.IntField(primary_key=True)
+    at = UTCDatetimeField()
+    address = fields.CharField(max_length=64)
+    account = fields.CharField(max_length=254)
+
+    class Meta:
+        table = "sign_in_failure"
+        table_description = "Failed admin sign-ins, for the lockout by address and account"
+        indexes = (Index(fields=("address", "at")), Index(fields=("account", "at")))
+
+
+class SignInLock(Model):
+    """An address or an account refused sign-in until ``until``."""
+
+    id = fields.IntField(primary_key=True)
+    key = fields.CharField(max_length=300)
+    """``address:<ip>`` or ``account:<email>``."""
+    until = UTCDatetimeField()
+
+    class Meta:
+        table = "sign_in_lock"
+        table_description = "Addresses and accounts locked out of signing in, until when"
+        indexes = (Index(fields=("key", "until")),)

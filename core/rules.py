@@ -56,6 +56,7 @@ __all__ = [
     "remove_override",
     "remove_resource",
     "remove_service",
+    "resource_rules",
     "rule_history",
     "set_quiet_hours",
     "set_reminders",
@@ -236,6 +237,16 @@ async def remove_service(service_id: str, *, actor: Actor, now: datetime | None 
         _take(sections["services"], service_id, "service")
 
     return await _edit("service.remove", "services", service_id, change, actor, now)
+
+
+async def resource_rules(resource_id: str) -> Data:
+    """A resource's section as business-file data (hours, overrides, blocks): what the edits
+    above change, for a form to show. :class:`NotFound` for an unknown resource."""
+    document = business_document(await load_rules_as_business())
+    found = _section(document, "resources", resource_id)
+    if found is None:
+        raise NotFound(f"there is no resource {resource_id!r}", field="id")
+    return found
 
 
 async def rule_history(*, subject: str | None = None, limit: int = 100) -> list[RuleHistoryEntry]:

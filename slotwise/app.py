@@ -12,12 +12,14 @@ from __future__ import annotations
 import logging
 from contextlib import AsyncExitStack
 
-from quart import Quart, Response, request
+from quart import Quart, Request, Response, request
 from quart_schema import Info, QuartSchema
 from werkzeug.exceptions import HTTPException
 
+from admin import AdminConfig, register_admin
 from channels.api import api
 from channels.bodies import SafeJSON
+from channels.clients import client_address, parse_networks
 from channels.feeds import feeds
 from channels.manage import PUBLIC_URL, manage
 from channels.offer import offer_page
@@ -58,6 +60,7 @@ def create_app(settings: Settings | None = None) -> Quart:
     register_twilio(app, settings)
     register_slack(app, settings)
     register_telegram(app, settings)  # off (404) without SLOTWISE_TELEGRAM_TOKEN
+    register_admin(app, admin_config(settings))
     stack = AsyncExitStack()
 
     @app.before_serving
@@ -112,3 +115,29 @@ def create_app(settings: Settings | None = None) -> Quart:
         return problem(405, "method_not_allowed", "this address does not take that method")
 
     return app
+
+
+def admin_config(settings: Settings) -> AdminConfig:
+    """The admin panel's policies from the settings; addresses as the API reads them."""
+    from datetime import timedelta
+
+    from core.users import Lockout, SessionPolicy
+
+    trusted = parse_networks(settings.trusted_proxies)
+
+    def address(req: Request) -> str:
+        return client_address(req.remote_addr, req.headers.getlist("X-Forwarded-For"), trusted)
+
+    return AdminConfig(
+        sessions=SessionPolicy(
+            lifetime=timedelta(hours=settings.admin_session_hours),
+            idle=timedelta(minutes=settings.admin_idle_minutes),
+        ),
+        lockout=Lockout(
+            failures=settings.admin_sign_in_failures,
+            window=timedelta(minutes=settings.admin_sign_in_window_minutes),
+            duration=timedelta(minutes=settings.admin_lockout_minutes),
+        ),
+        secure_cookies=settings.base_url.startswith("https://"),
+        address=address,
+    )

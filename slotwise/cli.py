@@ -462,6 +462,7 @@ async def run_command(db_url: str | None) -> None:
     from core.businessfile import load_business_file
     from core.errors import NoBusiness
     from core.store import replace_business
+    from core.users import list_users
     from slotwise.container import Services
     from slotwise.present import slots_text
 
@@ -487,6 +488,11 @@ async def run_command(db_url: str | None) -> None:
             click.echo(f"{service.name} ({service.id}, {service.duration_min} min)")
             text = slots_text(slots[:NEXT_SLOTS], resources, offered.timezone, offered.locale)
             click.echo("  " + text.replace("\n", "\n  ") + "\n")
+        if not await list_users():
+            click.echo(
+                "The admin panel has no users yet. Make the first (it prints a one-time link):\n"
+                "  .venv/bin/slotwise user create you@example.org --role sysadmin\n"
+            )
     click.echo(
         "Also try: .venv/bin/slotwise slots --service consult --from YYYY-MM-DD --to YYYY-MM-DD\n"
         "          .venv/bin/slotwise explain --service consult --start 2026-12-01T09:00:00Z\n"
@@ -548,6 +554,7 @@ async def _serve(host: str | None, port: int | None, db_url: str | None) -> None
     root = f"http://{settings.host}:{settings.port}"
     click.echo(f"Slotwise is listening. Chat with the bot: {root}/")
     click.echo(f"  REST API: {root}/api/v1/services  (description: {root}/api/v1/openapi.json)")
+    click.echo(f"  Admin panel: {root}/admin/  (users: slotwise user create EMAIL --role ...)")
     click.echo(
         f'  Put the chat on another site: <script src="{settings.base_url}/widget.js" async>'
     )
@@ -995,3 +1002,110 @@ async def _poll_telegram(settings: Settings) -> None:
         me = await tg.bot.get_me()
         click.echo(f"Polling Telegram as @{me.username}; Ctrl+C stops.")
         await tg.dispatcher.start_polling(tg.bot, allowed_updates=["message", "callback_query"])
+
+
+# --- users of the admin panel (docs/admin.md) ---------------------------------------------
+
+
+@main.group("user")
+def user_group() -> None:
+    """Users of the admin panel: sysadmins, admins and staff."""
+
+
+def _enrol_link(token: str, db_url: str | None) -> str:
+    return f"{_settings(db_url).base_url}/admin/enrol/{token}"
+
+
+@user_group.command("create")
+@click.argument("email")
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["sysadmin", "admin", "staff"]),
+    help="sysadmin: users and settings too; admin: rules, bookings, reports; staff: their own.",
+)
+@click.option("--resource", default=None, metavar="ID", help="The staff member's resource id.")
+@click.option(
+    "--lang", default="en", type=click.Choice(list(LANGUAGES)), help="The panel's language."
+)
+@_db_option
+@friendly
+async def user_create(
+    email: str, role: str, resource: str | None, lang: str, db_url: str | None
+) -> None:
+    """Make a user and print their one-time link (24 hours) to set a password and a
+    two-factor code."""
+    from core.db import database, migrate
+    from core.errors import InvalidRequest
+    from core.users import invite
+
+    url = _url(db_url)
+    await migrate(url)
+    async with database(url):
+        try:
+            user, token = await invite(email, role, resource, now=datetime.now(UTC), locale=lang)
+        except InvalidRequest as error:
+            raise Failure(error.message) from None
+    click.echo(_enrol_link(token, db_url))
+    click.echo(
+        f"This is the one-time link of {user.email} ({user.role.value}); it works once, for 24 "
+        "hours. Send it to them privately.",
+        err=True,
+    )
+
+
+@user_group.command("link")
+@click.argument("email")
+@_db_option
+@friendly
+async def user_link(email: str, db_url: str | None) -> None:
+    """A new one-time link for EMAIL (lost password or phone): their password, two-factor key,
+    recovery codes and sessions stop working now."""
+    from core.db import database
+    from core.errors import NotFound
+    from core.users import new_link
+
+    async with database(_url(db_url)):
+        try:
+            user, token = await new_link(email, now=datetime.now(UTC))
+        except NotFound as error:
+            raise Failure(error.message) from None
+    click.echo(_enrol_link(token, db_url))
+    click.echo(f"The new link of {user.email}; the old sign-in no longer works.", err=True)
+
+
+@user_group.command("list")
+@_db_option
+@friendly
+async def user_list(db_url: str | None) -> None:
+    """List the users: e-mail, role, resource, and whether they finished their link."""
+    from core.db import database
+    from core.users import list_users
+
+    async with database(_url(db_url)):
+        users = await list_users()
+    if not users:
+        click.echo("No users; make the first with 'slotwise user create EMAIL --role sysadmin'.")
+    for user in users:
+        state = "disabled" if not user.active else "ready" if user.enrolled else "link not used"
+        factor = "two-factor" if user.two_factor else "password only"
+        where = f"\t{user.resource}" if user.resource else ""
+        click.echo(f"{user.email}\t{user.role.value}{where}\t{state}\t{factor}")
+
+
+@user_group.command("disable")
+@click.argument("email")
+@_db_option
+@friendly
+async def user_disable(email: str, db_url: str | None) -> None:
+    """EMAIL can no longer sign in; their sessions end now."""
+    from core.db import database
+    from core.errors import NotFound
+    from core.users import disable
+
+    async with database(_url(db_url)):
+        try:
+            user = await disable(email, now=datetime.now(UTC))
+        except NotFound as error:
+            raise Failure(error.message) from None
+    click.echo(f"{user.email} can no longer sign in.")

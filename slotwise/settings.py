@@ -189,6 +189,25 @@ class Settings(BaseSettings):
     def slack_configured(self) -> bool:
         return self.slack_bot_token is not None and self.slack_signing_secret is not None
 
+    # --- the admin panel (docs/admin.md) -----------------------------------------------------
+    admin_session_hours: float = Field(
+        default=12, gt=0, description="How long an admin panel sign-in lasts at most."
+    )
+    admin_idle_minutes: float = Field(
+        default=60, gt=0, description="An admin panel sign-in unused this long ends."
+    )
+    admin_sign_in_failures: int = Field(
+        default=10,
+        gt=0,
+        description="Failed sign-ins from one address or to one account that lock it out.",
+    )
+    admin_sign_in_window_minutes: float = Field(
+        default=15, gt=0, description="The window in which those failures are counted."
+    )
+    admin_lockout_minutes: float = Field(
+        default=15, gt=0, description="How long a locked address or account is refused (429)."
+    )
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

@@ -6,6 +6,7 @@ the admin panel use :class:`BookingService` and these types, nothing deeper.
 
 from core.bookings.cascade import Cascade, OfferHolds, OfferInfo
 from core.bookings.recurring import Recurrence
+from core.bookings.search import STATUSES, BookingLine, find_bookings
 from core.bookings.service import ALTERNATIVES, BookingService, ConcurrentChange, utc_now
 from core.bookings.tokens import HoldSigner
 from core.bookings.types import (
@@ -20,9 +21,11 @@ from core.bookings.types import (
 
 __all__ = [
     "ALTERNATIVES",
+    "STATUSES",
     "Actor",
     "ActorKind",
     "BookingInfo",
+    "BookingLine",
     "BookingService",
     "Cascade",
     "ConcurrentChange",
@@ -34,5 +37,6 @@ __all__ = [
     "Recurrence",
     "SeriesInfo",
     "WaitlistEntryInfo",
+    "find_bookings",
     "utc_now",
 ]

@@ -77,6 +77,7 @@ async def test_all_migrations_are_applied_and_a_rerun_applies_nothing(db: TestDa
         "0012_calendar_sync",
         "0013_waitlist_noshow",
         "0014_notify_settings",
+        "0015_users",
     ]
     assert await migrate(db.url) == []
     # migrate() runs in a context of its own: the open database is still usable.
@@ -258,6 +259,7 @@ async def test_migrate_creates_a_relative_sqlite_files_directory(
         "0012_calendar_sync",
         "0013_waitlist_noshow",
         "0014_notify_settings",
+        "0015_users",
     ]
     assert (tmp_path / "var" / "data" / "slotwise.db").is_file()
     async with database(url):

@@ -24,6 +24,7 @@ TOKEN = "Zk3pQ9xLmN2bV7cR"
         (f"/api/v1/bookings/{TOKEN}/reschedule", "/api/v1/bookings/***/reschedule"),
         (f"/api/v1/bookings/{TOKEN}", "/api/v1/bookings/***"),
         (f"/api/v1/holds/{TOKEN}", "/api/v1/holds/***"),
+        (f"/admin/enrol/{TOKEN}", "/admin/enrol/***"),
     ],
 )
 async def test_the_access_log_masks_tokens(path: str, shown: str) -> None:

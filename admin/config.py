@@ -1,0 +1,36 @@
+"""What the panel is built with: its policies, its clock and how it knows an address.
+
+Handed to :func:`admin.make_admin` by the composition root (``slotwise/app.py``),
+so the panel reads no settings and imports no channel: the address of a request
+(behind trusted proxies or not) is the root's to say.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from quart import Request
+
+from core.users import Lockout, SessionPolicy
+
+__all__ = ["AdminConfig"]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _peer(request: Request) -> str:
+    return request.remote_addr or "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class AdminConfig:
+    sessions: SessionPolicy = field(default_factory=SessionPolicy)
+    lockout: Lockout = field(default_factory=Lockout)
+    secure_cookies: bool = False
+    """``Secure`` cookies: on when the public address is https."""
+    clock: Callable[[], datetime] = _now
+    address: Callable[[Request], str] = _peer

@@ -1,0 +1,61 @@
+"""Users of the admin panel: accounts with roles, passwords, two-factor codes, sessions and
+the sign-in lockout. The door for the admin panel and the CLI; see docs/admin.md.
+
+    accounts.py   invite (one-time link), enrol, sign in, list, disable
+    passwords.py  argon2id off the event loop
+    totp.py       RFC 6238 codes, QR code, recovery codes
+    sessions.py   server-side sessions (revocable, rotated, expiring)
+    lockout.py    failures counted by address and by account
+"""
+
+from core.models import UserRole
+from core.users.accounts import (
+    INVITE_TTL,
+    Enrolment,
+    UserInfo,
+    disable,
+    enrol,
+    enrolment,
+    invite,
+    list_users,
+    new_link,
+    recovery_codes_left,
+    requires_two_factor,
+    set_locale,
+    sign_in,
+)
+from core.users.lockout import Lockout
+from core.users.sessions import (
+    SessionInfo,
+    SessionPolicy,
+    close_session,
+    close_sessions_of,
+    open_session,
+    session_of,
+)
+from core.users.totp import qr_svg_data_uri
+
+__all__ = [
+    "INVITE_TTL",
+    "Enrolment",
+    "Lockout",
+    "SessionInfo",
+    "SessionPolicy",
+    "UserInfo",
+    "UserRole",
+    "close_session",
+    "close_sessions_of",
+    "disable",
+    "enrol",
+    "enrolment",
+    "invite",
+    "list_users",
+    "new_link",
+    "open_session",
+    "qr_svg_data_uri",
+    "recovery_codes_left",
+    "requires_two_factor",
+    "session_of",
+    "set_locale",
+    "sign_in",
+]
