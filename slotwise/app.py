@@ -28,6 +28,7 @@ from channels.webchat import HANDLER, webchat
 from channels.webchat.blueprint import LIMITS
 from core.db import unavailable
 from slotwise.container import Services
+from slotwise.health import register_health
 from slotwise.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None) -> Quart:
     register_twilio(app, settings)
     register_slack(app, settings)
     register_telegram(app, settings)  # off (404) without SLOTWISE_TELEGRAM_TOKEN
+    register_health(app, settings)  # /healthz, /readyz
     stack = AsyncExitStack()
 
     @app.before_serving
