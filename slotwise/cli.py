@@ -840,3 +840,54 @@ async def _poll_telegram(settings: Settings) -> None:
         me = await tg.bot.get_me()
         click.echo(f"Polling Telegram as @{me.username}; Ctrl+C stops.")
         await tg.dispatcher.start_polling(tg.bot, allowed_updates=["message", "callback_query"])
+
+
+# --- operating it: backups (docs/deploy.md) --------------------------------------------------
+
+
+@main.command("backup")
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@_db_option
+def backup_command(path: Path | None, db_url: str | None) -> None:
+    """Write a consistent copy of the whole database to PATH (a new file, or an existing
+    folder; default ./data/backups/) while the server may keep running; print where."""
+    from slotwise.backup import BackupError, backup
+
+    try:
+        written = backup(_url(db_url), path)
+    except BackupError as error:
+        raise Failure(str(error)) from None
+    click.echo(f"Backed up to {written}")
+
+
+@main.command("restore")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option(
+    "--force", is_flag=True, help="Replace a database that is not empty (everything in it goes)."
+)
+@_db_option
+@friendly
+async def restore_command(path: Path, force: bool, db_url: str | None) -> None:
+    """Load the backup at PATH into the database, which must be empty unless --force;
+    stop the server and the worker first. Migrations the backup lacks are applied."""
+    from slotwise.backup import BackupError, restore
+
+    url = _url(db_url)
+    try:
+        applied = await restore(url, path, force=force)
+    except BackupError as error:
+        raise Failure(str(error)) from None
+    click.echo(f"Restored {path} into {_shown(url)}.")
+    if applied:
+        click.echo(f"Brought up to this release: {', '.join(applied)}.")
+
+
+def _shown(url: str) -> str:
+    """A database URL without its password, for messages."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
