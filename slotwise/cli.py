@@ -507,7 +507,7 @@ async def _serve(host: str | None, port: int | None, db_url: str | None) -> None
     from hypercorn.config import Config
 
     from slotwise.app import create_app
-    from slotwise.logs import mask_access_log
+    from slotwise.logs import configure_logging
     from slotwise.settings import get_settings
 
     settings = get_settings()
@@ -521,19 +521,10 @@ async def _serve(host: str | None, port: int | None, db_url: str | None) -> None
     settings = settings.model_copy(update=updates)
     config = Config()
     config.bind = [f"{settings.host}:{settings.port}"]
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    # Hypercorn's errors through our own logging set-up, printed once, in our format.
+    # Hypercorn's errors through our own logging set-up, printed once, in our format; the
+    # access log to standard output, with manage and hold tokens masked in addresses.
     config.errorlog = logging.getLogger("hypercorn.error")
-    # The access log to standard output, with manage and hold tokens masked in addresses.
-    access = logging.getLogger("hypercorn.access")
-    access.setLevel(logging.INFO)
-    if not access.handlers:
-        access.addHandler(logging.StreamHandler(sys.stdout))
-    access.propagate = False
-    mask_access_log(access)
-    config.accesslog = access
+    config.accesslog = configure_logging(settings)
     root = f"http://{settings.host}:{settings.port}"
     click.echo(f"Slotwise is listening. Chat with the bot: {root}/")
     click.echo(f"  REST API: {root}/api/v1/services  (description: {root}/api/v1/openapi.json)")
@@ -541,7 +532,33 @@ async def _serve(host: str | None, port: int | None, db_url: str | None) -> None
         f'  Put the chat on another site: <script src="{settings.base_url}/widget.js" async>'
     )
     click.echo("Press Ctrl+C to stop.")
+    if settings.workers > 1:
+        await _serve_workers(settings, config, updates)
+        return
     await serve(create_app(settings), config)
+
+
+async def _serve_workers(settings: Settings, config: Any, updates: dict[str, Any]) -> None:
+    """``SLOTWISE_WORKERS`` Hypercorn processes on one socket, each building the app from
+    the environment (:mod:`slotwise.asgi`): the options given here are passed on as
+    variables. Migrations run once here first, not in each worker at the same time. The
+    supervisor then blocks this process (and its idle event loop) until it stops."""
+    import os
+
+    from hypercorn.run import run
+
+    from core.db import migrate
+
+    for name, value in updates.items():
+        os.environ[f"SLOTWISE_{name.upper()}"] = str(value)
+    applied = await migrate(settings.database_url)
+    if applied:
+        logging.getLogger(__name__).info("applied migrations: %s", ", ".join(applied))
+    config.workers = settings.workers
+    config.application_path = "slotwise.asgi:app"
+    code = run(config)
+    if code:
+        sys.exit(code)
 
 
 @main.command("chat")
