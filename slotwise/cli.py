@@ -154,14 +154,32 @@ def main() -> None:
 
 
 @main.command("migrate")
+@click.option(
+    "--demo-if-empty",
+    "demo",
+    is_flag=True,
+    help="Then load the demo business if the database has none (docker-compose.yml's demo).",
+)
 @_db_option
 @friendly
-async def migrate_command(db_url: str | None) -> None:
+async def migrate_command(demo: bool, db_url: str | None) -> None:
     """Create or upgrade the database schema."""
     from core.db import migrate
 
-    await migrate(_url(db_url))
+    url = _url(db_url)
+    await migrate(url)
     click.echo("The database is up to date.")
+    if demo:
+        from core.businessfile import load_business_file
+        from core.db import database
+        from core.store import replace_business
+
+        async with database(url):
+            if await _has_business():
+                return
+            business = load_business_file(DEMO_FILE)
+            await replace_business(business)
+        click.echo(f"Loaded the demo business {business.info.name!r}.")
 
 
 @main.command("import")
@@ -689,9 +707,17 @@ async def apikey_revoke(name: str, db_url: str | None) -> None:
 @click.option(
     "--now", default=None, metavar="ISO", help="With --once: the instant to send at (default: now)."
 )
+@click.option(
+    "--heartbeat",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Touch FILE after every round, for a health check that reads its age.",
+)
 @_db_option
 @friendly
-async def worker_command(once: bool, now: str | None, db_url: str | None) -> None:
+async def worker_command(
+    once: bool, now: str | None, heartbeat: Path | None, db_url: str | None
+) -> None:
     """Send the due messages of the outbox (confirmations, changes, cancellations,
     reminders) by e-mail and the configured channels; runs until Ctrl+C or SIGTERM."""
     from core.db import database
@@ -721,10 +747,10 @@ async def worker_command(once: bool, now: str | None, db_url: str | None) -> Non
         logging.basicConfig(
             level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
-        await _run_worker(worker, settings.worker_poll_seconds)
+        await _run_worker(worker, settings.worker_poll_seconds, heartbeat)
 
 
-async def _run_worker(worker: Any, poll: float) -> None:
+async def _run_worker(worker: Any, poll: float, heartbeat: Path | None = None) -> None:
     import signal
 
     stop = asyncio.Event()
@@ -732,7 +758,7 @@ async def _run_worker(worker: Any, poll: float) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     click.echo(f"The worker {worker.name} is sending the outbox; Ctrl+C stops it.")
-    await worker.run(stop, poll=poll)
+    await worker.run(stop, poll=poll, heartbeat=heartbeat)
     click.echo("The worker stopped.")
 
 

@@ -33,6 +33,7 @@ import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Literal
 
 from bot.replies import Attachment, Reply
@@ -192,15 +193,22 @@ class Worker:
             results.extend(batch)
         return results
 
-    async def run(self, stop: asyncio.Event, *, poll: float = 3.0) -> None:
+    async def run(
+        self, stop: asyncio.Event, *, poll: float = 3.0, heartbeat: Path | None = None
+    ) -> None:
         """Until ``stop`` is set: a drain every ``poll`` seconds. A database that is away
-        is logged and tried again next time; a message being sent is finished first."""
+        is logged and tried again next time; a message being sent is finished first.
+        ``heartbeat`` is touched after every round that worked (a container's health check
+        reads its age: a worker stuck or failing every round turns unhealthy)."""
         while not stop.is_set():
             try:
                 for result in await self.drain():
                     log.info("%s", result.line())
             except Exception:
                 log.exception("the worker's round failed; trying again in %s s", poll)
+            else:
+                if heartbeat is not None:
+                    heartbeat.touch()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), poll)
 
