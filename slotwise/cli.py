@@ -574,7 +574,21 @@ async def _serve_workers(settings: Settings, config: Any, updates: dict[str, Any
         logging.getLogger(__name__).info("applied migrations: %s", ", ".join(applied))
     config.workers = settings.workers
     config.application_path = "slotwise.asgi:app"
-    code = run(config)
+    folder = None
+    if settings.metrics_token is not None:
+        import shutil
+        import tempfile
+
+        from slotwise.metrics import MULTIPROCESS
+
+        # Each worker writes its figures here; /metrics adds them up (a fresh folder per run).
+        folder = tempfile.mkdtemp(prefix="slotwise-metrics-")
+        os.environ[MULTIPROCESS] = folder
+    try:
+        code = run(config)
+    finally:
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
     if code:
         sys.exit(code)
 
