@@ -544,16 +544,24 @@ async def _serve(host: str | None, port: int | None, db_url: str | None) -> None
     config.errorlog = logging.getLogger("hypercorn.error")
     config.accesslog = configure_logging(settings)
     root = f"http://{settings.host}:{settings.port}"
-    click.echo(f"Slotwise is listening. Chat with the bot: {root}/")
-    click.echo(f"  REST API: {root}/api/v1/services  (description: {root}/api/v1/openapi.json)")
-    click.echo(
-        f'  Put the chat on another site: <script src="{settings.base_url}/widget.js" async>'
-    )
-    click.echo("Press Ctrl+C to stop.")
+    say = _say(settings)
+    say(f"Slotwise is listening. Chat with the bot: {root}/")
+    say(f"  REST API: {root}/api/v1/services  (description: {root}/api/v1/openapi.json)")
+    say(f'  Put the chat on another site: <script src="{settings.base_url}/widget.js" async>')
+    say("Press Ctrl+C to stop.")
     if settings.workers > 1:
         await _serve_workers(settings, config, updates)
         return
     await serve(create_app(settings), config)
+
+
+def _say(settings: Settings) -> Callable[[str], None]:
+    """How a long-running command announces itself: printed, or with
+    ``SLOTWISE_LOG_FORMAT=json`` logged, so that every line of its output is JSON."""
+    if settings.log_format == "json":
+        announce = logging.getLogger("slotwise")
+        return lambda line: announce.info("%s", line.strip())
+    return click.echo
 
 
 async def _serve_workers(settings: Settings, config: Any, updates: dict[str, Any]) -> None:
@@ -758,22 +766,27 @@ async def worker_command(
                 f"{counts['dead']} dead, {dropped} dropped."
             )
             return
-        logging.basicConfig(
-            level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-        )
-        await _run_worker(worker, settings.worker_poll_seconds, heartbeat)
+        from slotwise.logs import configure_logging
+
+        configure_logging(settings)
+        await _run_worker(worker, settings.worker_poll_seconds, heartbeat, _say(settings))
 
 
-async def _run_worker(worker: Any, poll: float, heartbeat: Path | None = None) -> None:
+async def _run_worker(
+    worker: Any,
+    poll: float,
+    heartbeat: Path | None = None,
+    say: Callable[[str], None] = click.echo,
+) -> None:
     import signal
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    click.echo(f"The worker {worker.name} is sending the outbox; Ctrl+C stops it.")
+    say(f"The worker {worker.name} is sending the outbox; Ctrl+C stops it.")
     await worker.run(stop, poll=poll, heartbeat=heartbeat)
-    click.echo("The worker stopped.")
+    say("The worker stopped.")
 
 
 @main.command("outbox")

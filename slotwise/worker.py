@@ -31,7 +31,7 @@ import logging
 import os
 import socket
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Literal
@@ -40,6 +40,7 @@ from bot.replies import Attachment, Reply
 from channels.base import Channel, SendFailed
 from core.notify import Drop, Outgoing, Sender, prepare
 from core.outbox import Claimed, RetryPolicy, claim, mark_dead, mark_dropped, mark_failed, mark_sent
+from core.requestid import request_context
 from slotwise.settings import Settings
 
 __all__ = ["ChannelSender", "Result", "Senders", "Worker", "senders_of", "worker_name"]
@@ -136,6 +137,8 @@ class Result:
     dedup_key: str
     outcome: Outcome
     detail: str = ""
+    request_id: str | None = field(default=None, compare=False)
+    """The request that caused the message (its payload's), for the log line."""
 
     def line(self) -> str:
         tail = f" {self.detail}" if self.detail else ""
@@ -203,7 +206,8 @@ class Worker:
         while not stop.is_set():
             try:
                 for result in await self.drain():
-                    log.info("%s", result.line())
+                    with request_context(result.request_id):
+                        log.info("%s", result.line())
             except Exception:
                 log.exception("the worker's round failed; trying again in %s s", poll)
             else:
@@ -213,8 +217,12 @@ class Worker:
                 await asyncio.wait_for(stop.wait(), poll)
 
     async def _guarded(self, c: Claimed, at: datetime, fixed: datetime | None) -> Result:
+        request_id = c.payload.get("request_id")
+        request_id = request_id if isinstance(request_id, str) else None
         async with self._limit:
-            return await self._one(c, at, fixed)
+            with request_context(request_id):  # what is logged while sending names it
+                result = await self._one(c, at, fixed)
+        return replace(result, request_id=request_id)
 
     async def _one(self, c: Claimed, at: datetime, fixed: datetime | None) -> Result:
         def result(outcome: Outcome, detail: str = "") -> Result:
