@@ -18,6 +18,7 @@ import pkgutil
 from typing import Literal
 
 from quart import Blueprint, Quart, Response, current_app, jsonify
+from quart_schema import hide
 
 import migrations
 from channels.services import SERVICES
@@ -40,11 +41,13 @@ def expected_migrations() -> set[str]:
 
 
 @health.get("/healthz")
+@hide  # not part of the API's description (operators' endpoints)
 async def healthz() -> Response:
     return _no_store(jsonify({"status": "ok"}))
 
 
 @health.get("/readyz")
+@hide
 async def readyz() -> Response:
     settings: Settings = current_app.config[SETTINGS]
     checks: dict[str, dict[str, str]] = {}

@@ -44,6 +44,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 from quart import Quart, Response, request
+from quart_schema import hide
 from tortoise.functions import Count
 
 from bot.inbound import Inbound
@@ -241,6 +242,7 @@ def register_metrics(app: Quart, settings: Settings) -> None:
     token = settings.metrics_token.get_secret_value()
 
     @app.get("/metrics")
+    @hide  # not part of the API's description
     async def metrics() -> Response:
         refused = _authorised(token)
         if refused is not None:

@@ -209,3 +209,9 @@ def test_several_workers_report_one_sum(tmp_path: Path) -> None:
             process.terminate()
             process.wait(timeout=20)
     assert value(text, "slotwise_slot_query_seconds_count") == 8
+
+
+async def test_operators_endpoints_are_not_in_the_api_description(app: Quart) -> None:
+    response = await app.test_client().get("/api/v1/openapi.json")
+    paths = json.loads(await response.get_data(as_text=True))["paths"]
+    assert not {"/metrics", "/healthz", "/readyz"} & set(paths)
