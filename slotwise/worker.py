@@ -41,8 +41,9 @@ import logging
 import os
 import socket
 from collections.abc import Awaitable, Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from bot.replies import Attachment, Option, Reply
@@ -60,6 +61,7 @@ from core.outbox import (
     mark_sent,
     mark_sent_many,
 )
+from core.requestid import request_context
 from slotwise.settings import Settings
 
 if TYPE_CHECKING:
@@ -171,6 +173,8 @@ class Result:
     dedup_key: str
     outcome: Outcome
     detail: str = ""
+    request_id: str | None = field(default=None, compare=False)
+    """The request that caused the message (its payload's), for the log line."""
 
     def line(self) -> str:
         tail = f" {self.detail}" if self.detail else ""
@@ -283,18 +287,25 @@ class Worker:
                 log.exception("a job of the worker failed; it runs again next round")
         return lines
 
-    async def run(self, stop: asyncio.Event, *, poll: float = 3.0) -> None:
+    async def run(
+        self, stop: asyncio.Event, *, poll: float = 3.0, heartbeat: Path | None = None
+    ) -> None:
         """Until ``stop`` is set: a drain and the jobs every ``poll`` seconds. A database
         that is away is logged and tried again next time; a message being sent is finished
-        first."""
+        first. ``heartbeat`` is touched after every round that worked (a container's health
+        check reads its age: a worker stuck or failing every round turns unhealthy)."""
         while not stop.is_set():
             try:
                 for result in await self.drain():
-                    log.info("%s", result.line())
+                    with request_context(result.request_id):
+                        log.info("%s", result.line())
                 for line in await self.run_jobs():
                     log.info("%s", line)
             except Exception:
                 log.exception("the worker's round failed; trying again in %s s", poll)
+            else:
+                if heartbeat is not None:
+                    heartbeat.touch()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), poll)
 
@@ -305,8 +316,12 @@ class Worker:
         fixed: datetime | None,
         sent: list[tuple[int, str | None]],
     ) -> Result:
+        request_id = c.payload.get("request_id")
+        request_id = request_id if isinstance(request_id, str) else None
         async with self._limit:
-            return await self._one(c, decided, fixed, sent)
+            with request_context(request_id):  # what is logged while sending names it
+                result = await self._one(c, decided, fixed, sent)
+        return replace(result, request_id=request_id)
 
     async def _one(
         self,

@@ -46,6 +46,7 @@ from core.business import DEFAULT_REMINDERS
 from core.customers import CUSTOMER_FIELDS, customer_values
 from core.outbox.kinds import REMINDER_KINDS, MessageKind, booking_key
 from core.quiet import DEFAULT_QUIET, QuietHours, after_quiet, reminder_times
+from core.requestid import current_request_id
 from core.store import insert_rows
 
 __all__ = [
@@ -106,6 +107,8 @@ def _payload(info: BookingInfo, customer: CustomerInput | None) -> dict[str, Any
     }
     if customer is not None:
         data["customer"] = dict(zip(CUSTOMER_FIELDS, customer_values(customer), strict=True))
+    if (request_id := current_request_id()) is not None:
+        data["request_id"] = request_id  # the worker's log lines name the request (logs)
     return data
 
 
