@@ -38,7 +38,16 @@ from core.customers import (
 from core.errors import IdempotencyKeyReused
 from core.store import OCCUPANCY_COLUMNS, Rules, insert_rows
 
-__all__ = ["CANCELLED", "CONFIRMED", "customers_of", "infos", "insert_bookings", "occupancy_values"]
+__all__ = [
+    "CANCELLED",
+    "CONFIRMED",
+    "customers_of",
+    "infos",
+    "insert_bookings",
+    "occupancy_values",
+    "write_cancellations",
+    "write_moves",
+]
 
 CONFIRMED = m.BookingStatus.CONFIRMED.value
 CANCELLED = m.BookingStatus.CANCELLED.value
@@ -472,3 +481,104 @@ async def _insert_in_one(
     ids = {row["manage_token"]: row["id"] for row in rows}
     series_id = rows[0]["series"]
     return [replace(d, id=ids[d.manage_token], series_id=series_id) for d in drafts]
+
+
+async def write_cancellations(
+    conn: BaseDBAsyncClient,
+    bookings: Sequence[BookingInfo],
+    *,
+    actor: Actor,
+    reason: str,
+    override: bool,
+) -> None:
+    """Confirmed bookings cancelled: status, occupancy let go, a history row each."""
+    ids = [i.id for i in bookings]
+    at = datetime.now(UTC)
+    await (
+        m.Booking.filter(id__in=ids)
+        .using_db(conn)
+        .update(status=m.BookingStatus.CANCELLED, updated_at=at)
+    )
+    await m.BookingResource.filter(booking_id__in=ids).using_db(conn).update(active=False)
+    await insert_rows(
+        conn,
+        "booking_history",
+        _HISTORY_COLUMNS,
+        [
+            [
+                i.id,
+                at,
+                actor.label,
+                actor.channel,
+                "cancelled",
+                _json({"reason": reason, "override": override, "start": i.start.isoformat()}),
+            ]
+            for i in bookings
+        ],
+    )
+
+
+async def write_moves(
+    conn: BaseDBAsyncClient,
+    rules: Rules,
+    bookings: Sequence[BookingInfo],
+    placed: Sequence[Placed],
+    *,
+    actor: Actor,
+    override: bool,
+) -> list[BookingInfo]:
+    """Each booking moved to its placed time and resources (its occupancy rows rewritten
+    in place), with a history row each; the bookings as they are afterwards."""
+    ids = [i.id for i in bookings]
+    at = datetime.now(UTC)
+    # Let every old time go first, so that moving one booking of a series into another's
+    # old time never meets that old row.
+    await m.BookingResource.filter(booking_id__in=ids).using_db(conn).update(active=False)
+    moved: list[BookingInfo] = []
+    history: list[list[Any]] = []
+    for before, p in zip(bookings, placed, strict=True):
+        after = replace(
+            before,
+            start=p.start,
+            end=p.end,
+            resources=p.resources,
+            reschedule_count=before.reschedule_count + 1,
+        )
+        await (
+            m.Booking.filter(id=before.id)
+            .using_db(conn)
+            .update(
+                start=after.start,
+                end=after.end,
+                reschedule_count=after.reschedule_count,
+                updated_at=at,
+            )
+        )
+        for k, r in enumerate(p.resources):
+            values = occupancy_values(before.id, k, rules, p, r)
+            await (
+                m.BookingResource.filter(booking_id=before.id, position=k)
+                .using_db(conn)
+                .update(**dict(zip(OCCUPANCY_COLUMNS[1:], values[1:], strict=True)))
+            )
+        history.append(
+            [
+                before.id,
+                at,
+                actor.label,
+                actor.channel,
+                "rescheduled",
+                _json(
+                    {
+                        "from": before.start.isoformat(),
+                        "to": after.start.isoformat(),
+                        "resources_from": list(before.resources),
+                        "resources_to": list(after.resources),
+                        "override": override,
+                    }
+                ),
+            ]
+        )
+        moved.append(after)
+    await insert_rows(conn, "booking_history", _HISTORY_COLUMNS, history)
+    return moved
