@@ -69,6 +69,7 @@ __all__ = [
     "complete_rules",
     "count_bookings",
     "insert_rows",
+    "load_booking_records",
     "load_business",
     "load_busy",
     "load_directory",
@@ -772,7 +773,8 @@ async def load_business(*, bookings: bool = True) -> Business:
     """
     business_id, info, services, _ = await _services()
     resources = await _resources(business_id, None)
-    records = await _booking_records(business_id, services, resources) if bookings else ()
+    slugs = {resource_id: r.id for resource_id, r in resources}
+    records = await _booking_records(business_id, services, slugs) if bookings else ()
     return Business(
         info=info,
         resources=tuple(r for _, r in resources),
@@ -791,37 +793,60 @@ async def load_business(*, bookings: bool = True) -> Business:
     )
 
 
+async def load_booking_records(
+    resources: Collection[str] | None = None,
+) -> tuple[BookingRecord, ...]:
+    """The confirmed bookings as :func:`load_business` has them; with ``resources``
+    (slugs), only those that occupy one of them: what an import's capacity check needs
+    when only those resources change, instead of every booking of the business."""
+    business_id, _, services, _ = await _services()
+    slugs: dict[int, str] = dict(
+        await m.Resource.filter(business_id=business_id).values_list("id", "slug")
+    )
+    only = None if resources is None else [i for i, slug in slugs.items() if slug in resources]
+    return await _booking_records(business_id, services, slugs, only)
+
+
 async def _booking_records(
     business_id: int,
     services: Sequence[tuple[int, Service]],
-    resources: Sequence[tuple[int, Resource]],
+    slug_by_resource: Mapping[int, str],
+    only: Sequence[int] | None = None,
 ) -> tuple[BookingRecord, ...]:
+    """Confirmed bookings, by id; with ``only`` (resource ids), those occupying one."""
+    if only is not None and not only:
+        return ()
     service_by_id = dict(services)
-    slug_by_resource = {resource_id: r.id for resource_id, r in resources}
-
-    rows = (
-        await m.Booking.filter(business_id=business_id, status=m.BookingStatus.CONFIRMED)
-        .order_by("id")
-        .values_list("id", "service_id", "start", "seats", "manage_token", "customer_id")
+    bookings_query = m.Booking.filter(business_id=business_id, status=m.BookingStatus.CONFIRMED)
+    occupancy_query = m.BookingResource.filter(
+        booking__business_id=business_id, booking__status=m.BookingStatus.CONFIRMED
     )
-    customers = {
-        customer_id: BookingCustomer(*fields)
-        for customer_id, *fields in await m.Customer.filter(
-            id__in=Subquery(
-                m.Booking.filter(business_id=business_id, customer_id__isnull=False).values(
-                    "customer_id"
-                )
-            )
-        ).values_list("id", *CUSTOMER_FIELDS)
-    }
-    occupancy: dict[int, list[str]] = defaultdict(list)
-    for booking_id, resource_id in (
-        await m.BookingResource.filter(
-            booking__business_id=business_id, booking__status=m.BookingStatus.CONFIRMED
+    if only is not None:
+        occupying = Subquery(
+            m.BookingResource.filter(resource_id__in=list(only)).values("booking_id")
         )
-        .order_by("booking_id", "position", "id")
-        .values_list("booking_id", "resource_id")
-    ):
+        bookings_query = bookings_query.filter(id__in=occupying)
+        occupancy_query = occupancy_query.filter(booking_id__in=occupying)
+    rows = await bookings_query.order_by("id").values_list(
+        "id", "service_id", "start", "seats", "manage_token", "customer_id"
+    )
+    wanted_customers = {customer_id for *_, customer_id in rows if customer_id is not None}
+    customers = (
+        {
+            customer_id: BookingCustomer(*fields)
+            for customer_id, *fields in await m.Customer.filter(
+                id__in=Subquery(
+                    bookings_query.filter(customer_id__isnull=False).values("customer_id")
+                )
+            ).values_list("id", *CUSTOMER_FIELDS)
+        }
+        if wanted_customers
+        else {}
+    )
+    occupancy: dict[int, list[str]] = defaultdict(list)
+    for booking_id, resource_id in await occupancy_query.order_by(
+        "booking_id", "position", "id"
+    ).values_list("booking_id", "resource_id"):
         occupancy[booking_id].append(slug_by_resource[resource_id])
     bookings = []
     for booking_id, service_id, start, seats, token, customer_id in rows:

@@ -23,6 +23,8 @@ from core.rules import (
     rule_history,
     set_weekly_hours,
 )
+from core.business import Business
+from core.businessfile import business_document
 from core.store import load_business, load_snapshot
 from tests.conftest import TestDatabase
 from tests.core.test_booking import ALICE, NOW, TUESDAY, Clock, at, load_clinic
@@ -150,3 +152,36 @@ async def test_unknown_subjects_are_not_found(clinic: None) -> None:
         await remove_service("nothing", actor=ADMIN)
     with pytest.raises(NotFound):
         await remove_override("ana", date(2026, 12, 2), actor=ADMIN)
+
+
+def _resource(slug: str, business: Business) -> dict[str, object]:
+    document = business_document(business)
+    (found,) = [dict(r) for r in document["resources"] if r["id"] == slug]
+    return found
+
+
+async def test_capacity_lowered_below_the_bookings_on_it_is_refused(clinic: None) -> None:
+    service = BookingService(None, clock=Clock())
+    for _ in range(3):
+        await service.book("yoga", at(TUESDAY, 10), ALICE)
+    studio = _resource("studio", await load_business())
+    with pytest.raises(RuleEditError) as refused:
+        await put_resource({**studio, "capacity": 2}, actor=ADMIN)
+    assert "studio" in refused.value.message
+    assert "capacity 2" in refused.value.message
+    (kept,) = [r for r in (await load_business()).resources if r.id == "studio"]
+    assert kept.capacity == 5
+    assert (await put_resource({**studio, "capacity": 3}, actor=ADMIN)).changed
+
+
+async def test_an_edit_lists_the_misfits_of_what_it_changed_only(clinic: None) -> None:
+    service = BookingService(None, clock=Clock())
+    booking = await service.book("solo", at(TUESDAY, 15), ALICE)
+    edit = await put_override("ana", TUESDAY, [["09:00", "12:00"]], actor=ADMIN, now=NOW)
+    assert [f.booking_id for f in edit.misfits] == [booking.id]
+    studio = _resource("studio", await load_business())
+    other = await put_resource({**studio, "name": "Big studio"}, actor=ADMIN, now=NOW)
+    assert other.changed
+    assert other.misfits == ()  # ana's booking misfits since the first edit, not this one
+    again = await put_override("ana", TUESDAY, [["09:00", "13:00"]], actor=ADMIN, now=NOW)
+    assert [f.booking_id for f in again.misfits] == [booking.id]
