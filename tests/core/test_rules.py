@@ -8,6 +8,8 @@ import pytest
 
 from core import models as m
 from core.bookings import Actor, BookingService
+from core.business import Business
+from core.businessfile import business_document
 from core.engine import explain
 from core.errors import NotFound
 from core.rules import (
@@ -23,8 +25,6 @@ from core.rules import (
     rule_history,
     set_weekly_hours,
 )
-from core.business import Business
-from core.businessfile import business_document
 from core.store import load_business, load_snapshot
 from tests.conftest import TestDatabase
 from tests.core.test_booking import ALICE, NOW, TUESDAY, Clock, at, load_clinic
