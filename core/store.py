@@ -32,6 +32,14 @@ from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from core import models as m
+from core.booking_rows import (
+    OCCUPANCY_COLUMNS,
+    NewBooking,
+    Occupied,
+    insert_rows,
+    sqlite_text,
+    write_new_bookings,
+)
 from core.business import (
     Blackout,
     BookingCustomer,
@@ -94,21 +102,6 @@ _Day = TypeVar("_Day", int, date)
 
 IMPORT_CHANNEL = "file"
 """``source_channel`` and history channel of bookings that came from a business file."""
-
-
-OCCUPANCY_COLUMNS = (
-    "booking_id",
-    "resource_id",
-    "position",
-    "occupied_start",
-    "occupied_end",
-    "appointment_start",
-    "appointment_end",
-    "seats",
-    "active",
-    "exclusive",
-)
-"""The columns of an occupancy row, in the order every writer of them uses."""
 
 
 # --------------------------------------------------------------------------- writing
@@ -368,112 +361,50 @@ async def write_bookings(
     resource_ids: Mapping[str, int],
     service_ids: Mapping[str, int],
 ) -> None:
-    """The business's bookings, their customers, occupancy and history as plain
-    multi-row inserts: the one writer of bookings that come from a file.
+    """The business's bookings with their customers, through the one writer of booking,
+    occupancy and history rows (:mod:`core.booking_rows`).
 
-    A business file can hold tens of thousands of bookings; building three
-    Tortoise model objects per booking made the import several times slower
-    than the database's own work. The values are encoded as the models would
-    encode them (instants in UTC, see :func:`_db_values`). A booking keeps the
-    file's token when it has one, so the links its customer holds keep working.
+    A business file can hold tens of thousands of bookings: they go as multi-row
+    inserts. A booking keeps the file's token when it has one, so the links its
+    customer holds keep working.
     """
     if not business.bookings:
         return
     services = {s.id: s for s in business.services}
     capacity = {r.id: r.capacity for r in business.resources}
     now = datetime.now(UTC)
-    confirmed = m.BookingStatus.CONFIRMED.value
     customer_ids = await _customer_ids(conn, business.bookings, now)
-    tokens: list[str] = []
-    bookings: list[list[Any]] = []
+    new: list[NewBooking] = []
     for record in business.bookings:
         service = services[record.service]
         start = record.start.astimezone(UTC)
-        token = record.token or m.new_manage_token()
-        tokens.append(token)
-        bookings.append(
-            [
-                business_id,
-                service_ids[record.service],
-                None if record.customer is None else customer_ids[record.customer],
-                start,
-                start + timedelta(minutes=service.duration_min),
-                confirmed,
-                IMPORT_CHANNEL,
-                token,
-                _seats(record, service),
-                now,
-                now,
-            ]
+        lo, hi = _occupied(service, start)
+        seats = _seats(record, service)
+        new.append(
+            NewBooking(
+                business_id=business_id,
+                service_id=service_ids[record.service],
+                customer_id=None if record.customer is None else customer_ids[record.customer],
+                start=start,
+                end=start + timedelta(minutes=service.duration_min),
+                seats=seats,
+                channel=IMPORT_CHANNEL,
+                token=record.token or m.new_manage_token(),
+                occupies=tuple(
+                    Occupied(resource_ids[slug], lo, hi, capacity[slug] == 1)
+                    for slug in record.resources
+                ),
+                actor="import",
+                action="imported",
+                data={
+                    "service": record.service,
+                    "start": start.isoformat(),
+                    "resources": list(record.resources),
+                    "seats": seats,
+                },
+            )
         )
-    await _insert_many(
-        conn,
-        "booking",
-        (
-            "business_id",
-            "service_id",
-            "customer_id",
-            "start",
-            "end",
-            "status",
-            "source_channel",
-            "manage_token",
-            "seats",
-            "created_at",
-            "updated_at",
-        ),
-        bookings,
-    )
-    # Multi-row inserts do not return ids; the tokens, made here, find them again, a chunk
-    # at a time (PostgreSQL takes at most 32,767 parameters in one statement).
-    ids: dict[str, int] = {}
-    for first in range(0, len(tokens), _TOKENS_PER_QUERY):
-        chunk = tokens[first : first + _TOKENS_PER_QUERY]
-        ids.update(
-            await m.Booking.filter(business_id=business_id, manage_token__in=chunk)
-            .using_db(conn)
-            .values_list("manage_token", "id")
-        )
-    occupancy: list[list[Any]] = []
-    history: list[list[Any]] = []
-    for record, token, row in zip(business.bookings, tokens, bookings, strict=True):
-        booking_id = ids[token]
-        start, end, seats = row[3], row[4], row[8]
-        occupied_start, occupied_end = _occupied(services[record.service], start)
-        occupancy.extend(
-            [
-                booking_id,
-                resource_ids[slug],
-                k,
-                occupied_start,
-                occupied_end,
-                start,
-                end,
-                seats,
-                True,
-                capacity[slug] == 1,
-            ]
-            for k, slug in enumerate(record.resources)
-        )
-        data = {
-            "service": record.service,
-            "start": start.isoformat(),
-            "resources": list(record.resources),
-            "seats": seats,
-        }
-        history.append([booking_id, now, "import", IMPORT_CHANNEL, "imported", json.dumps(data)])
-    await _insert_many(
-        conn,
-        "booking_resource",
-        OCCUPANCY_COLUMNS,
-        occupancy,
-    )
-    await _insert_many(
-        conn,
-        "booking_history",
-        ("booking_id", "at", "actor", "channel", "action", "data"),
-        history,
-    )
+    await write_new_bookings(conn, new, now)
 
 
 async def _customer_ids(
@@ -501,65 +432,6 @@ async def _customer_ids(
     ):
         found[BookingCustomer(*fields)] = customer_id
     return found
-
-
-_ROWS_PER_INSERT = 500
-
-
-async def _insert_many(
-    conn: BaseDBAsyncClient, table: str, columns: Sequence[str], rows: list[list[Any]]
-) -> None:
-    await insert_rows(conn, table, columns, rows)
-
-
-_TOKENS_PER_QUERY = 10_000
-
-
-async def insert_rows(
-    conn: BaseDBAsyncClient,
-    table: str,
-    columns: Sequence[str],
-    rows: Sequence[Sequence[Any]],
-    *,
-    returning: Sequence[str] = (),
-) -> list[Sequence[Any]]:
-    """``INSERT ... VALUES (...), (...)`` in chunks: one round trip per few hundred rows.
-
-    Values are written as the models would write them (instants in UTC, see
-    :func:`_db_values`; JSON columns take text). With ``returning``, those columns
-    of the new rows, in no promised order.
-    """
-    postgres = conn.capabilities.dialect == "postgres"
-    names = ", ".join(f'"{c}"' for c in columns)
-    back = f" RETURNING {', '.join(chr(34) + c + chr(34) for c in returning)}" if returning else ""
-    width = len(columns)
-    found: list[Sequence[Any]] = []
-    for first in range(0, len(rows), _ROWS_PER_INSERT):
-        chunk = rows[first : first + _ROWS_PER_INSERT]
-        if postgres:
-            groups = (
-                "(" + ", ".join(f"${i * width + j + 1}" for j in range(width)) + ")"
-                for i in range(len(chunk))
-            )
-        else:
-            one = "(" + ", ".join("?" * width) + ")"
-            groups = (one for _ in chunk)
-        values = [v for row in chunk for v in _db_values(row, postgres)]
-        sql = f'INSERT INTO "{table}" ({names}) VALUES {", ".join(groups)}{back}'
-        if returning:
-            # execute_query drops what an INSERT returns on PostgreSQL; this one fetches.
-            result = await conn.execute_query_dict(sql, values)
-            found.extend([row[c] for c in returning] for row in result)
-        else:
-            await conn.execute_query(sql, values)
-    return found
-
-
-def _db_values(row: Sequence[Any], postgres: bool) -> list[Any]:
-    """What :class:`core.models.UTCDatetimeField` would write for each value."""
-    if postgres:
-        return list(row)
-    return [_text(v) if isinstance(v, datetime) else v for v in row]
 
 
 def _seats(record: BookingRecord, service: Service) -> int:
@@ -1411,6 +1283,4 @@ async def _busy(slugs: dict[int, str], start: datetime, end: datetime) -> tuple[
     )
 
 
-def _text(instant: datetime) -> str:
-    """An instant as SQLite holds it (see ``core.models.UTCDatetimeField``)."""
-    return instant.astimezone(UTC).isoformat(" ")
+_text = sqlite_text
