@@ -139,9 +139,9 @@ async def run(url: str, per_client: int, rounds: int) -> None:
                 for provider in staff(business)[:CLIENTS]
             )
         )
-        edit_ms = await rule_edit(business)
         rate = await throughput(service, business, per_client)
         losers, winners = await hot_slot(service, business, rounds)
+        edit_ms = await rule_edit(business)  # last: it changes a provider's hours
     print(f"\nPostgreSQL, {CLIENTS} concurrent clients, {POOL} connections, benchmark business")
     print("| measurement | figure | target |")
     print("|---|---|---|")
