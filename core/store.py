@@ -19,6 +19,7 @@ StoreError (in the tree of :mod:`core.errors`, re-exported here)
 from __future__ import annotations
 
 import json
+import math
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -1232,10 +1233,17 @@ async def _services(
 
 _BUSY_SQL = (
     "SELECT resource_id, booking_id, occupied_start, occupied_end, seats, "
-    "appointment_start, appointment_end FROM booking_resource "
+    "appointment_start, appointment_end{seconds} FROM booking_resource "
     "WHERE resource_id {resources} AND occupied_end > {lo} AND occupied_start < {hi} AND active "
     "ORDER BY occupied_start, id"
 )
+
+
+_PG_SECONDS = (
+    ", FLOOR(EXTRACT(EPOCH FROM occupied_start))::bigint, "
+    "CEIL(EXTRACT(EPOCH FROM occupied_end))::bigint"
+)
+"""The occupied window in whole seconds, as the slot search wants it (``Busy.seconds``)."""
 
 
 async def _busy(slugs: dict[int, str], start: datetime, end: datetime) -> tuple[Busy, ...]:
@@ -1252,13 +1260,14 @@ async def _busy(slugs: dict[int, str], start: datetime, end: datetime) -> tuple[
     resource_ids = sorted(slugs)
     start, end = start.astimezone(UTC), end.astimezone(UTC)
     if conn.capabilities.dialect == "postgres":
-        sql = _BUSY_SQL.format(resources="= ANY($1::int[])", lo="$2", hi="$3")
+        sql = _BUSY_SQL.format(resources="= ANY($1::int[])", lo="$2", hi="$3", seconds=_PG_SECONDS)
         _, rows = await conn.execute_query(sql, [resource_ids, start, end])
         return tuple(
-            Busy(slugs[r[0]], r[2], r[3], r[4], f"booking {r[1]}", r[5], r[6]) for r in rows
+            Busy(slugs[r[0]], r[2], r[3], r[4], f"booking {r[1]}", r[5], r[6], (r[7], r[8]))
+            for r in rows
         )
     marks = ", ".join("?" * len(resource_ids))
-    sql = _BUSY_SQL.format(resources=f"IN ({marks})", lo="?", hi="?")
+    sql = _BUSY_SQL.format(resources=f"IN ({marks})", lo="?", hi="?", seconds="")
     _, rows = await conn.execute_query(sql, [*resource_ids, _text(start), _text(end)])
     # SQLite hands back text; bookings share their times, so parse each text once.
     parsed: dict[str, datetime] = {}
@@ -1267,6 +1276,14 @@ async def _busy(slugs: dict[int, str], start: datetime, end: datetime) -> tuple[
         value = parsed.get(text)
         if value is None:
             value = parsed[text] = datetime.fromisoformat(text)
+        return value
+
+    seconds: dict[tuple[str, Callable[[float], int]], int] = {}
+
+    def second(text: str, rounding: Callable[[float], int]) -> int:
+        value = seconds.get((text, rounding))
+        if value is None:
+            value = seconds[text, rounding] = rounding(instant(text).timestamp())
         return value
 
     return tuple(
@@ -1278,6 +1295,7 @@ async def _busy(slugs: dict[int, str], start: datetime, end: datetime) -> tuple[
             f"booking {r[1]}",
             instant(r[5]),
             instant(r[6]),
+            (second(r[2], math.floor), second(r[3], math.ceil)),
         )
         for r in rows
     )

@@ -181,10 +181,13 @@ class Looking:
         counted (except ``owner``'s)."""
         want = Want(service_id, utc_midnight(first), seat_count(seats), provider)
         lo, hi = utc_midnight(first) - MARGIN, utc_midnight(last) + MARGIN
+        if self._leases.store is None:  # nothing to ask in between: all in one go
+            async with in_transaction():
+                view = await self.view(want, now, lo, hi)
+            return view.snapshot
         rules = await self.read_rules(want)
         held = await self._leases.busy(rules, lo, hi, now, Ignoring(owner=owner))  # no tx open
-        async with in_transaction():
-            view = await self.view(want, now, lo, hi, rules=rules, held=held)
+        view = await self.view(want, now, lo, hi, rules=rules, held=held)  # one query
         return view.snapshot
 
     async def offer(
