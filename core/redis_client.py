@@ -10,9 +10,11 @@ redis-py's default pool opens a new connection whenever every open one is busy,
 with no upper bound: a burst of 100 concurrent holds opened 100 connections, and
 a process per worker times that can reach Redis's ``maxclients``. The pool here
 is a blocking one of at most :data:`MAX_CONNECTIONS` per client: a request that
-finds them all busy waits (at most ``timeout``) for one to come back, which for
-commands of well under a millisecond is a short queue, not a failure. A wait that
-runs out raises redis-py's ``ConnectionError``, i.e. "unreachable", like a stall.
+finds them all busy waits for one to come back, which for commands of well under
+a millisecond is a short queue, not a failure. Waiting for one of our own
+connections is not Redis being away, so the wait is allowed longer than a command
+(:func:`pool_wait`); one that still runs out raises redis-py's ``ConnectionError``,
+i.e. "unreachable", as during an outage, when the queue stops moving.
 """
 
 from __future__ import annotations
@@ -23,7 +25,13 @@ from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-__all__ = ["DEFAULT_TIMEOUT_SECONDS", "MAX_CONNECTIONS", "UNREACHABLE", "redis_client"]
+__all__ = [
+    "DEFAULT_TIMEOUT_SECONDS",
+    "MAX_CONNECTIONS",
+    "UNREACHABLE",
+    "pool_wait",
+    "redis_client",
+]
 
 DEFAULT_TIMEOUT_SECONDS = 0.5
 """Connect and socket timeout: a healthy Redis nearby answers in well under a millisecond."""
@@ -35,6 +43,12 @@ UNREACHABLE: tuple[type[Exception], ...] = (RedisConnectionError, RedisTimeoutEr
 """What redis-py raises when the server cannot be reached or does not answer in time."""
 
 
+def pool_wait(timeout: float) -> float:
+    """How long a command waits for a free connection of the pool: four command
+    timeouts, and never under two seconds (a burst on a busy machine queues that long)."""
+    return max(2.0, 4 * timeout)
+
+
 def redis_client(
     url: str,
     *,
@@ -43,7 +57,7 @@ def redis_client(
     max_connections: int = MAX_CONNECTIONS,
 ) -> Redis:
     """A client that gives up on an unreachable server within ``timeout`` seconds, over
-    a pool of at most ``max_connections`` connections (waiting up to ``timeout`` for one).
+    a pool of at most ``max_connections`` connections (waiting :func:`pool_wait` for one).
 
     A dropped connection (Redis restarted) is retried once, at once; a timeout is
     not: a server that did not answer in time will not answer the second time
@@ -56,7 +70,7 @@ def redis_client(
     pool = BlockingConnectionPool.from_url(
         url,
         max_connections=max_connections,
-        timeout=timeout,
+        timeout=pool_wait(timeout),
         decode_responses=decode_responses,
         socket_connect_timeout=timeout,
         socket_timeout=timeout,
