@@ -156,17 +156,18 @@ class BookingService:
         self._holds = holds
         self._clock = clock
         self._hold_ttl = hold_ttl
+        self._lock_timeout = lock_timeout
         leases = Leases(holds)
         self._looking = Looking(leases)
-        self._alternatives = Alternatives(self._looking, leases, alternatives)
+        self._nearby = Alternatives(self._looking, leases, alternatives)
         self._holding = Holding(
             self._looking,
-            self._alternatives,
+            self._nearby,
             leases,
             signer or HoldSigner(secrets.token_bytes(32)),
             hold_ttl,
         )
-        self._placing = Placing(self._looking, self._alternatives, leases, lock_timeout)
+        self._placing = Placing(self._looking, self._nearby, leases, lock_timeout)
         self._changing = Changing(self._placing, lock_timeout)
 
     def _now(self) -> datetime:
@@ -542,7 +543,7 @@ class BookingService:
         return await self._holding.live(token, owner, now)
 
     async def _nearest(self, want: Want, now: datetime, **kwargs: Any) -> tuple[Slot, ...]:
-        return await self._alternatives.nearest(want, now, **kwargs)
+        return await self._nearby.nearest(want, now, **kwargs)
 
 
 async def _customer(customer: CustomerInput, identity: Identity | None) -> CustomerInput:
