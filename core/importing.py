@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
@@ -34,8 +35,9 @@ from core.engine.zones import instant_seconds
 from core.store import (
     InvalidBusiness,
     check_business,
-    load_business,
+    load_booking_records,
     load_rules,
+    load_rules_as_business,
     overbooked,
     overbooked_text,
     replace_business,
@@ -82,8 +84,18 @@ class ImportReport:
     timezone: str
 
 
-async def import_business(business: Business, now: datetime | None = None) -> ImportReport:
-    """Make the database hold ``business``'s rules without losing a booking."""
+async def import_business(
+    business: Business, now: datetime | None = None, *, current: Business | None = None
+) -> ImportReport:
+    """Make the database hold ``business``'s rules without losing a booking.
+
+    ``current`` is the business's rules as the caller has just read them in the same
+    transaction (:func:`core.store.load_rules_as_business`: a rule edit), so they are
+    not read again; the misfits listed are then those on what the edit changed.
+    Either way, of the bookings already made only those the capacity check needs
+    are read: the ones on resources whose capacity went down or that the file's
+    bookings occupy.
+    """
     check_business(business)
     now = now or datetime.now(UTC)
     if not await m.Business.exists():
@@ -96,8 +108,11 @@ async def import_business(business: Business, now: datetime | None = None) -> Im
             (),
             business.info.timezone,
         )
+    scoped = current is not None
+    touched: set[str] = set()
     async with in_transaction() as conn:
-        current = await load_business()
+        if current is None:
+            current = await load_rules_as_business()
         row = await m.Business.all().using_db(conn).order_by("id").first()
         assert row is not None  # a business exists, and only this import writes one
         quiet = business.info.quiet_hours
@@ -129,10 +144,13 @@ async def import_business(business: Business, now: datetime | None = None) -> Im
                 )
             )
         service_changes, kept_services = await _gone_services(conn, row.id, current, business)
-        resource_changes, resource_ids = await _sync_resources(
-            conn, row.id, current, business, kept_services
+        touched.update(
+            f"service:{slug}" for slug in (*service_changes.removed, *service_changes.switched_off)
         )
-        service_ids = await _sync_services(conn, row.id, current, business, resource_ids)
+        resource_changes, resource_ids = await _sync_resources(
+            conn, row.id, current, business, kept_services, touched
+        )
+        service_ids = await _sync_services(conn, row.id, current, business, resource_ids, touched)
         new, known = await _new_bookings(conn, current, business)
         await write_bookings(
             conn, row.id, replace(business, bookings=new), resource_ids, service_ids
@@ -142,7 +160,7 @@ async def import_business(business: Business, now: datetime | None = None) -> Im
         service_changes,
         len(new),
         known,
-        await _misfits(now),
+        await _misfits(now, touched if scoped else None),
         business.info.timezone,
     )
 
@@ -191,8 +209,10 @@ async def _sync_resources(
     current: Business,
     business: Business,
     kept_services: set[str],
+    touched: set[str],
 ) -> tuple[Changes, dict[str, int]]:
-    """Resources as the file has them; rules rewritten only where they changed."""
+    """Resources as the file has them; rules rewritten only where they changed. The
+    slugs of those added, changed, removed or switched off go into ``touched``."""
     ids: dict[str, int] = dict(
         await m.Resource.filter(business_id=business_id).using_db(conn).values_list("slug", "id")
     )
@@ -223,6 +243,7 @@ async def _sync_resources(
             current.resource_emails,
         )
         if fields != was:
+            touched.add(resource.id)
             del fields["slug"]
             await m.Resource.filter(id=ids[resource.id]).using_db(conn).update(**fields)
         if (before.weekly_hours, before.date_overrides, before.blocks) != (
@@ -235,6 +256,7 @@ async def _sync_resources(
             await m.DateOverride.filter(resource_id=rid).using_db(conn).delete()
             await m.Block.filter(resource_id=rid).using_db(conn).delete()
             changed_rules.append(resource)
+            touched.add(resource.id)
         if before.capacity != resource.capacity:
             # What PostgreSQL's exclusion constraint checks: capacity one.
             await (
@@ -245,6 +267,7 @@ async def _sync_resources(
     await write_resource_rules(conn, ids, changed_rules)
     listed = {r.id for r in business.resources}
     gone = [r for r in current.resources if r.id not in listed]
+    touched.update(r.id for r in gone)
     gone_ids = [ids[r.id] for r in gone]
     used = await _slugs(
         m.BookingResource.filter(resource_id__in=gone_ids).using_db(conn), "resource__slug"
@@ -289,8 +312,10 @@ async def _sync_services(
     current: Business,
     business: Business,
     resource_ids: dict[str, int],
+    touched: set[str],
 ) -> dict[str, int]:
-    """Services as the file has them; pools and blackouts rewritten where they changed."""
+    """Services as the file has them; pools and blackouts rewritten where they changed
+    (the changed ones go into ``touched``, as ``service:<id>``)."""
     ids: dict[str, int] = dict(
         await m.Service.filter(business_id=business_id).using_db(conn).values_list("slug", "id")
     )
@@ -321,6 +346,7 @@ async def _sync_services(
             current.reminders,
         )
         if fields != was:
+            touched.add(f"service:{service.id}")
             del fields["slug"]
             await m.Service.filter(id=ids[service.id]).using_db(conn).update(**fields)
         if before.requires != service.requires or _blackouts(current, service.id) != _blackouts(
@@ -329,6 +355,7 @@ async def _sync_services(
             await m.ServicePool.filter(service_id=ids[service.id]).using_db(conn).delete()
             await m.ServiceBlackout.filter(service_id=ids[service.id]).using_db(conn).delete()
             changed_rules.append(service)
+            touched.add(f"service:{service.id}")
     listed = {slug: ids[slug] for slug in (s.id for s in changed_rules)}
     await write_service_rules(conn, listed, changed_rules, resource_ids, business.policies)
     return ids
@@ -352,9 +379,26 @@ async def _new_bookings(
     A file booking with a token is known when a booking (of any status) has that
     token; one without is known when a confirmed booking has its service, start,
     resources and seats (each database booking answers for one file booking).
+
+    Only the bookings that can matter are read: those on a resource whose capacity
+    went down (they may not fit together any more) or that a booking of the file
+    occupies (the new ones must fit among them). Bookings elsewhere fitted before
+    and still do: the times they occupy were fixed when they were made.
     """
-    tokens = await _slugs(m.Booking.all().using_db(conn), "manage_token")
-    unclaimed = Counter(_appointment(b) for b in current.bookings)
+    capacity = {r.id: r.capacity for r in current.resources}
+    lowered = {r.id for r in business.resources if r.capacity < capacity.get(r.id, r.capacity)}
+    occupied = {slug for record in business.bookings for slug in record.resources}
+    if not lowered and not occupied:
+        return (), 0
+    existing = await load_booking_records(lowered | occupied)
+    wanted_tokens = [r.token for r in business.bookings if r.token is not None]
+    tokens: set[str] = set()
+    for first in range(0, len(wanted_tokens), _TOKENS_PER_QUERY):
+        chunk = wanted_tokens[first : first + _TOKENS_PER_QUERY]
+        tokens |= await _slugs(
+            m.Booking.filter(manage_token__in=chunk).using_db(conn), "manage_token"
+        )
+    unclaimed = Counter(_appointment(b) for b in existing)
     new: list[BookingRecord] = []
     for record in business.bookings:
         if record.token is not None:
@@ -370,14 +414,13 @@ async def _new_bookings(
     # when they were made; the file's new ones what the file says.
     old = {s.id: s for s in current.services}
     new_services = {s.id: s for s in business.services}
-    capacity = {r.id: r.capacity for r in current.resources}
     capacity.update((r.id, r.capacity) for r in business.resources)
-    every = [*current.bookings, *new]
-    services = [old[b.service] for b in current.bookings]
+    every = [*existing, *new]
+    services = [old[b.service] for b in existing]
     services += [new_services[b.service] for b in new]
     found = overbooked(every, services, capacity)
     if found is not None:
-        known = len(current.bookings)
+        known = len(existing)
 
         def name(i: int) -> str:
             if i >= known:
@@ -391,6 +434,10 @@ async def _new_bookings(
     return tuple(new), len(business.bookings) - len(new)
 
 
+_TOKENS_PER_QUERY = 10_000
+"""PostgreSQL takes at most 32,767 parameters in one statement."""
+
+
 def _appointment(record: BookingRecord) -> tuple[str, datetime, tuple[str, ...], int | None]:
     return (record.service, record.start.astimezone(UTC), record.resources, record.seats)
 
@@ -399,23 +446,31 @@ def _utc(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")
 
 
-async def _misfits(now: datetime) -> tuple[Misfit, ...]:
-    """Confirmed bookings that have not ended and that the rules now in force would refuse."""
+async def _misfits(now: datetime, touched: set[str] | None = None) -> tuple[Misfit, ...]:
+    """Confirmed bookings that have not ended and that the rules now in force would refuse;
+    with ``touched`` (resource slugs, and ``service:<id>``), only bookings that occupy one
+    of those resources or are of one of those services."""
     rules = await load_rules()
     snapshot = rules.snapshot
-    rows = (
-        await m.BookingResource.filter(
-            booking__status=m.BookingStatus.CONFIRMED, booking__end__gt=now
-        )
-        .order_by("booking__start", "booking_id", "position")
-        .values_list(
-            "booking_id",
-            "booking__service__slug",
-            "booking__start",
-            "resource__slug",
-            "occupied_start",
-            "occupied_end",
-        )
+    query = m.BookingResource.filter(
+        booking__status=m.BookingStatus.CONFIRMED, booking__end__gt=now
+    )
+    if touched is not None:
+        services = [t.removeprefix("service:") for t in touched if t.startswith("service:")]
+        resources = [t for t in touched if not t.startswith("service:")]
+        if not services and not resources:
+            return ()
+        concerned = m.BookingResource.filter(
+            Q(resource__slug__in=resources) | Q(booking__service__slug__in=services)
+        ).values("booking_id")
+        query = query.filter(booking_id__in=Subquery(concerned))
+    rows = await query.order_by("booking__start", "booking_id", "position").values_list(
+        "booking_id",
+        "booking__service__slug",
+        "booking__start",
+        "resource__slug",
+        "occupied_start",
+        "occupied_end",
     )
     found: dict[int, Misfit] = {}
     for booking_id, service_id, start, slug, lo, hi in rows:

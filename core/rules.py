@@ -14,6 +14,8 @@ one writer of rules:
 3. Write it through the in-place import (:func:`core.importing.import_business`),
    which rewrites only what differs and never touches a booking, and write a
    rule-history row (who, which channel, when, the section before and after).
+   The rules read in step 2 are handed to the import: it reads no rules again, and
+   of the bookings only those on resources whose capacity went down.
 
 Bookings that the new rules would refuse are kept and listed in the result
 (:attr:`RuleEdit.misfits`) for a person to decide on; an edit never cancels.
@@ -284,7 +286,8 @@ async def _edit(
         business_id = row.id
         ids = await m.Resource.filter(business_id=business_id).values_list("id", flat=True)
         await tx.lock("resource", cast(list[int], ids))
-        document = business_document(await load_rules_as_business())
+        current = await load_rules_as_business()
+        document = business_document(current)
         before = _section(document, section, subject)
         change(document)
         after = _section(document, section, subject)
@@ -295,7 +298,7 @@ async def _edit(
         except BusinessFileError as error:
             raise RuleEditError(_within(error.problems, document, section, subject)) from None
         try:
-            report = await import_business(business, now or at)
+            report = await import_business(business, now or at, current=current)
         except InvalidBusiness as error:
             raise RuleEditError([Problem("", str(error))]) from None
         history = await m.RuleHistory.create(

@@ -19,6 +19,7 @@ StoreError (in the tree of :mod:`core.errors`, re-exported here)
 from __future__ import annotations
 
 import json
+import math
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -32,6 +33,14 @@ from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from core import models as m
+from core.booking_rows import (
+    OCCUPANCY_COLUMNS,
+    NewBooking,
+    Occupied,
+    insert_rows,
+    sqlite_text,
+    write_new_bookings,
+)
 from core.business import (
     DEFAULT_REMINDERS,
     Blackout,
@@ -71,6 +80,7 @@ __all__ = [
     "complete_rules",
     "count_bookings",
     "insert_rows",
+    "load_booking_records",
     "load_business",
     "load_busy",
     "load_directory",
@@ -95,21 +105,6 @@ _Day = TypeVar("_Day", int, date)
 
 IMPORT_CHANNEL = "file"
 """``source_channel`` and history channel of bookings that came from a business file."""
-
-
-OCCUPANCY_COLUMNS = (
-    "booking_id",
-    "resource_id",
-    "position",
-    "occupied_start",
-    "occupied_end",
-    "appointment_start",
-    "appointment_end",
-    "seats",
-    "active",
-    "exclusive",
-)
-"""The columns of an occupancy row, in the order every writer of them uses."""
 
 
 # --------------------------------------------------------------------------- writing
@@ -386,112 +381,50 @@ async def write_bookings(
     resource_ids: Mapping[str, int],
     service_ids: Mapping[str, int],
 ) -> None:
-    """The business's bookings, their customers, occupancy and history as plain
-    multi-row inserts: the one writer of bookings that come from a file.
+    """The business's bookings with their customers, through the one writer of booking,
+    occupancy and history rows (:mod:`core.booking_rows`).
 
-    A business file can hold tens of thousands of bookings; building three
-    Tortoise model objects per booking made the import several times slower
-    than the database's own work. The values are encoded as the models would
-    encode them (instants in UTC, see :func:`_db_values`). A booking keeps the
-    file's token when it has one, so the links its customer holds keep working.
+    A business file can hold tens of thousands of bookings: they go as multi-row
+    inserts. A booking keeps the file's token when it has one, so the links its
+    customer holds keep working.
     """
     if not business.bookings:
         return
     services = {s.id: s for s in business.services}
     capacity = {r.id: r.capacity for r in business.resources}
     now = datetime.now(UTC)
-    confirmed = m.BookingStatus.CONFIRMED.value
     customer_ids = await _customer_ids(conn, business.bookings, now)
-    tokens: list[str] = []
-    bookings: list[list[Any]] = []
+    new: list[NewBooking] = []
     for record in business.bookings:
         service = services[record.service]
         start = record.start.astimezone(UTC)
-        token = record.token or m.new_manage_token()
-        tokens.append(token)
-        bookings.append(
-            [
-                business_id,
-                service_ids[record.service],
-                None if record.customer is None else customer_ids[record.customer],
-                start,
-                start + timedelta(minutes=service.duration_min),
-                confirmed,
-                IMPORT_CHANNEL,
-                token,
-                _seats(record, service),
-                now,
-                now,
-            ]
+        lo, hi = _occupied(service, start)
+        seats = _seats(record, service)
+        new.append(
+            NewBooking(
+                business_id=business_id,
+                service_id=service_ids[record.service],
+                customer_id=None if record.customer is None else customer_ids[record.customer],
+                start=start,
+                end=start + timedelta(minutes=service.duration_min),
+                seats=seats,
+                channel=IMPORT_CHANNEL,
+                token=record.token or m.new_manage_token(),
+                occupies=tuple(
+                    Occupied(resource_ids[slug], lo, hi, capacity[slug] == 1)
+                    for slug in record.resources
+                ),
+                actor="import",
+                action="imported",
+                data={
+                    "service": record.service,
+                    "start": start.isoformat(),
+                    "resources": list(record.resources),
+                    "seats": seats,
+                },
+            )
         )
-    await _insert_many(
-        conn,
-        "booking",
-        (
-            "business_id",
-            "service_id",
-            "customer_id",
-            "start",
-            "end",
-            "status",
-            "source_channel",
-            "manage_token",
-            "seats",
-            "created_at",
-            "updated_at",
-        ),
-        bookings,
-    )
-    # Multi-row inserts do not return ids; the tokens, made here, find them again, a chunk
-    # at a time (PostgreSQL takes at most 32,767 parameters in one statement).
-    ids: dict[str, int] = {}
-    for first in range(0, len(tokens), _TOKENS_PER_QUERY):
-        chunk = tokens[first : first + _TOKENS_PER_QUERY]
-        ids.update(
-            await m.Booking.filter(business_id=business_id, manage_token__in=chunk)
-            .using_db(conn)
-            .values_list("manage_token", "id")
-        )
-    occupancy: list[list[Any]] = []
-    history: list[list[Any]] = []
-    for record, token, row in zip(business.bookings, tokens, bookings, strict=True):
-        booking_id = ids[token]
-        start, end, seats = row[3], row[4], row[8]
-        occupied_start, occupied_end = _occupied(services[record.service], start)
-        occupancy.extend(
-            [
-                booking_id,
-                resource_ids[slug],
-                k,
-                occupied_start,
-                occupied_end,
-                start,
-                end,
-                seats,
-                True,
-                capacity[slug] == 1,
-            ]
-            for k, slug in enumerate(record.resources)
-        )
-        data = {
-            "service": record.service,
-            "start": start.isoformat(),
-            "resources": list(record.resources),
-            "seats": seats,
-        }
-        history.append([booking_id, now, "import", IMPORT_CHANNEL, "imported", json.dumps(data)])
-    await _insert_many(
-        conn,
-        "booking_resource",
-        OCCUPANCY_COLUMNS,
-        occupancy,
-    )
-    await _insert_many(
-        conn,
-        "booking_history",
-        ("booking_id", "at", "actor", "channel", "action", "data"),
-        history,
-    )
+    await write_new_bookings(conn, new, now)
 
 
 async def _customer_ids(
@@ -519,65 +452,6 @@ async def _customer_ids(
     ):
         found[BookingCustomer(*fields)] = customer_id
     return found
-
-
-_ROWS_PER_INSERT = 500
-
-
-async def _insert_many(
-    conn: BaseDBAsyncClient, table: str, columns: Sequence[str], rows: list[list[Any]]
-) -> None:
-    await insert_rows(conn, table, columns, rows)
-
-
-_TOKENS_PER_QUERY = 10_000
-
-
-async def insert_rows(
-    conn: BaseDBAsyncClient,
-    table: str,
-    columns: Sequence[str],
-    rows: Sequence[Sequence[Any]],
-    *,
-    returning: Sequence[str] = (),
-) -> list[Sequence[Any]]:
-    """``INSERT ... VALUES (...), (...)`` in chunks: one round trip per few hundred rows.
-
-    Values are written as the models would write them (instants in UTC, see
-    :func:`_db_values`; JSON columns take text). With ``returning``, those columns
-    of the new rows, in no promised order.
-    """
-    postgres = conn.capabilities.dialect == "postgres"
-    names = ", ".join(f'"{c}"' for c in columns)
-    back = f" RETURNING {', '.join(chr(34) + c + chr(34) for c in returning)}" if returning else ""
-    width = len(columns)
-    found: list[Sequence[Any]] = []
-    for first in range(0, len(rows), _ROWS_PER_INSERT):
-        chunk = rows[first : first + _ROWS_PER_INSERT]
-        if postgres:
-            groups = (
-                "(" + ", ".join(f"${i * width + j + 1}" for j in range(width)) + ")"
-                for i in range(len(chunk))
-            )
-        else:
-            one = "(" + ", ".join("?" * width) + ")"
-            groups = (one for _ in chunk)
-        values = [v for row in chunk for v in _db_values(row, postgres)]
-        sql = f'INSERT INTO "{table}" ({names}) VALUES {", ".join(groups)}{back}'
-        if returning:
-            # execute_query drops what an INSERT returns on PostgreSQL; this one fetches.
-            result = await conn.execute_query_dict(sql, values)
-            found.extend([row[c] for c in returning] for row in result)
-        else:
-            await conn.execute_query(sql, values)
-    return found
-
-
-def _db_values(row: Sequence[Any], postgres: bool) -> list[Any]:
-    """What :class:`core.models.UTCDatetimeField` would write for each value."""
-    if postgres:
-        return list(row)
-    return [_text(v) if isinstance(v, datetime) else v for v in row]
 
 
 def _seats(record: BookingRecord, service: Service) -> int:
@@ -793,7 +667,8 @@ async def load_business(*, bookings: bool = True) -> Business:
     """
     business_id, info, services, _ = await _services()
     resources = await _resources(business_id, None)
-    records = await _booking_records(business_id, services, resources) if bookings else ()
+    slugs = {resource_id: r.id for resource_id, r in resources}
+    records = await _booking_records(business_id, services, slugs) if bookings else ()
     return Business(
         info=info,
         resources=tuple(r for _, r in resources),
@@ -814,37 +689,60 @@ async def load_business(*, bookings: bool = True) -> Business:
     )
 
 
+async def load_booking_records(
+    resources: Collection[str] | None = None,
+) -> tuple[BookingRecord, ...]:
+    """The confirmed bookings as :func:`load_business` has them; with ``resources``
+    (slugs), only those that occupy one of them: what an import's capacity check needs
+    when only those resources change, instead of every booking of the business."""
+    business_id, _, services, _ = await _services()
+    slugs: dict[int, str] = dict(
+        await m.Resource.filter(business_id=business_id).values_list("id", "slug")
+    )
+    only = None if resources is None else [i for i, slug in slugs.items() if slug in resources]
+    return await _booking_records(business_id, services, slugs, only)
+
+
 async def _booking_records(
     business_id: int,
     services: Sequence[tuple[int, Service]],
-    resources: Sequence[tuple[int, Resource]],
+    slug_by_resource: Mapping[int, str],
+    only: Sequence[int] | None = None,
 ) -> tuple[BookingRecord, ...]:
+    """Confirmed bookings, by id; with ``only`` (resource ids), those occupying one."""
+    if only is not None and not only:
+        return ()
     service_by_id = dict(services)
-    slug_by_resource = {resource_id: r.id for resource_id, r in resources}
-
-    rows = (
-        await m.Booking.filter(business_id=business_id, status=m.BookingStatus.CONFIRMED)
-        .order_by("id")
-        .values_list("id", "service_id", "start", "seats", "manage_token", "customer_id")
+    bookings_query = m.Booking.filter(business_id=business_id, status=m.BookingStatus.CONFIRMED)
+    occupancy_query = m.BookingResource.filter(
+        booking__business_id=business_id, booking__status=m.BookingStatus.CONFIRMED
     )
-    customers = {
-        customer_id: BookingCustomer(*fields)
-        for customer_id, *fields in await m.Customer.filter(
-            id__in=Subquery(
-                m.Booking.filter(business_id=business_id, customer_id__isnull=False).values(
-                    "customer_id"
-                )
-            )
-        ).values_list("id", *CUSTOMER_FIELDS)
-    }
-    occupancy: dict[int, list[str]] = defaultdict(list)
-    for booking_id, resource_id in (
-        await m.BookingResource.filter(
-            booking__business_id=business_id, booking__status=m.BookingStatus.CONFIRMED
+    if only is not None:
+        occupying = Subquery(
+            m.BookingResource.filter(resource_id__in=list(only)).values("booking_id")
         )
-        .order_by("booking_id", "position", "id")
-        .values_list("booking_id", "resource_id")
-    ):
+        bookings_query = bookings_query.filter(id__in=occupying)
+        occupancy_query = occupancy_query.filter(booking_id__in=occupying)
+    rows = await bookings_query.order_by("id").values_list(
+        "id", "service_id", "start", "seats", "manage_token", "customer_id"
+    )
+    wanted_customers = {customer_id for *_, customer_id in rows if customer_id is not None}
+    customers = (
+        {
+            customer_id: BookingCustomer(*fields)
+            for customer_id, *fields in await m.Customer.filter(
+                id__in=Subquery(
+                    bookings_query.filter(customer_id__isnull=False).values("customer_id")
+                )
+            ).values_list("id", *CUSTOMER_FIELDS)
+        }
+        if wanted_customers
+        else {}
+    )
+    occupancy: dict[int, list[str]] = defaultdict(list)
+    for booking_id, resource_id in await occupancy_query.order_by(
+        "booking_id", "position", "id"
+    ).values_list("booking_id", "resource_id"):
         occupancy[booking_id].append(slug_by_resource[resource_id])
     bookings = []
     for booking_id, service_id, start, seats, token, customer_id in rows:
@@ -1398,10 +1296,10 @@ async def _services(
 
 _BUSY_SQL = (
     "SELECT resource_id, booking_id, occupied_start, occupied_end, seats, "
-    "appointment_start, appointment_end, id FROM booking_resource "
+    "appointment_start, appointment_end, id{seconds} FROM booking_resource "
     "WHERE resource_id {resources} AND occupied_end > {lo} AND occupied_start < {hi} AND active "
     "UNION ALL "
-    'SELECT e.resource_id, NULL, e.start, e."end", r.capacity, NULL, NULL, e.id '
+    'SELECT e.resource_id, NULL, e.start, e."end", r.capacity, NULL, NULL, e.id{e_seconds} '
     "FROM external_busy e JOIN resource r ON r.id = e.resource_id "
     'WHERE e.resource_id {resources} AND e."end" > {lo} AND e.start < {hi} '
     "ORDER BY 3, 8"
@@ -1411,6 +1309,16 @@ calendars (``core.calendars``), which fills the resource whatever its capacity."
 
 EXTERNAL = "an event in their own calendar"
 """The ``ref`` of busy time from a staff member's own calendar (no title is kept)."""
+
+
+_PG_SECONDS = (
+    ", FLOOR(EXTRACT(EPOCH FROM occupied_start))::bigint, "
+    "CEIL(EXTRACT(EPOCH FROM occupied_end))::bigint"
+)
+"""The occupied window in whole seconds, as the slot search wants it (``Busy.seconds``)."""
+_PG_EXTERNAL_SECONDS = (
+    ', FLOOR(EXTRACT(EPOCH FROM e.start))::bigint, CEIL(EXTRACT(EPOCH FROM e."end"))::bigint'
+)
 
 
 async def _busy(slugs: dict[int, str], start: datetime, end: datetime) -> tuple[Busy, ...]:
@@ -1428,11 +1336,19 @@ async def _busy(slugs: dict[int, str], start: datetime, end: datetime) -> tuple[
     resource_ids = sorted(slugs)
     start, end = start.astimezone(UTC), end.astimezone(UTC)
     if conn.capabilities.dialect == "postgres":
-        sql = _BUSY_SQL.format(resources="= ANY($1::int[])", lo="$2", hi="$3")
+        sql = _BUSY_SQL.format(
+            resources="= ANY($1::int[])",
+            lo="$2",
+            hi="$3",
+            seconds=_PG_SECONDS,
+            e_seconds=_PG_EXTERNAL_SECONDS,
+        )
         _, rows = await conn.execute_query(sql, [resource_ids, start, end])
-        return tuple(Busy(slugs[r[0]], r[2], r[3], r[4], _ref(r[1]), r[5], r[6]) for r in rows)
+        return tuple(
+            Busy(slugs[r[0]], r[2], r[3], r[4], _ref(r[1]), r[5], r[6], (r[8], r[9])) for r in rows
+        )
     marks = ", ".join("?" * len(resource_ids))
-    sql = _BUSY_SQL.format(resources=f"IN ({marks})", lo="?", hi="?")
+    sql = _BUSY_SQL.format(resources=f"IN ({marks})", lo="?", hi="?", seconds="", e_seconds="")
     arguments = [*resource_ids, _text(start), _text(end)]
     _, rows = await conn.execute_query(sql, arguments * 2)
     # SQLite hands back text; bookings share their times, so parse each text once.
@@ -1444,6 +1360,14 @@ async def _busy(slugs: dict[int, str], start: datetime, end: datetime) -> tuple[
             value = parsed[text] = datetime.fromisoformat(text)
         return value
 
+    seconds: dict[tuple[str, Callable[[float], int]], int] = {}
+
+    def second(text: str, rounding: Callable[[float], int]) -> int:
+        value = seconds.get((text, rounding))
+        if value is None:
+            value = seconds[text, rounding] = rounding(instant(text).timestamp())
+        return value
+
     return tuple(
         Busy(
             slugs[r[0]],
@@ -1453,6 +1377,7 @@ async def _busy(slugs: dict[int, str], start: datetime, end: datetime) -> tuple[
             _ref(r[1]),
             instant(r[5]) if r[5] is not None else None,
             instant(r[6]) if r[6] is not None else None,
+            (second(r[2], math.floor), second(r[3], math.ceil)),
         )
         for r in rows
     )
@@ -1462,6 +1387,4 @@ def _ref(booking_id: int | None) -> str:
     return f"booking {booking_id}" if booking_id is not None else EXTERNAL
 
 
-def _text(instant: datetime) -> str:
-    """An instant as SQLite holds it (see ``core.models.UTCDatetimeField``)."""
-    return instant.astimezone(UTC).isoformat(" ")
+_text = sqlite_text

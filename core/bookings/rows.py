@@ -2,16 +2,16 @@
 
 A booking is the ``booking`` row, one ``booking_resource`` occupancy row per
 resource (carrying what the exclusion constraint and the slot queries need),
-its ``booking_history`` rows and its ``outbox`` messages. New bookings are
-written as plain rows rather than model objects, which cost more Python time
-than the database spent on the whole commit; on PostgreSQL all of them in one
-statement (a ``WITH`` of ``INSERT`` steps), because on a small machine the
-round trips were the rest of it. SQLite, in process, gets one ``INSERT`` per table.
+its ``booking_history`` rows and its ``outbox`` messages. The rows of a new
+booking are built by :mod:`core.booking_rows`, the one writer the file import
+uses too; on PostgreSQL a request's rows go in one statement (a ``WITH`` of
+``INSERT`` steps, the same rows in its ``VALUES``), because on a small machine
+the round trips were most of the commit. SQLite, in process, gets one ``INSERT``
+per table. Cancellations and moves are written here too.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -21,6 +21,19 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.queryset import QuerySet
 
 from core import models as m
+from core.booking_rows import (
+    BOOKING_COLUMNS,
+    HISTORY_COLUMNS,
+    OCCUPANCY_COLUMNS,
+    NewBooking,
+    Occupied,
+    booking_row,
+    history_row,
+    insert_rows,
+    occupancy_rows,
+    to_json,
+    write_new_bookings,
+)
 from core.bookings import outbox
 from core.bookings.inputs import Idempotency
 from core.bookings.plan import Placed
@@ -36,34 +49,23 @@ from core.customers import (
     tie,
 )
 from core.errors import IdempotencyKeyReused
-from core.store import OCCUPANCY_COLUMNS, Rules, insert_rows
+from core.store import Rules
 
-__all__ = ["CANCELLED", "CONFIRMED", "customers_of", "infos", "insert_bookings", "occupancy_values"]
+__all__ = [
+    "CANCELLED",
+    "CONFIRMED",
+    "customers_of",
+    "infos",
+    "insert_bookings",
+    "occupies",
+    "write_cancellations",
+    "write_moves",
+]
 
 CONFIRMED = m.BookingStatus.CONFIRMED.value
 CANCELLED = m.BookingStatus.CANCELLED.value
 
-_BOOKING_COLUMNS = (
-    "business_id",
-    "service_id",
-    "customer_id",
-    "start",
-    "end",
-    "status",
-    "source_channel",
-    "manage_token",
-    "seats",
-    "idempotency_key",
-    "idempotency_fingerprint",
-    "reschedule_count",
-    "series_id",
-    "created_at",
-    "updated_at",
-)
-
-
-def _json(data: dict[str, Any]) -> str:
-    return json.dumps(data, separators=(",", ":"))
+_json = to_json
 
 
 async def infos(query: QuerySet[m.Booking]) -> list[BookingInfo]:
@@ -139,23 +141,52 @@ async def customers_of(bookings: Sequence[BookingInfo]) -> dict[int, CustomerInp
     return {booking_id: customer_of(fields) for booking_id, *fields in rows}
 
 
-def occupancy_values(
-    booking_id: int, position: int, rules: Rules, placed: Placed, resource: str
-) -> list[Any]:
-    """One occupancy row, in the order of its columns; ``exclusive`` is capacity one."""
+def occupies(rules: Rules, placed: Placed) -> tuple[Occupied, ...]:
+    """What ``placed`` occupies of each of its resources; ``exclusive`` is capacity one."""
     lo, hi = placed.occupied
-    return [
-        booking_id,
-        rules.resource_ids[resource],
-        position,
-        lo,
-        hi,
-        placed.start,
-        placed.end,
-        placed.seats,
-        True,
-        rules.snapshot.resources[resource].capacity == 1,
-    ]
+    return tuple(
+        Occupied(rules.resource_ids[r], lo, hi, rules.snapshot.resources[r].capacity == 1)
+        for r in placed.resources
+    )
+
+
+def _new(
+    rules: Rules,
+    placed: Placed,
+    token: str,
+    *,
+    customer_id: int | None,
+    channel: str,
+    actor: Actor,
+    history: dict[str, Any],
+    key: Idempotency | None,
+    series_id: int | None,
+) -> NewBooking:
+    return NewBooking(
+        business_id=rules.business_id,
+        service_id=rules.service_ids[placed.service.id],
+        customer_id=customer_id,
+        start=placed.start,
+        end=placed.end,
+        seats=placed.seats,
+        channel=channel,
+        token=token,
+        occupies=occupies(rules, placed),
+        actor=actor.label,
+        action="booked",
+        data={
+            "service": placed.service.id,
+            "start": placed.start.isoformat(),
+            "resources": list(placed.resources),
+            "seats": placed.seats,
+            "series_id": series_id,
+            **history,
+        },
+        history_channel=actor.channel,
+        key=None if key is None else key.key,
+        fingerprint=None if key is None else key.fingerprint,
+        series_id=series_id,
+    )
 
 
 async def insert_bookings(
@@ -199,19 +230,33 @@ async def insert_bookings(
         )
         for p, token in zip(placed, tokens, strict=True)
     ]
+
+    def new(customer_id: int | None, series_id: int | None) -> list[NewBooking]:
+        return [
+            _new(
+                rules,
+                p,
+                token,
+                customer_id=customer_id,
+                channel=channel,
+                actor=actor,
+                history=history,
+                key=key if i == 0 else None,
+                series_id=series_id,
+            )
+            for i, (p, token) in enumerate(zip(placed, tokens, strict=True))
+        ]
+
     if conn.capabilities.dialect == "postgres":
         return await _insert_in_one(
             conn,
             rules,
             placed,
             drafts,
+            new(None, None),
             created,
             customer=customer,
             identity=identity,
-            channel=channel,
-            actor=actor,
-            key=key,
-            history=history,
             recurrence=recurrence,
             messages=messages,
         )
@@ -225,42 +270,8 @@ async def insert_bookings(
             [_series_values(rules, placed, customer_id, recurrence, created)],
             returning=("id",),
         )
-    ids: dict[str, int] = {
-        token: booking_id
-        for booking_id, token in await insert_rows(
-            conn,
-            "booking",
-            _BOOKING_COLUMNS,
-            [
-                [
-                    *_booking_values(
-                        rules, p, customer_id, channel, token, key if i == 0 else None, series_id
-                    ),
-                    created,
-                    created,
-                ]
-                for i, (p, token) in enumerate(zip(placed, tokens, strict=True))
-            ],
-            returning=("id", "manage_token"),
-        )
-    }
-    made = [replace(d, id=ids[d.manage_token], series_id=series_id) for d in drafts]
-    await insert_rows(
-        conn,
-        "booking_resource",
-        OCCUPANCY_COLUMNS,
-        [
-            occupancy_values(info.id, k, rules, p, r)
-            for info, p in zip(made, placed, strict=True)
-            for k, r in enumerate(p.resources)
-        ],
-    )
-    await insert_rows(
-        conn,
-        "booking_history",
-        _HISTORY_COLUMNS,
-        [[info.id, *_history_values(info, actor, created, history)] for info in made],
-    )
+    ids = await write_new_bookings(conn, new(customer_id, series_id), created)
+    made = [replace(d, id=i, series_id=series_id) for d, i in zip(drafts, ids, strict=True)]
     await outbox.write(conn, [message for info in made for message in messages(info)])
     return made
 
@@ -275,7 +286,6 @@ _SERIES_COLUMNS = (
     "first_start",
     "created_at",
 )
-_HISTORY_COLUMNS = ("booking_id", "at", "actor", "channel", "action", "data")
 
 
 def _series_values(
@@ -297,54 +307,6 @@ def _series_values(
     ]
 
 
-def _booking_values(
-    rules: Rules,
-    p: Placed,
-    customer_id: int | None,
-    channel: str,
-    token: str,
-    key: Idempotency | None,
-    series_id: int | None,
-) -> list[Any]:
-    """A booking row without its two audit times, in the order of ``_BOOKING_COLUMNS``."""
-    return [
-        rules.business_id,
-        rules.service_ids[p.service.id],
-        customer_id,
-        p.start,
-        p.end,
-        CONFIRMED,
-        channel,
-        token,
-        p.seats,
-        None if key is None else key.key,
-        None if key is None else key.fingerprint,
-        0,
-        series_id,
-    ]
-
-
-def _history_values(
-    info: BookingInfo, actor: Actor, created: datetime, history: dict[str, Any]
-) -> list[Any]:
-    return [
-        created,
-        actor.label,
-        actor.channel,
-        "booked",
-        _json(
-            {
-                "service": info.service_id,
-                "start": info.start.isoformat(),
-                "resources": list(info.resources),
-                "seats": info.seats,
-                "series_id": info.series_id,
-                **history,
-            }
-        ),
-    ]
-
-
 class _Args(Params):
     """PostgreSQL arguments, numbered as they are added, with a type for ``VALUES``."""
 
@@ -358,32 +320,68 @@ class _Args(Params):
         )
 
 
+_TEXT, _INTEGER, _MOMENT = "text", "integer", "timestamptz"
+_BOOKING_KINDS = {
+    "business_id": _INTEGER,
+    "service_id": _INTEGER,
+    "start": _MOMENT,
+    "end": _MOMENT,
+    "status": _TEXT,
+    "source_channel": _TEXT,
+    "manage_token": _TEXT,
+    "seats": _INTEGER,
+    "idempotency_key": _TEXT,
+    "idempotency_fingerprint": _TEXT,
+    "reschedule_count": _INTEGER,
+    "created_at": _MOMENT,
+    "updated_at": _MOMENT,
+}
+"""The booking columns given as values; the customer and the series come from the steps."""
+_OCCUPANCY_KINDS = [
+    _INTEGER,
+    "smallint",
+    _MOMENT,
+    _MOMENT,
+    _MOMENT,
+    _MOMENT,
+    _INTEGER,
+    "boolean",
+    "boolean",
+]
+"""The occupancy columns after ``booking_id``."""
+_HISTORY_KINDS = [_MOMENT, _TEXT, _TEXT, _TEXT, _TEXT]
+"""The history columns after ``booking_id``."""
+
+
+def _quoted(columns: Sequence[str], prefix: str = "") -> str:
+    """Column names for SQL, quoted (``start`` and ``end`` are key words), each after
+    ``prefix``."""
+    return ", ".join(f'{prefix}"{c}"' for c in columns)
+
+
 async def _insert_in_one(
     conn: BaseDBAsyncClient,
     rules: Rules,
     placed: Sequence[Placed],
     drafts: list[BookingInfo],
+    new: list[NewBooking],
     created: datetime,
     *,
     customer: CustomerInput,
     identity: Identity | None,
-    channel: str,
-    actor: Actor,
-    key: Idempotency | None,
-    history: dict[str, Any],
     recurrence: Recurrence | None,
     messages: Callable[[BookingInfo], list[outbox.Message]],
 ) -> list[BookingInfo]:
     """:func:`insert_bookings` as one statement: each ``INSERT`` a step of a ``WITH``,
     the new ids flowing from one to the next (bookings matched to their rows by token,
-    and put into the outbox keys and payloads by the database)."""
+    and put into the outbox keys and payloads by the database). The rows are those of
+    :mod:`core.booking_rows`, with the customer's and the series' ids left to the steps."""
     arg = _Args()
-    text, integer, moment = "text", "integer", "timestamptz"
     steps = cte_steps(arg, customer, identity, created)  # ends in c: the customer's id
     series = "CAST(NULL AS integer)"
     if recurrence is not None:
         values = _series_values(rules, placed, None, recurrence, created)
-        kinds = [integer, integer, "", text, integer, integer, moment, moment]
+        kinds = [_INTEGER, _INTEGER, "", _TEXT, _INTEGER, _INTEGER, _MOMENT, _MOMENT]
         fields = ", ".join(
             'c."id"' if column == "customer_id" else arg(value, kind)
             for column, value, kind in zip(_SERIES_COLUMNS, values, kinds, strict=True)
@@ -394,55 +392,35 @@ async def _insert_in_one(
         )
         series = '(SELECT "id" FROM s)'
     series_json = f"COALESCE(to_jsonb({series}), 'null'::jsonb)"  # jsonb_set(..., NULL) is NULL
-    booking_kinds = [integer, integer, moment, moment, text, text, text, integer, text, text]
+    given = list(_BOOKING_KINDS)
     booking_rows = arg.rows(
         [
-            [
-                rules.business_id,
-                rules.service_ids[p.service.id],
-                p.start,
-                p.end,
-                CONFIRMED,
-                channel,
-                d.manage_token,
-                p.seats,
-                key.key if key is not None and i == 0 else None,
-                key.fingerprint if key is not None and i == 0 else None,
-            ]
-            for i, (p, d) in enumerate(zip(placed, drafts, strict=True))
+            [v for c, v in zip(BOOKING_COLUMNS, booking_row(b, created), strict=True) if c in given]
+            for b in new
         ],
-        booking_kinds,
+        [_BOOKING_KINDS[c] for c in BOOKING_COLUMNS if c in given],
     )
+    names = [c for c in BOOKING_COLUMNS if c in given]
     steps.append(
-        'b AS (INSERT INTO "booking" ("business_id", "service_id", "customer_id", "start", '
-        '"end", "status", "source_channel", "manage_token", "seats", "idempotency_key", '
-        '"idempotency_fingerprint", "reschedule_count", "series_id", "created_at", "updated_at") '
-        f'SELECT v.business_id, v.service_id, c."id", v.start, v.finish, v.status, v.channel, '
-        f"v.token, v.seats, v.key, v.fingerprint, 0, {series}, {arg(created, moment)}, "
-        f"{arg(created, moment)} FROM c, (VALUES {booking_rows}) AS v(business_id, service_id, "
-        "start, finish, status, channel, token, seats, key, fingerprint) "
+        f'b AS (INSERT INTO "booking" ({_quoted(names)}, "customer_id", "series_id") '
+        f'SELECT {_quoted(names, "v.")}, c."id", {series} '
+        f"FROM c, (VALUES {booking_rows}) AS v({_quoted(names)}) "
         'RETURNING "id", "manage_token")'
     )
     occupancy = arg.rows(
-        [
-            [d.manage_token, *occupancy_values(0, k, rules, p, r)[1:]]
-            for d, p in zip(drafts, placed, strict=True)
-            for k, r in enumerate(p.resources)
-        ],
-        [text, integer, "smallint", moment, moment, moment, moment, integer, "boolean", "boolean"],
+        [[b.token, *row[1:]] for b in new for row in occupancy_rows(0, b)],
+        [_TEXT, *_OCCUPANCY_KINDS],
     )
+    rest = OCCUPANCY_COLUMNS[1:]
     steps.append(
-        'o AS (INSERT INTO "booking_resource" ("booking_id", "resource_id", "position", '
-        '"occupied_start", "occupied_end", "appointment_start", "appointment_end", "seats", '
-        '"active", "exclusive") SELECT b."id", v.resource_id, v.position, v.occupied_start, '
-        "v.occupied_end, v.appointment_start, v.appointment_end, v.seats, v.active, v.exclusive "
-        f"FROM b JOIN (VALUES {occupancy}) AS v(token, resource_id, position, occupied_start, "
-        "occupied_end, appointment_start, appointment_end, seats, active, exclusive) "
+        f'o AS (INSERT INTO "booking_resource" ({_quoted(OCCUPANCY_COLUMNS)}) '
+        f'SELECT b."id", {_quoted(rest, "v.")} '
+        f"FROM b JOIN (VALUES {occupancy}) AS v(token, {_quoted(rest)}) "
         'ON v.token = b."manage_token")'
     )
     history_rows = arg.rows(
-        [[d.manage_token, *_history_values(d, actor, created, history)] for d in drafts],
-        [text, moment, text, text, text, text],
+        [[b.token, *history_row(0, b, created)[1:]] for b in new],
+        [_TEXT, *_HISTORY_KINDS],
     )
     steps.append(
         'h AS (INSERT INTO "booking_history" ("booking_id", "at", "actor", "channel", '
@@ -456,7 +434,7 @@ async def _insert_in_one(
     if notes:
         outbox_rows = arg.rows(
             [[token, n.tail, n.kind, _json(n.payload), n.available_at] for token, n in notes],
-            [text, text, text, text, moment],
+            [_TEXT, _TEXT, _TEXT, _TEXT, _MOMENT],
         )
         steps.append(
             'x AS (INSERT INTO "outbox" ("dedup_key", "kind", "booking_id", "payload", '
@@ -464,7 +442,7 @@ async def _insert_in_one(
             "SELECT 'booking:' || b.\"id\" || ':' || v.tail, v.kind, b.\"id\", "
             "jsonb_set(jsonb_set(v.payload::jsonb, '{booking_id}', to_jsonb(b.\"id\")), "
             f"'{{series_id}}', {series_json}), v.available_at, 0, '', "
-            f"{arg(created, moment)} "
+            f"{arg(created, _MOMENT)} "
             f"FROM b JOIN (VALUES {outbox_rows}) AS v(token, tail, kind, payload, available_at) "
             'ON v.token = b."manage_token")'
         )
@@ -473,3 +451,127 @@ async def _insert_in_one(
     ids = {row["manage_token"]: row["id"] for row in rows}
     series_id = rows[0]["series"]
     return [replace(d, id=ids[d.manage_token], series_id=series_id) for d in drafts]
+
+
+async def write_cancellations(
+    conn: BaseDBAsyncClient,
+    bookings: Sequence[BookingInfo],
+    *,
+    actor: Actor,
+    reason: str,
+    override: bool,
+) -> None:
+    """Confirmed bookings cancelled: status, occupancy let go, a history row each."""
+    ids = [i.id for i in bookings]
+    at = datetime.now(UTC)
+    await (
+        m.Booking.filter(id__in=ids)
+        .using_db(conn)
+        .update(status=m.BookingStatus.CANCELLED, updated_at=at)
+    )
+    await m.BookingResource.filter(booking_id__in=ids).using_db(conn).update(active=False)
+    await insert_rows(
+        conn,
+        "booking_history",
+        HISTORY_COLUMNS,
+        [
+            [
+                i.id,
+                at,
+                actor.label,
+                actor.channel,
+                "cancelled",
+                _json({"reason": reason, "override": override, "start": i.start.isoformat()}),
+            ]
+            for i in bookings
+        ],
+    )
+
+
+async def write_moves(
+    conn: BaseDBAsyncClient,
+    rules: Rules,
+    bookings: Sequence[BookingInfo],
+    placed: Sequence[Placed],
+    *,
+    actor: Actor,
+    override: bool,
+) -> list[BookingInfo]:
+    """Each booking moved to its placed time and resources (its occupancy rows rewritten
+    in place), with a history row each; the bookings as they are afterwards."""
+    ids = [i.id for i in bookings]
+    at = datetime.now(UTC)
+    # Let every old time go first, so that moving one booking of a series into another's
+    # old time never meets that old row.
+    await m.BookingResource.filter(booking_id__in=ids).using_db(conn).update(active=False)
+    moved: list[BookingInfo] = []
+    history: list[list[Any]] = []
+    for before, p in zip(bookings, placed, strict=True):
+        after = replace(
+            before,
+            start=p.start,
+            end=p.end,
+            resources=p.resources,
+            reschedule_count=before.reschedule_count + 1,
+        )
+        await (
+            m.Booking.filter(id=before.id)
+            .using_db(conn)
+            .update(
+                start=after.start,
+                end=after.end,
+                reschedule_count=after.reschedule_count,
+                updated_at=at,
+            )
+        )
+        rows = occupancy_rows(before.id, _moved(rules, p, before))
+        for k, values in enumerate(rows):
+            await (
+                m.BookingResource.filter(booking_id=before.id, position=k)
+                .using_db(conn)
+                .update(
+                    **{c: v for c, v in zip(OCCUPANCY_COLUMNS, values, strict=True) if c in _MOVED}
+                )
+            )
+        history.append(
+            [
+                before.id,
+                at,
+                actor.label,
+                actor.channel,
+                "rescheduled",
+                _json(
+                    {
+                        "from": before.start.isoformat(),
+                        "to": after.start.isoformat(),
+                        "resources_from": list(before.resources),
+                        "resources_to": list(after.resources),
+                        "override": override,
+                    }
+                ),
+            ]
+        )
+        moved.append(after)
+    await insert_rows(conn, "booking_history", HISTORY_COLUMNS, history)
+    return moved
+
+
+_MOVED = frozenset(OCCUPANCY_COLUMNS) - {"booking_id", "position"}
+"""What a move rewrites of an occupancy row, in place."""
+
+
+def _moved(rules: Rules, placed: Placed, before: BookingInfo) -> NewBooking:
+    """The rows of a booking moved to ``placed``, for its occupancy rows."""
+    return NewBooking(
+        business_id=rules.business_id,
+        service_id=rules.service_ids[placed.service.id],
+        customer_id=None,
+        start=placed.start,
+        end=placed.end,
+        seats=placed.seats,
+        channel=before.source_channel,
+        token=before.manage_token,
+        occupies=occupies(rules, placed),
+        actor="",
+        action="rescheduled",
+    )

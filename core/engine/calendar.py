@@ -105,10 +105,43 @@ def _wall_range(segs: tuple[Segment, ...]) -> tuple[int, int]:
     return min(s + offset for s, _, offset in segs), max(e + offset for _, e, offset in segs)
 
 
+_OpenKey = tuple[object, ...]
+_OPEN: dict[_OpenKey, Intervals] = {}
+_OPEN_SIZE = 8192
+"""Open times remembered: a hundred resources times a few dozen windows."""
+
+
+def _rules_of(resource: Resource) -> _OpenKey:
+    """Everything :func:`open_instants` reads of a resource: the key of its open time."""
+    return (
+        resource.timezone,
+        tuple(sorted(resource.weekly_hours.items())),
+        tuple(sorted(resource.date_overrides.items())),
+        resource.blocks,
+    )
+
+
 def open_instants(resource: Resource, business_zone: str, start: int, end: int) -> Intervals:
-    """Instants of ``[start, end)`` at which the resource is open and not blocked."""
+    """Instants of ``[start, end)`` at which the resource is open and not blocked.
+
+    Computed once per version of the resource's rules and window, then reused: the
+    rules are read afresh for every query, but rarely change, and expanding
+    recurring blocks and mapping wall time to instants was most of a slot query's
+    engine time. The key is the rules themselves (their values, not their object),
+    so an edit is a new key and nothing can be stale; the results are immutable.
+    """
     if not resource.active:
         return Intervals()
+    key = (_rules_of(resource), business_zone, start, end)
+    found = _OPEN.get(key)
+    if found is None:
+        if len(_OPEN) >= _OPEN_SIZE:
+            _OPEN.clear()  # rare: cheaper than keeping an order for least-recent eviction
+        found = _OPEN[key] = _compute_open(resource, business_zone, start, end)
+    return found
+
+
+def _compute_open(resource: Resource, business_zone: str, start: int, end: int) -> Intervals:
     segs = resource_segments(resource, business_zone, start, end)
     wall_start, wall_end = _wall_range(segs)
     wall = open_wall(resource, wall_start, wall_end) - blocked_wall(resource, wall_start, wall_end)

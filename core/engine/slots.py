@@ -89,13 +89,15 @@ def busy_by_resource(
     busy: Sequence[Busy], resources: set[str], start: int, end: int
 ) -> dict[str, list[tuple[int, int, int]]]:
     """Busy items of the given resources that meet ``[start, end)``, in seconds."""
-    lo, hi = to_datetime(start), to_datetime(end)
     grouped: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
     for item in busy:
-        if item.resource_id in resources and item.start < hi and item.end > lo:
-            grouped[item.resource_id].append(
-                (math.floor(item.start.timestamp()), math.ceil(item.end.timestamp()), item.seats)
-            )
+        if item.resource_id not in resources:
+            continue
+        seconds = item.seconds
+        if seconds is None:
+            seconds = (math.floor(item.start.timestamp()), math.ceil(item.end.timestamp()))
+        if seconds[0] < end and seconds[1] > start:
+            grouped[item.resource_id].append((seconds[0], seconds[1], item.seats))
     return grouped
 
 

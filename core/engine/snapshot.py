@@ -86,6 +86,11 @@ class Busy:
     ref: str | None = None
     appointment_start: datetime | None = None
     appointment_end: datetime | None = None
+    seconds: tuple[int, int] | None = field(default=None, compare=False, repr=False)
+    """``start`` and ``end`` as seconds since the epoch (floor, ceiling), when whoever made
+    the item already had them (the store computes them in its query): the slot search
+    works in seconds, and converting tens of thousands of datetimes was a good part
+    of its time. ``None``: computed from ``start`` and ``end`` when needed."""
 
 
 @dataclass(frozen=True, slots=True)

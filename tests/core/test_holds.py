@@ -33,6 +33,7 @@ from core.holds import (
     make_hold_store,
     new_hold_token,
 )
+from core.redis_client import MAX_CONNECTIONS
 from tests.redis_server import Ticks, private_redis, silent_server
 
 NOW = datetime(2030, 1, 7, 8, 0, tzinfo=UTC)
@@ -284,6 +285,19 @@ async def test_a_hundred_concurrent_takes_at_capacity_five_give_five_holds(
     )
     assert outcomes.count(True) == 5
     assert len(await store.overlapping(["ana"], at(9), at(10), NOW)) == 5
+
+
+async def test_a_hundred_concurrent_holds_share_a_capped_pool_of_connections(
+    redis: RedisSetup,
+) -> None:
+    assert isinstance(redis.store, RedisHoldStore)
+    pool = redis.store._client.connection_pool
+    outcomes = await asyncio.gather(
+        *(redis.store.take(hold(at(9), at(10)), {"ana": 100}, NOW) for _ in range(100))
+    )
+    assert outcomes.count(True) == 100
+    opened = len(pool._available_connections) + len(pool._in_use_connections)
+    assert 1 <= opened <= MAX_CONNECTIONS
 
 
 @pytest.mark.parametrize(

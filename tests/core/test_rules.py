@@ -8,6 +8,8 @@ import pytest
 
 from core import models as m
 from core.bookings import Actor, BookingService
+from core.business import Business
+from core.businessfile import business_document
 from core.engine import explain
 from core.errors import NotFound
 from core.rules import (
@@ -184,3 +186,36 @@ async def test_reminders_and_quiet_hours_are_rule_edits_kept_by_export(clinic: N
     actions = [entry.action for entry in await rule_history()]
     assert "business.quiet_hours" in actions
     assert "service.reminders" in actions
+
+
+def _resource(slug: str, business: Business) -> dict[str, object]:
+    document = business_document(business)
+    (found,) = [dict(r) for r in document["resources"] if r["id"] == slug]
+    return found
+
+
+async def test_capacity_lowered_below_the_bookings_on_it_is_refused(clinic: None) -> None:
+    service = BookingService(None, clock=Clock())
+    for _ in range(3):
+        await service.book("yoga", at(TUESDAY, 10), ALICE)
+    studio = _resource("studio", await load_business())
+    with pytest.raises(RuleEditError) as refused:
+        await put_resource({**studio, "capacity": 2}, actor=ADMIN)
+    assert "studio" in refused.value.message
+    assert "capacity 2" in refused.value.message
+    (kept,) = [r for r in (await load_business()).resources if r.id == "studio"]
+    assert kept.capacity == 5
+    assert (await put_resource({**studio, "capacity": 3}, actor=ADMIN)).changed
+
+
+async def test_an_edit_lists_the_misfits_of_what_it_changed_only(clinic: None) -> None:
+    service = BookingService(None, clock=Clock())
+    booking = await service.book("solo", at(TUESDAY, 15), ALICE)
+    edit = await put_override("ana", TUESDAY, [["09:00", "12:00"]], actor=ADMIN, now=NOW)
+    assert [f.booking_id for f in edit.misfits] == [booking.id]
+    studio = _resource("studio", await load_business())
+    other = await put_resource({**studio, "name": "Big studio"}, actor=ADMIN, now=NOW)
+    assert other.changed
+    assert other.misfits == ()  # ana's booking misfits since the first edit, not this one
+    again = await put_override("ana", TUESDAY, [["09:00", "13:00"]], actor=ADMIN, now=NOW)
+    assert [f.booking_id for f in again.misfits] == [booking.id]
