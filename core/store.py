@@ -1344,9 +1344,13 @@ async def _busy(slugs: dict[int, str], start: datetime, end: datetime) -> tuple[
             e_seconds=_PG_EXTERNAL_SECONDS,
         )
         _, rows = await conn.execute_query(sql, [resource_ids, start, end])
-        return tuple(
-            Busy(slugs[r[0]], r[2], r[3], r[4], _ref(r[1]), r[5], r[6], (r[8], r[9])) for r in rows
+        booked = tuple(
+            Busy(slugs[r[0]], r[2], r[3], r[4], f"booking {r[1]}", r[5], r[6], (r[8], r[9]))
+            for r in rows
+            if r[1] is not None
         )
+        away = [(slugs[r[0]], r[2], r[3], r[4], r[8], r[9]) for r in rows if r[1] is None]
+        return booked + _merged(away)
     marks = ", ".join("?" * len(resource_ids))
     sql = _BUSY_SQL.format(resources=f"IN ({marks})", lo="?", hi="?", seconds="", e_seconds="")
     arguments = [*resource_ids, _text(start), _text(end)]
@@ -1368,23 +1372,51 @@ async def _busy(slugs: dict[int, str], start: datetime, end: datetime) -> tuple[
             value = seconds[text, rounding] = rounding(instant(text).timestamp())
         return value
 
-    return tuple(
+    booked = tuple(
         Busy(
             slugs[r[0]],
             instant(r[2]),
             instant(r[3]),
             r[4],
-            _ref(r[1]),
-            instant(r[5]) if r[5] is not None else None,
-            instant(r[6]) if r[6] is not None else None,
+            f"booking {r[1]}",
+            instant(r[5]),
+            instant(r[6]),
             (second(r[2], math.floor), second(r[3], math.ceil)),
         )
         for r in rows
+        if r[1] is not None
     )
+    away = [
+        (
+            slugs[r[0]],
+            instant(r[2]),
+            instant(r[3]),
+            r[4],
+            second(r[2], math.floor),
+            second(r[3], math.ceil),
+        )
+        for r in rows
+        if r[1] is None
+    ]
+    return booked + _merged(away)
 
 
-def _ref(booking_id: int | None) -> str:
-    return f"booking {booking_id}" if booking_id is not None else EXTERNAL
+def _merged(away: list[tuple[str, datetime, datetime, int, int, int]]) -> tuple[Busy, ...]:
+    """Busy time from staff members' own calendars, overlapping and touching stretches of a
+    resource joined into one: each fills the resource, so the union says the same, and a
+    full calendar overlaps itself a lot (half the rows, on the benchmark's)."""
+    merged: list[Busy] = []
+    away.sort(key=lambda a: (a[0], a[4], a[5]))
+    index = 0
+    while index < len(away):
+        resource, first, last, seats, lo, hi = away[index]
+        index += 1
+        while index < len(away) and away[index][0] == resource and away[index][4] <= hi:
+            if away[index][5] > hi:
+                last, hi = away[index][2], away[index][5]
+            index += 1
+        merged.append(Busy(resource, first, last, seats, EXTERNAL, None, None, (lo, hi)))
+    return tuple(merged)
 
 
 _text = sqlite_text

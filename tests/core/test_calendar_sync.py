@@ -243,3 +243,21 @@ async def test_disconnecting_forgets_the_busy_time(
     await calendars.disconnect("ana")
     assert await free(setup, 10)
     assert await calendars.connections() == []
+
+
+async def test_overlapping_events_are_one_stretch_of_busy_time(
+    setup: Setup, calendars: Calendars, remote: FakeCalendar
+) -> None:
+    remote.event("a.ics", "20261201T100000Z", "20261201T110000Z")
+    remote.event("b.ics", "20261201T103000Z", "20261201T120000Z")
+    remote.event("c.ics", "20261201T120000Z", "20261201T123000Z")  # touches b
+    remote.event("d.ics", "20261201T140000Z", "20261201T150000Z")
+    await calendars.connect("ana", BASE, "ana", "pw")
+    snapshot = await load_snapshot(at(TUESDAY, 0), at(TUESDAY, 23))
+    spans = [(b.start, b.end) for b in snapshot.busy if b.ref == EXTERNAL]
+    assert spans == [
+        (at(TUESDAY, 10), at(TUESDAY, 12, 30)),
+        (at(TUESDAY, 14), at(TUESDAY, 15)),
+    ]
+    assert not await free(setup, 11)
+    assert await free(setup, 13)
