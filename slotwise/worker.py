@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from bot.replies import Attachment, Reply
+from bot.replies import Attachment, Option, Reply
 from channels.base import Channel, SendFailed
 from core.notify import Drop, Outgoing, Sender, prepare
 from core.outbox import Claimed, RetryPolicy, claim, mark_dead, mark_dropped, mark_failed, mark_sent
@@ -61,8 +61,19 @@ class ChannelSender:
             attachments = (
                 Attachment("booking.ics", "text/calendar", message.calendar, message.calendar_url),
             )
-        await self.channel.send(address, [Reply(message.text, attachments=attachments)])
+        await self.channel.send(address, [_reply(message, self.channel, attachments)])
         return None
+
+
+def _reply(message: Outgoing, channel: Channel, attachments: tuple[Attachment, ...]) -> Reply:
+    """The message as one reply in the channel's idiom: its answers (a reminder's keep, move,
+    cancel) as buttons, or as the sentence with numbers where there are none (SMS)."""
+    if not message.actions:
+        return Reply(message.text, attachments=attachments)
+    if channel.traits.has_buttons:
+        options = tuple(Option(label, value) for label, value in message.actions)
+        return Reply(message.text, options, attachments=attachments)
+    return Reply(f"{message.text}\n\n{message.actions_text}", attachments=attachments)
 
 
 @dataclass(slots=True)

@@ -16,7 +16,15 @@ from html import escape
 from core.outbox.kinds import REMINDER_KINDS, MessageKind
 from core.text.i18n import Speaker
 
-__all__ = ["CUSTOMER_KINDS", "Facts", "Rendered", "render"]
+__all__ = [
+    "CUSTOMER_KINDS",
+    "REMINDER_REPLIES",
+    "Facts",
+    "Rendered",
+    "reminder_actions",
+    "reminder_prompt",
+    "render",
+]
 
 CUSTOMER_KINDS = frozenset(
     {
@@ -27,6 +35,24 @@ CUSTOMER_KINDS = frozenset(
     }
 )
 """The kinds this module writes; the others (staff notices, hand-overs) go to the staff."""
+
+
+REMINDER_REPLIES = ("rem:keep", "rem:move", "rem:cancel")
+"""A reminder's answers as button values, in the order of :func:`reminder_prompt`'s numbers;
+the dialog reads them back (``bot/dialog/step.py``)."""
+
+
+def reminder_actions(sp: Speaker) -> tuple[tuple[str, str], ...]:
+    """A reminder's answers as buttons: (label, value), in the order of the numbers."""
+    _ = sp._
+    labels = (_("Keep it"), _("Move it"), _("Cancel it"))
+    return tuple(zip(labels, REMINDER_REPLIES, strict=True))
+
+
+def reminder_prompt(sp: Speaker) -> str:
+    """How to answer a reminder where there are no buttons (SMS): numbers only, never a
+    word a carrier acts on (CANCEL, STOP, YES...)."""
+    return sp._("Reply 1 to keep it, 2 to move it, 3 to cancel it.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +74,10 @@ class Rendered:
     subject: str
     text: str
     html: str
+    actions: tuple[tuple[str, str], ...] = ()
+    """A reminder's answers (:func:`reminder_actions`): buttons where the channel has them."""
+    actions_text: str = ""
+    """The same answers as a sentence with numbers, for a channel without buttons."""
 
 
 def render(kind: str, facts: Facts, sp: Speaker) -> Rendered:
@@ -89,4 +119,7 @@ def render(kind: str, facts: Facts, sp: Speaker) -> Rendered:
         f"<p>{part}</p>"
         for part in [escape(greeting), escape(lead), *html_links, escape(facts.business)]
     )
-    return Rendered(subject, text, f"<!doctype html><html><body>{html}</body></html>")
+    page = f"<!doctype html><html><body>{html}</body></html>"
+    if kind in REMINDER_KINDS:
+        return Rendered(subject, text, page, reminder_actions(sp), reminder_prompt(sp))
+    return Rendered(subject, text, page)

@@ -24,6 +24,11 @@ class Outgoing:
     calendar: bytes | None = None
     calendar_method: Literal["REQUEST", "CANCEL"] = "REQUEST"
     calendar_url: str | None = None
+    actions: tuple[tuple[str, str], ...] = ()
+    """Answers a chat channel offers with the message, (label, value): a reminder's keep,
+    move, cancel. Buttons where the channel has them, else :attr:`actions_text`."""
+    actions_text: str = ""
+    """The answers as one sentence with numbers ("Reply 1 to keep it, ..."), for SMS."""
 
 
 class Sender(Protocol):

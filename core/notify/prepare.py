@@ -120,6 +120,8 @@ async def prepare(claimed: Claimed, now: datetime, *, public_url: str) -> Ready 
         calendar=ics,
         calendar_method="CANCEL" if is_cancel else "REQUEST",
         calendar_url=facts.calendar_url,
+        actions=rendered.actions,
+        actions_text=rendered.actions_text,
     )
     routes = await reachable_channels(customer.id) if customer is not None else []
     return Ready(message, routes)
