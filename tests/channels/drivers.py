@@ -38,6 +38,7 @@ class Screen:
 
 class Driver(Protocol):
     channel: str
+    app: Quart
 
     async def say(self, text: str) -> Screen: ...
 
@@ -47,6 +48,11 @@ class Driver(Protocol):
 
     async def pick_nth(self, n: int) -> Screen:
         """The ``n``-th option (from 1) of the last message with options."""
+        ...
+
+    def pushed(self) -> Screen:
+        """The last message the platform received from the app on its own (the worker's:
+        a reminder), now the one on screen."""
         ...
 
 
@@ -87,12 +93,16 @@ class WebChat:
     async def pick_nth(self, n: int) -> Screen:
         return await self._send(choice=self._options()[n - 1]["value"])
 
+    def pushed(self) -> Screen:
+        raise NotImplementedError("the web chat is not written to unasked")
+
 
 # --- Telegram ------------------------------------------------------------------------------
 
 
 @dataclass
 class TelegramChat:
+    app: Quart
     person: Any
     fake: Any
     channel: str = "telegram"
@@ -122,14 +132,19 @@ class TelegramChat:
         data = found[n - 1]["callback_data"]
         return self._screen(await self.person.deliver(self.person.callback(data, call)))
 
+    def pushed(self) -> Screen:
+        return self._screen(self.fake.of("sendMessage")[-1:])
+
 
 # --- SMS -----------------------------------------------------------------------------------
 
 
 @dataclass
 class SmsChat:
+    app: Quart
     phone: Any
     channel: str = "sms"
+    fake: Any = None
 
     async def _send(self, text: str) -> Screen:
         answer = await self.phone.text(text)
@@ -144,6 +159,11 @@ class SmsChat:
 
     async def pick_nth(self, n: int) -> Screen:
         return await self._send(str(n))
+
+    def pushed(self) -> Screen:
+        body = plain(self.fake.sent[-1].body)
+        self.phone.last = [body]
+        return Screen(body, re.findall(r"^\d+\. (.+)$", body, flags=re.MULTILINE))
 
 
 # --- Slack ---------------------------------------------------------------------------------
@@ -197,6 +217,13 @@ class SlackChat:
     async def pick_nth(self, n: int) -> Screen:
         return await self._press(self._buttons()[n - 1])
 
+    def pushed(self) -> Screen:
+        from tests.channels.slack.test_slack import buttons, texts
+
+        self.last = self.fake.posted("chat.postMessage")[-1:]
+        options = [plain(b["text"]["text"]) for r in self.last for b in buttons(r)]
+        return Screen(plain("\n".join(texts(r) for r in self.last)), options)
+
 
 # --- the apps ------------------------------------------------------------------------------
 
@@ -224,7 +251,7 @@ async def open_driver(channel: str, empty_db_url: str, httpserver: Any) -> Async
         await telegram.start()
         try:
             async with _demo(settings_for(empty_db_url, telegram)) as app:
-                yield TelegramChat(Person(app.test_client(), telegram), telegram)
+                yield TelegramChat(app, Person(app.test_client(), telegram), telegram)
         finally:
             await telegram.close()
     elif channel in ("sms", "whatsapp"):
@@ -234,7 +261,7 @@ async def open_driver(channel: str, empty_db_url: str, httpserver: Any) -> Async
 
         twilio = FakeTwilio(httpserver, ACCOUNT, TOKEN)
         async with _demo(sms_settings(empty_db_url, twilio.base)) as app:
-            yield SmsChat(Phone(app, kind=channel), channel)
+            yield SmsChat(app, Phone(app, kind=channel), channel, twilio)
     else:
         from tests.channels.slack.fake import start_fake
         from tests.channels.slack.test_slack import settings as slack_settings
