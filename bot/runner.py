@@ -91,6 +91,11 @@ SendCodeBy = Callable[[str, str, str, str], Awaitable[None]]
 """Sends a verification code by SMS: ``(phone, code, business, lang)``; raises when it could
 not (the composition root wires the SMS channel's; none when SMS is not configured)."""
 
+CODES_PER_NUMBER = 5
+"""Codes one number may be sent in :data:`CODE_WINDOW`, whatever the conversations asking
+(each conversation sends three at most): a number is not an SMS pump."""
+CODE_WINDOW = timedelta(hours=1)
+
 REMINDER_TIE = timedelta(hours=24)
 """How long a number typed after a reminder answers it (keep, move, cancel)."""
 
@@ -126,6 +131,7 @@ class Chat:
         self._clock = clock or (lambda: datetime.now(UTC))
         self._context: tuple[float, Context] | None = None
         self._send_code = send_code
+        self._codes_sent = HoldQuota()  # per number: live "tokens" that expire after the window
         self._code_key = code_key
 
     # --- the turn ---------------------------------------------------------------------------
@@ -341,12 +347,19 @@ class Chat:
             return CodeNotNeeded(effect.phone)
         if self._send_code is None or not self._code_key:
             return CodeNotSent(phone)
-        code, pending = verification.issue(phone, self._code_key, self._now())
+        now, number = self._now(), f"code:{phone}"
+        if self._codes_sent.full(number, CODES_PER_NUMBER, now):
+            log.info(
+                "no code sent: %d codes to one number within %s", CODES_PER_NUMBER, CODE_WINDOW
+            )
+            return CodeNotSent(phone)
+        code, pending = verification.issue(phone, self._code_key, now)
         try:
             await self._send_code(phone, code, ctx.business, effect.lang)
         except Exception:
             log.exception("could not send a code for %s", _who(inbound))
             return CodeNotSent(phone)
+        self._codes_sent.taken(number, pending.digest, now + CODE_WINDOW)
         return CodeSent(
             PendingCode(
                 phone=pending.phone,

@@ -195,3 +195,17 @@ async def test_a_phone_number_with_spaces_is_a_contact_not_a_time(talk: Talk) ->
     new wish and the slots were searched again."""
     await book(talk, "tomorrow afternoon", "Ada Lovelace", "+49 1512 3456789")
     assert "contact: +4915123456789. Shall I book it?" in talk.text()
+
+
+async def test_one_number_gets_five_codes_an_hour_whatever_the_chats(
+    coded: Chat, phone: Phone, clock: Clock, demo: TestDatabase
+) -> None:
+    await ada_booked_by_sms(coded)
+    for n in range(6):
+        web = Talk(coded, user=f"w{n}", channel="web")
+        await book(web, "on Wednesday at 10", "Mallory", ADA)
+    assert len(phone.sent) == 5
+    assert "Shall I book it?" in web.text()  # the sixth goes on without a code
+    clock.advance(hours=1)
+    await book(Talk(coded, user="w9", channel="web"), "on Thursday at 10", "Mallory", ADA)
+    assert len(phone.sent) == 6
