@@ -4,7 +4,7 @@ there (issue 14): numbers on SMS and WhatsApp, buttons on Telegram and Slack."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 import pytest
@@ -37,10 +37,14 @@ async def remind(driver: Driver, app: Quart) -> None:
         await driver.say("ada@example.com")
     assert (await driver.pick_nth(1)).text.startswith("Booked!")
     services = cast(Services, app.extensions[SERVICES])
-    await m.Outbox.filter(kind="reminder_24h").update(available_at=datetime.now(UTC))
     senders = senders_of(services.settings)
     try:
-        results = await Worker(senders, public_url="https://book.example").drain()
+        worker = Worker(senders, public_url="https://book.example")
+        reminders = m.Outbox.filter(kind__in=["reminder_24h", "reminder_2h"])
+        await reminders.update(available_at=datetime.now(UTC) + timedelta(days=30))
+        results = await worker.drain()  # the confirmation first: sends run side by side
+        await m.Outbox.filter(kind="reminder_24h").update(available_at=datetime.now(UTC))
+        results += await worker.drain()
     finally:
         for name in senders:  # the worker's own Telegram session (the command never closes it)
             bot = getattr(getattr(senders.get(name), "channel", None), "bot", None)
