@@ -663,7 +663,18 @@ class _Turn:
             return self.out(Reply(text, tuple(self.menu_options())))
         if action == "cancel":
             self.update(goal="cancel")
-            return self.chose_booking(target)
+            if self.state.traits.has_buttons:
+                return self.chose_booking(target)
+            # Without buttons, the question says the numbers, as the reminder did ("1" and
+            # "2" pick the yes and no behind it; no carrier word is asked for).
+            self.update(stage="confirm_cancel", target=target)
+            text = self._("Cancel {booking}? Reply 1 to cancel it, 2 to keep it.").format(
+                booking=self.words.booking(target)
+            )
+            asked = self.out(Reply(text))
+            yes_no = self.yes_no(self._("Yes, cancel it"), self._("No, keep it"))
+            self.update(shown=_shown(yes_no), more=())
+            return replace(asked, state=self.state)
         # Move: the free times nearest after the old one; the old booking stays until the
         # new time is confirmed (the move is one change of the booking).
         start = max(self.ctx.now, target.start + MOVE_AFTER)
