@@ -13,9 +13,9 @@ import contextlib
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.conversations import ConversationStore
@@ -23,6 +23,11 @@ from bot.dialog.effects import (
     CancelBooking,
     Cancelled,
     ChangeRefused,
+    CheckCode,
+    CodeChecked,
+    CodeNotNeeded,
+    CodeNotSent,
+    CodeSent,
     Confirmed,
     ConfirmHold,
     ConfirmRefused,
@@ -40,20 +45,30 @@ from bot.dialog.effects import (
     MoveBooking,
     Moved,
     ReleaseHold,
+    Reminded,
+    SendCode,
     TakeHold,
     Trouble,
     Waitlisted,
     Why,
 )
-from bot.dialog.state import BookingRef, HeldSlot, Offer, State
+from bot.dialog.state import BookingRef, HeldSlot, Offer, PendingCode, State
 from bot.dialog.step import MAX_SLOTS, Context, new_state, step
 from bot.i18n import Speaker, gettext_in, pick_language
 from bot.inbound import MAX_TEXT, Inbound
 from bot.replies import Attachment, Reply
 from bot.understand import catalog_of
 from bot.waitlist import answer as waitlist_answer
+from core import verification
 from core.bookings import Actor, BookingInfo, BookingService, Cascade, CustomerInput, Identity
-from core.bookings.customers import ask_for_person, known_customer, upcoming_bookings
+from core.bookings.customers import (
+    ask_for_person,
+    known_customer,
+    link_phone,
+    phone_to_link,
+    reminded_booking,
+    upcoming_bookings,
+)
 from core.business import Entry
 from core.directory import directory
 from core.errors import (
@@ -74,6 +89,18 @@ __all__ = ["Chat"]
 
 log = logging.getLogger(__name__)
 
+SendCodeBy = Callable[[str, str, str, str], Awaitable[None]]
+"""Sends a verification code by SMS: ``(phone, code, business, lang)``; raises when it could
+not (the composition root wires the SMS channel's; none when SMS is not configured)."""
+
+CODES_PER_NUMBER = 5
+"""Codes one number may be sent in :data:`CODE_WINDOW`, whatever the conversations asking
+(each conversation sends three at most): a number is not an SMS pump."""
+CODE_WINDOW = timedelta(hours=1)
+
+REMINDER_TIE = timedelta(hours=24)
+"""How long a number typed after a reminder answers it (keep, move, cancel)."""
+
 MAX_ROUNDS = 12
 """Steps per message (message plus effect results): a guard against a dialog loop."""
 DIRECTORY_SECONDS = 30.0
@@ -92,7 +119,12 @@ class Chat:
         clock: Callable[[], datetime] | None = None,
         live_holds_per_address: int = 5,
         cascade: Cascade | None = None,
+        send_code: SendCodeBy | None = None,
+        code_key: bytes = b"",
     ) -> None:
+        """``send_code`` and ``code_key`` (the server's secret): a typed phone number that
+        belongs to another customer links this chat to them only after a code sent by SMS
+        comes back; without ``send_code`` it never links (the booking goes on apart)."""
         self._bookings = bookings
         self._cascade = cascade
         self._offers = Offers(bookings)
@@ -102,6 +134,9 @@ class Chat:
         self._public_url = public_url.rstrip("/")
         self._clock = clock or (lambda: datetime.now(UTC))
         self._context: tuple[float, Context] | None = None
+        self._send_code = send_code
+        self._codes_sent = HoldQuota()  # per number: live "tokens" that expire after the window
+        self._code_key = code_key
 
     # --- the turn ---------------------------------------------------------------------------
 
@@ -137,7 +172,15 @@ class Chat:
         offer = await self._offer_answer(inbound, state, ctx)
         if offer is not None:
             return offer  # the conversation is left as it was
-        replies, state = await self._turn(state, inbound, ctx)
+        first: list[Event] = []
+        try:
+            reminded = await self._reminder_answered(inbound, state, ctx)
+        except Exception:
+            log.exception("cannot read the latest reminder")
+            reminded = None
+        if reminded is not None:
+            first.append(reminded)
+        replies, state = await self._turn(state, inbound, ctx, first)
         try:
             await self._conversations.put(
                 inbound.channel, inbound.user, state.model_copy(update={"updated_at": ctx.now})
@@ -166,11 +209,33 @@ class Chat:
             log.exception("answering a waitlist offer failed")
             return [self._sorry(inbound, state.lang)]
 
+    async def _reminder_answered(
+        self, inbound: Inbound, state: State, ctx: Context
+    ) -> Reminded | None:
+        """:class:`Reminded` when this message answers the chat's latest reminder: a button
+        of one, or a bare number typed while the reminder is the last thing we wrote (sent
+        after the conversation's last turn, at most :data:`REMINDER_TIE` ago)."""
+        pressed = inbound.choice is not None and inbound.choice.startswith("rem:")
+        typed = (inbound.text or "").strip()
+        if not pressed and not (typed.isascii() and typed.isdigit() and len(typed) <= 2):
+            return None
+        found = await reminded_booking(inbound.channel, inbound.user, ctx.now, REMINDER_TIE)
+        if found is None:
+            return None
+        info, sent_at = found
+        if not pressed and state.updated_at is not None and state.updated_at >= sent_at:
+            return None  # the chat went on after the reminder: a number answers what it shows
+        return Reminded(_ref(info))
+
     async def _turn(
-        self, state: State, inbound: Inbound, ctx: Context
+        self,
+        state: State,
+        inbound: Inbound,
+        ctx: Context,
+        first: Sequence[Event] = (),
     ) -> tuple[list[Reply], State]:
         replies: list[Reply] = []
-        events: list[Inbound | Event] = [inbound]
+        events: list[Inbound | Event] = [*first, inbound]
         for _ in range(MAX_ROUNDS):
             if not events:
                 break
@@ -279,6 +344,21 @@ class Chat:
                     identity=Identity(inbound.channel, inbound.user),  # "1" takes its offer
                 )
                 return Waitlisted(effect.service, effect.start, effect.end)
+            case SendCode():
+                return await self._code(effect, inbound, ctx)
+            case CheckCode(code=code, typed=typed):
+                pending = verification.Pending(
+                    code.phone, code.digest, code.expires_at, code.attempts_left
+                )
+                result, left = verification.check(pending, typed, self._code_key, self._now())
+                if result == "confirmed":
+                    await link_phone(inbound.channel, inbound.user, code.phone, self._now())
+                kept = (
+                    None
+                    if left is None
+                    else code.model_copy(update={"attempts_left": left.attempts_left})
+                )
+                return CodeChecked(result, code.phone, kept)
             case HandOver():
                 customer = (
                     CustomerInput(effect.name, effect.phone, effect.email) if effect.name else None
@@ -288,6 +368,36 @@ class Chat:
                 )
                 return HandedOver()
         return None  # pragma: no cover - every effect is handled above
+
+    async def _code(self, effect: SendCode, inbound: Inbound, ctx: Context) -> Event:
+        """A code to the typed number when it would link this chat to another customer's
+        bookings (:func:`~core.bookings.customers.phone_to_link`)."""
+        phone = await phone_to_link(inbound.channel, inbound.user, effect.phone)
+        if phone is None:
+            return CodeNotNeeded(effect.phone)
+        if self._send_code is None or not self._code_key:
+            return CodeNotSent(phone)
+        now, number = self._now(), f"code:{phone}"
+        if self._codes_sent.full(number, CODES_PER_NUMBER, now):
+            log.info(
+                "no code sent: %d codes to one number within %s", CODES_PER_NUMBER, CODE_WINDOW
+            )
+            return CodeNotSent(phone)
+        code, pending = verification.issue(phone, self._code_key, now)
+        try:
+            await self._send_code(phone, code, ctx.business, effect.lang)
+        except Exception:
+            log.exception("could not send a code for %s", _who(inbound))
+            return CodeNotSent(phone)
+        self._codes_sent.taken(number, pending.digest, now + CODE_WINDOW)
+        return CodeSent(
+            PendingCode(
+                phone=pending.phone,
+                digest=pending.digest,
+                expires_at=pending.expires_at,
+                attempts_left=pending.attempts_left,
+            )
+        )
 
     def _actor(self, state: State, inbound: Inbound) -> Actor:
         return Actor("customer", state.name or inbound.user, inbound.channel)

@@ -13,6 +13,7 @@ in reverse order, also when opening a later part fails.
 
 from __future__ import annotations
 
+import hmac
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -34,12 +35,28 @@ from slotwise.settings import Settings
 
 if TYPE_CHECKING:
     from bot.conversations import ConversationStore
-    from bot.runner import Chat
+    from bot.runner import Chat, SendCodeBy
     from core.calendars import Calendars
 
-__all__ = ["Services", "calendars_of", "limits_of"]
+__all__ = ["Services", "calendars_of", "code_sender", "limits_of"]
 
 log = logging.getLogger(__name__)
+
+
+def code_sender(settings: Settings) -> SendCodeBy | None:
+    """What sends a verification code by SMS (``bot.runner.SendCodeBy``), or ``None`` when
+    SMS is off: then a number typed into a chat never links another customer's bookings."""
+    from channels.sms import SMS, TwilioChannel, TwilioConfig, send_code
+
+    config = TwilioConfig.of(settings)
+    if config is None or config.sender(SMS) is None:
+        return None
+    channel = TwilioChannel(SMS, config)
+
+    async def send(phone: str, code: str, business: str, lang: str) -> None:
+        await send_code(channel, phone, code, business, lang)
+
+    return send
 
 
 def limits_of(settings: Settings) -> Limits:
@@ -179,6 +196,8 @@ class Services:
                     clock=clock,
                     live_holds_per_address=settings.live_holds_per_address,
                     cascade=cascade,
+                    send_code=code_sender(settings),
+                    code_key=hmac.new(server_secret(settings), b"sms-code", "sha256").digest(),
                 )
                 chat_parts = (conversations, bot)
             yield cls(

@@ -98,9 +98,21 @@ class ChannelSender:
             attachments = (
                 Attachment("booking.ics", "text/calendar", message.calendar, message.calendar_url),
             )
-        options = tuple(Option(action.label, action.value) for action in message.actions)
-        await self.channel.send(address, [Reply(message.text, options, attachments=attachments)])
+        await self.channel.send(address, [_reply(message, self.channel, attachments)])
         return None
+
+
+def _reply(message: Outgoing, channel: Channel, attachments: tuple[Attachment, ...]) -> Reply:
+    """The message as one reply in the channel's idiom: its answers (a reminder's keep, move,
+    cancel) as buttons, or as the sentence with numbers where there are none (SMS)."""
+    if not message.actions:
+        return Reply(message.text, attachments=attachments)
+    if channel.traits.has_buttons:
+        options = tuple(Option(action.label, action.value) for action in message.actions)
+        return Reply(message.text, options, attachments=attachments)
+    if not message.actions_text:  # a waitlist offer says "reply 1 or 2" in its own text
+        return Reply(message.text, attachments=attachments)
+    return Reply(f"{message.text}\n\n{message.actions_text}", attachments=attachments)
 
 
 @dataclass(slots=True)

@@ -11,13 +11,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from bot.dialog.state import BookingRef, HeldSlot, Offer
+from bot.dialog.state import BookingRef, HeldSlot, Offer, PendingCode
 from bot.replies import Attachment
+from core.verification import Checked
 
 __all__ = [
     "CancelBooking",
     "Cancelled",
     "ChangeRefused",
+    "CheckCode",
+    "CodeChecked",
+    "CodeNotNeeded",
+    "CodeNotSent",
+    "CodeSent",
     "ConfirmHold",
     "ConfirmRefused",
     "Confirmed",
@@ -36,6 +42,8 @@ __all__ = [
     "Moved",
     "Purpose",
     "ReleaseHold",
+    "Reminded",
+    "SendCode",
     "TakeHold",
     "Trouble",
     "Waitlisted",
@@ -128,6 +136,21 @@ class HandOver:
     email: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class SendCode:
+    """A number was typed: if it belongs to a customer this chat is not tied to yet, send it
+    a code by SMS before the chat may see that customer's bookings (:mod:`core.verification`)."""
+
+    phone: str
+    lang: str
+
+
+@dataclass(frozen=True, slots=True)
+class CheckCode:
+    code: PendingCode
+    typed: str
+
+
 Effect = (
     FindSlots
     | TakeHold
@@ -138,6 +161,8 @@ Effect = (
     | MoveBooking
     | JoinWaitlist
     | HandOver
+    | SendCode
+    | CheckCode
 )
 
 # --- events (results) --------------------------------------------------------------------
@@ -240,6 +265,44 @@ class HandedOver:
 
 
 @dataclass(frozen=True, slots=True)
+class CodeNotNeeded:
+    """No other customer has the number, or the channel vouches for it: nothing to prove."""
+
+    phone: str
+
+
+@dataclass(frozen=True, slots=True)
+class CodeNotSent:
+    """A code would be needed but cannot go out (no SMS configured, the send failed, too
+    many sent): the booking goes on without linking the number's bookings."""
+
+    phone: str
+
+
+@dataclass(frozen=True, slots=True)
+class CodeSent:
+    code: PendingCode
+
+
+@dataclass(frozen=True, slots=True)
+class CodeChecked:
+    """The typed code's answer; ``code`` is what to remember next (``None``: used up). On
+    ``confirmed`` the runner has already tied this chat to the number's customer."""
+
+    result: Checked
+    phone: str
+    code: PendingCode | None
+
+
+@dataclass(frozen=True, slots=True)
+class Reminded:
+    """The chat's latest message from us is a reminder of ``booking`` (sent after the last
+    turn, at most a day ago): the next number or button answers it (keep, move, cancel)."""
+
+    booking: BookingRef
+
+
+@dataclass(frozen=True, slots=True)
 class Trouble:
     """The runner could not do what was asked (database down...): say so, keep the state."""
 
@@ -258,5 +321,10 @@ Event = (
     | ChangeRefused
     | Waitlisted
     | HandedOver
+    | CodeNotNeeded
+    | CodeNotSent
+    | CodeSent
+    | CodeChecked
+    | Reminded
     | Trouble
 )

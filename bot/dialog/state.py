@@ -15,7 +15,17 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from bot.traits import DEFAULT_TRAITS, ChannelTraits
 
-__all__ = ["BookingRef", "Goal", "HeldSlot", "Offer", "Shown", "Stage", "State", "Wish"]
+__all__ = [
+    "BookingRef",
+    "Goal",
+    "HeldSlot",
+    "Offer",
+    "PendingCode",
+    "Shown",
+    "Stage",
+    "State",
+    "Wish",
+]
 
 Stage = Literal[
     "start",  # nothing asked; the menu is on screen
@@ -29,6 +39,8 @@ Stage = Literal[
     "confirm_cancel",
     "confirm_move",
     "language",  # language buttons on screen
+    "code",  # asked for the code sent by SMS to a typed phone number
+    "reminded",  # a reminder's keep / move / cancel on screen
 ]
 Goal = Literal["book", "reschedule", "cancel", "waitlist"]
 
@@ -71,6 +83,16 @@ class BookingRef(_Frozen):
     resources: tuple[str, ...] = ()
 
 
+class PendingCode(_Frozen):
+    """A code sent by SMS to a typed number (:class:`core.verification.Pending`, kept with
+    the conversation): no code, only its keyed digest, the expiry and the tries left."""
+
+    phone: str
+    digest: str
+    expires_at: AwareDatetime
+    attempts_left: int
+
+
 class Shown(_Frozen):
     """A button on screen; a typed number picks the one at that position."""
 
@@ -104,6 +126,13 @@ class State(_Frozen):
     shown: tuple[Shown, ...] = ()
     more: tuple[Shown, ...] = ()
     """Options that did not fit the channel (``max_options``): the "More" button shows them."""
+    code: PendingCode | None = None
+    """The code asked for (stage ``code``): a typed number links this chat to the bookings
+    of the customer with that number only once the code comes back."""
+    codes_sent: int = 0
+    """Codes sent in this conversation: a few, not an SMS pump."""
+    verified_phone: str | None = None
+    """A typed number whose code came back (E.164)."""
     misunderstood: int = 0
     """Messages in a row the bot did not understand: the third offers a person."""
     will_attend: bool = False

@@ -24,6 +24,11 @@ from bot.dialog.effects import (
     CancelBooking,
     Cancelled,
     ChangeRefused,
+    CheckCode,
+    CodeChecked,
+    CodeNotNeeded,
+    CodeNotSent,
+    CodeSent,
     Confirmed,
     ConfirmHold,
     ConfirmRefused,
@@ -41,6 +46,8 @@ from bot.dialog.effects import (
     MoveBooking,
     Moved,
     ReleaseHold,
+    Reminded,
+    SendCode,
     TakeHold,
     Trouble,
     Waitlisted,
@@ -52,7 +59,9 @@ from bot.i18n import LANGUAGES, Speaker, language_name, pick_language
 from bot.inbound import MAX_TEXT, Inbound
 from bot.replies import Option, Reply
 from bot.understand import Catalog, Exact, Reading, understand
+from core.notify.messages import reminder_actions
 from core.text import strip_controls
+from core.verification import CODE_DIGITS
 
 __all__ = ["MAX_SLOTS", "Context", "Outcome", "new_state", "step"]
 
@@ -65,6 +74,10 @@ SWITCH_MARGIN = 2
 stray word ("no", a number read as a time) must not change the conversation's language."""
 PATIENCE = 3
 """Misunderstood messages in a row before the bot offers a person."""
+MAX_CODES = 3
+"""Codes one conversation may have sent by SMS: enough for a typo, too few to pump SMS."""
+MOVE_AFTER = timedelta(minutes=1)
+"""A reminder's "move it" looks for the free times starting after the old start."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,13 +221,21 @@ class _Turn:
         text = strip_controls(raw).strip()  # read what a person could have meant
         if not text:
             return self.greet()
+        if self.state.stage == "code" and self.state.code is not None and _code_like(text):
+            return self.out(effects=[CheckCode(self.state.code, text)])
         reading = self.read(text)
         if reading.command is not None:
             handled = self.command(reading, text)
             if handled is not None:
                 return handled
         asked_details = self.state.stage in ("name", "contact")
-        if (
+        # "+49 1512 3456789" reads as 3:12 PM too: asked for a contact, a number is one.
+        a_contact = (
+            self.state.stage == "contact"
+            and reading.service is None
+            and read_contact(text) is not None
+        )
+        if a_contact or (
             asked_details
             and reading.intent in ("unknown", "book", "choice")
             and not (reading.when is not None or reading.service is not None)
@@ -346,6 +367,10 @@ class _Turn:
                 )
             case "wait" if arg == "join":
                 return self.waitlist()
+            case "code" if arg in ("again", "skip") and self.state.stage == "code":
+                return self.code_choice(arg)
+            case "rem" if arg in ("keep", "move", "cancel"):
+                return self.reminder(arg)
             case "lang" if arg in LANGUAGES:
                 return self.switch_language(arg)
             case "more" if not arg and self.state.more:
@@ -572,7 +597,7 @@ class _Turn:
         self.update(name=name, misunderstood=0)
         if self.state.phone is None and self.state.email is None:
             return self.ask_contact()
-        return self.details_done()
+        return self.contact_given(contact.phone if contact is not None else None)
 
     def got_contact(self, text: str) -> Outcome:
         if unreadable(text):
@@ -588,14 +613,111 @@ class _Turn:
                 )
             )
         self.update(phone=contact.phone, email=contact.email, misunderstood=0)
-        return self.details_done()
+        return self.contact_given(contact.phone)
 
-    def details_done(self) -> Outcome:
-        if self.state.goal == "waitlist":
-            return self.waitlist()
-        if self.state.hold is None:
-            return self.advance()
-        return self.summary("")
+    def contact_given(self, phone: str | None) -> Outcome:
+        """A typed phone number is only a claim: the runner sends it a code when it belongs
+        to a customer this chat is not tied to (:class:`SendCode`), and the booking goes on
+        when the code comes back, is not needed, or the customer goes on without it."""
+        if phone is None or phone == self.state.verified_phone:
+            return self.details_done()
+        if self.state.codes_sent >= MAX_CODES:
+            return self.details_done(self.no_more_codes())
+        return self.out(effects=[SendCode(phone, self.state.lang)])
+
+    def no_more_codes(self) -> str:
+        return self._(
+            "I can't send more codes in this chat; I'll go on without linking your other bookings."
+        )
+
+    def details_done(self, lead: str = "") -> Outcome:
+        if self.state.hold is None or self.state.goal == "waitlist":
+            outcome = self.waitlist() if self.state.goal == "waitlist" else self.advance()
+            if not lead:
+                return outcome
+            return replace(outcome, replies=(Reply(lead), *outcome.replies))
+        return self.summary(lead)
+
+    # --- a code for a typed phone number ----------------------------------------------------
+
+    def code_options(self) -> tuple[Option, ...]:
+        return (
+            Option(self._("Send a new code"), "code:again"),
+            Option(self._("Go on without linking"), "code:skip"),
+        )
+
+    def ask_code(self, lead: str) -> Outcome:
+        self.update(stage="code")
+        ask = self._("Please type the code here.")
+        return self.out(Reply(f"{lead} {ask}", self.code_options()))
+
+    def code_choice(self, arg: str) -> Outcome:
+        phone = self.state.phone
+        if arg == "skip" or phone is None:
+            self.update(code=None)
+            return self.details_done(
+                self._("All right: this chat stays apart from the bookings of that number.")
+            )
+        self.update(code=None)
+        return self.contact_given(phone)
+
+    def code_result(self, event: CodeChecked) -> Outcome:
+        match event.result:
+            case "confirmed":
+                self.update(code=None, verified_phone=event.phone, phone=event.phone)
+                return self.details_done(self._("Thank you, your number is confirmed."))
+            case "wrong":
+                self.update(code=event.code)
+                return self.ask_code(self._("That code is not right."))
+        self.update(code=None)
+        text = self._("That code can no longer be used.")
+        return self.out(Reply(text, self.code_options()))
+
+    # --- answers to a reminder --------------------------------------------------------------
+
+    def reminded(self, booking: BookingRef) -> Outcome:
+        """A reminder of ``booking`` is the latest thing the customer read: its keep / move /
+        cancel are what a number picks now (the reminder showed them; nothing is said)."""
+        options = tuple(Option(label, value) for label, value in reminder_actions(self.sp))
+        self.update(stage="reminded", target=booking, goal="book", misunderstood=0)
+        self.update(shown=_shown(options), more=())
+        return Outcome(self.state)
+
+    def reminder(self, action: str) -> Outcome:
+        target = self.state.target
+        if self.state.stage != "reminded" or target is None:
+            return self.gone()
+        if action == "keep":
+            self.update(stage="start", target=None)
+            text = self._("Thank you! See you then: {booking}.").format(
+                booking=self.words.booking(target)
+            )
+            return self.out(Reply(text, tuple(self.menu_options())))
+        if action == "cancel":
+            self.update(goal="cancel")
+            if self.state.traits.has_buttons:
+                return self.chose_booking(target)
+            # Without buttons, the question says the numbers, as the reminder did ("1" and
+            # "2" pick the yes and no behind it; no carrier word is asked for).
+            self.update(stage="confirm_cancel", target=target)
+            text = self._("Cancel {booking}? Reply 1 to cancel it, 2 to keep it.").format(
+                booking=self.words.booking(target)
+            )
+            asked = self.out(Reply(text))
+            yes_no = self.yes_no(self._("Yes, cancel it"), self._("No, keep it"))
+            self.update(shown=_shown(yes_no), more=())
+            return replace(asked, state=self.state)
+        # Move: the free times nearest after the old one; the old booking stays until the
+        # new time is confirmed (the move is one change of the booking).
+        start = max(self.ctx.now, target.start + MOVE_AFTER)
+        self.update(
+            goal="reschedule",
+            target=target,
+            service=target.service,
+            provider=None,
+            wish=Wish(start=start, end=None),
+        )
+        return self.advance()
 
     def summary(self, lead: str) -> Outcome:
         hold = self.state.hold
@@ -804,9 +926,18 @@ class _Turn:
             case "contact":
                 ask = self._("What phone number or e-mail can we reach you at?")
                 return [Reply(ask, hint="contact")]
+            case "code":
+                return [Reply(self._("Please type the code we sent you by SMS."), shown)]
             case "when":
                 return [Reply(self._("Which day or time would suit you?"), shown, hint="date")]
-            case "slots" | "confirm" | "pick_booking" | "confirm_cancel" | "confirm_move":
+            case (
+                "slots"
+                | "confirm"
+                | "pick_booking"
+                | "confirm_cancel"
+                | "confirm_move"
+                | "reminded"
+            ):
                 if shown:
                     return [Reply(self._("Please choose one of these:"), shown)]
         return [Reply(self._("What would you like to do?"), tuple(self.menu_options()))]
@@ -895,6 +1026,19 @@ class _Turn:
                     "with bookings."
                 )
                 return self.out(Reply(text, tuple(self.menu_options())))
+            case CodeNotNeeded() | CodeNotSent():
+                return self.details_done()
+            case CodeSent(code=code):
+                self.update(code=code, codes_sent=self.state.codes_sent + 1)
+                lead = self._(
+                    "We already know {phone}. To link this chat with its bookings, I've sent a "
+                    "code by SMS to that number."
+                ).format(phone=code.phone)
+                return self.ask_code(lead)
+            case CodeChecked():
+                return self.code_result(event)
+            case Reminded(booking=booking):
+                return self.reminded(booking)
             case Trouble():
                 text = self._(
                     "Sorry, something went wrong on our side. Please try again in a moment."
@@ -1057,6 +1201,12 @@ def _names_moment(reading: Reading, moment: datetime) -> bool:
     if when is None:
         return False
     return when.start <= moment and (when.end is None or moment < when.end)
+
+
+def _code_like(text: str) -> bool:
+    """Whether ``text`` is a code as sent ("123456", "123 456")."""
+    digits = "".join(ch for ch in text if ch not in " -")
+    return len(digits) == CODE_DIGITS and digits.isascii() and digits.isdigit()
 
 
 def _wish_like(reading: Reading) -> bool:

@@ -27,6 +27,8 @@ TokenKind = Literal["word", "num", "ordnum", "clock", "numdate", "iso", "sym"]
 _COMBINING = re.compile(r"[\u0300-\u036f]")
 _HYPHEN_IN_WORD = re.compile(r"(?<=[^\W\d_])[-\u2010\u2011](?=[^\W\d_])")
 _MERIDIEM = re.compile(r"(?<![^\W\d_])([ap])\.\s?m\.?(?![^\W\d_])")
+_ELLIPSIS = re.compile(r"\.{2,}")
+"""Trailing off ("10th...", "tomorrow…", which NFKD makes three dots) says nothing."""
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
 
 _TOKEN = re.compile(
@@ -74,7 +76,7 @@ def tokenize(text: str) -> list[Token]:
     """
     folded = _MERIDIEM.sub(r"\1m", fold(text[:MAX_TEXT_CHARS]))
     hyphens = {match.start() for match in _HYPHEN_IN_WORD.finditer(folded)}
-    folded = _HYPHEN_IN_WORD.sub(" ", folded)
+    folded = _ELLIPSIS.sub(" ", _HYPHEN_IN_WORD.sub(" ", folded))
     tokens: list[Token] = []
     for match in _TOKEN.finditer(folded):
         kind = match.lastgroup

@@ -9,15 +9,22 @@ and list, cancel or move "my bookings".
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from core import customers
 from core import models as m
 from core.bookings.rows import infos
 from core.bookings.types import BookingInfo, CustomerInput, Identity
-from core.outbox.kinds import MessageKind, handover_key
+from core.outbox.kinds import REMINDER_KINDS, MessageKind, handover_key
 
-__all__ = ["ask_for_person", "known_customer", "upcoming_bookings"]
+__all__ = [
+    "ask_for_person",
+    "known_customer",
+    "link_phone",
+    "phone_to_link",
+    "reminded_booking",
+    "upcoming_bookings",
+]
 
 UPCOMING_LIMIT = 20
 
@@ -63,3 +70,79 @@ async def ask_for_person(
         payload=payload,
         available_at=now,
     )
+
+
+# --- a phone number typed into a chat -------------------------------------------------------
+
+
+async def phone_to_link(channel: str, external_id: str, phone: str) -> str | None:
+    """The number (E.164) when typing it would link this chat to another customer's
+    bookings, so a code must prove it first (:mod:`core.verification`); else ``None``:
+    no single customer has it, this chat is theirs already, or the chat is that very
+    number's SMS or WhatsApp (the carrier vouches; a phone channel never links by a
+    number typed into it)."""
+    if channel in customers.PHONE_CHANNELS:
+        return None
+    number = (await customers.normalized(CustomerInput("", phone=phone))).phone
+    if number is None or not number.startswith("+"):
+        return None
+    owners = await m.Customer.filter(phone=number).limit(2).values_list("id", flat=True)
+    if len(owners) != 1:
+        return None  # nobody to link to, or no telling which one (as core.customers)
+    tied = await m.ChannelIdentity.filter(
+        channel=channel, external_id=external_id, customer_id=owners[0]
+    ).exists()
+    return None if tied else number
+
+
+async def link_phone(channel: str, external_id: str, phone: str, now: datetime) -> None:
+    """Tie this chat to the one customer with ``phone`` (E.164), after its code came back:
+    from now on the chat sees and changes their bookings. A chat tied before to a record
+    of its own is moved to the number's customer (its earlier bookings stay with that
+    record, reachable by their links)."""
+    if channel in customers.PHONE_CHANNELS:
+        return
+    owners = await m.Customer.filter(phone=phone).limit(2).values_list("id", flat=True)
+    if len(owners) != 1:
+        return
+    moved = await m.ChannelIdentity.filter(channel=channel, external_id=external_id).update(
+        customer_id=owners[0]
+    )
+    if not moved:
+        identity = Identity(channel, external_id, verified_phone=phone)
+        await customers.find_or_create(CustomerInput("", phone=phone), identity, now=now)
+
+
+# --- the latest reminder -------------------------------------------------------------------
+
+
+async def reminded_booking(
+    channel: str, external_id: str, now: datetime, within: timedelta
+) -> tuple[BookingInfo, datetime] | None:
+    """The booking of the latest reminder sent to this chat's customer in the last
+    ``within``, and when it went, while that booking is still on (confirmed, not over).
+
+    The outbox row of the reminder is the tie: the worker marks it sent, with the time,
+    when it goes out, so nothing else is stored for the answer to find it."""
+    identity = await m.ChannelIdentity.get_or_none(channel=channel, external_id=external_id)
+    if identity is None:
+        return None
+    rows = (
+        await m.Outbox.filter(
+            booking__customer_id=identity.customer_id,
+            kind__in=[k.value for k in REMINDER_KINDS],
+            status=m.OutboxStatus.SENT,
+            sent_at__gte=now - within,
+            sent_at__lte=now,
+        )
+        .order_by("-sent_at", "-id")
+        .limit(1)
+        .values_list("booking_id", "sent_at")
+    )
+    if not rows:
+        return None
+    booking_id, sent_at = rows[0]
+    found = await infos(
+        m.Booking.filter(id=booking_id, status=m.BookingStatus.CONFIRMED, end__gt=now)
+    )
+    return (found[0], sent_at) if found else None

@@ -9,14 +9,24 @@ text body's sentences, escaped, with the links made clickable.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from html import escape
 
 from core.outbox.kinds import REMINDER_KINDS, MessageKind
 from core.text.i18n import Speaker
 
-__all__ = ["CUSTOMER_KINDS", "STAFF_KINDS", "Facts", "Rendered", "render", "render_staff"]
+__all__ = [
+    "CUSTOMER_KINDS",
+    "REMINDER_REPLIES",
+    "STAFF_KINDS",
+    "Facts",
+    "Rendered",
+    "reminder_actions",
+    "reminder_prompt",
+    "render",
+    "render_staff",
+]
 
 CUSTOMER_KINDS = frozenset(
     {
@@ -32,6 +42,24 @@ STAFF_KINDS = frozenset(
     {MessageKind.STAFF_NOTICE, MessageKind.STAFF_RESCHEDULED, MessageKind.STAFF_CANCELLATION}
 )
 """The notices a staff member gets of the bookings of their own calendar (:func:`render_staff`)."""
+
+
+REMINDER_REPLIES = ("rem:keep", "rem:move", "rem:cancel")
+"""A reminder's answers as button values, in the order of :func:`reminder_prompt`'s numbers;
+the dialog reads them back (``bot/dialog/step.py``)."""
+
+
+def reminder_actions(sp: Speaker) -> tuple[tuple[str, str], ...]:
+    """A reminder's answers as buttons: (label, value), in the order of the numbers."""
+    _ = sp._
+    labels = (_("Keep it"), _("Move it"), _("Cancel it"))
+    return tuple(zip(labels, REMINDER_REPLIES, strict=True))
+
+
+def reminder_prompt(sp: Speaker) -> str:
+    """How to answer a reminder where there are no buttons (SMS): numbers only, never a
+    word a carrier acts on (CANCEL, STOP, YES...)."""
+    return sp._("Reply 1 to keep it, 2 to move it, 3 to cancel it.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +85,10 @@ class Rendered:
     subject: str
     text: str
     html: str
+    actions: tuple[tuple[str, str], ...] = ()
+    """A reminder's answers (:func:`reminder_actions`): buttons where the channel has them."""
+    actions_text: str = ""
+    """The same answers as a sentence with numbers, for a channel without buttons."""
 
 
 def render(kind: str, facts: Facts, sp: Speaker) -> Rendered:
@@ -89,7 +121,10 @@ def render(kind: str, facts: Facts, sp: Speaker) -> Rendered:
     manage = _("To see, move or cancel it: {link}")
     calendar = _("Add it to your calendar: {link}")
     links = [] if cancelled else [(manage, facts.manage_url), (calendar, facts.calendar_url)]
-    return _rendered(subject, [greeting, lead], links, facts.business)
+    rendered = _rendered(subject, [greeting, lead], links, facts.business)
+    if kind in REMINDER_KINDS:
+        return replace(rendered, actions=reminder_actions(sp), actions_text=reminder_prompt(sp))
+    return rendered
 
 
 def render_staff(kind: str, facts: Facts, sp: Speaker) -> Rendered:
@@ -133,4 +168,5 @@ def _rendered(
         f"<p>{part}</p>"
         for part in [*(escape(line) for line in lines), *html_links, escape(signature)]
     )
-    return Rendered(subject, text, f"<!doctype html><html><body>{html}</body></html>")
+    page = f"<!doctype html><html><body>{html}</body></html>"
+    return Rendered(subject, text, page)

@@ -37,6 +37,8 @@ class Outgoing:
     actions: tuple[Action, ...] = ()
     """Buttons for channels that show them (a waitlist offer's take and let go, a staff
     notice's no-show); a pressed one comes back with its ``value``."""
+    actions_text: str = ""
+    """The answers as one sentence with numbers ("Reply 1 to keep it, ..."), for SMS."""
 
 
 class Sender(Protocol):

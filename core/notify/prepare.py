@@ -267,6 +267,8 @@ def _decide(
         calendar=ics,
         calendar_method="CANCEL" if is_cancel else "REQUEST",
         calendar_url=facts.calendar_url,
+        actions=tuple(Action(label, value) for label, value in rendered.actions),
+        actions_text=rendered.actions_text,
     )
     return Ready(message, routes)
 

@@ -12,6 +12,7 @@ from bot.conversations import MemoryConversations
 from bot.inbound import Inbound
 from bot.replies import Reply
 from bot.runner import Chat
+from bot.traits import DEFAULT_TRAITS, ChannelTraits
 from core.bookings import BookingService
 from core.businessfile import load_business_file
 from core.holds.memory import MemoryHoldStore
@@ -44,11 +45,14 @@ class Talk:
     locale: str | None = "en"
     timezone: str | None = None
     origin: str | None = None
+    traits: ChannelTraits = DEFAULT_TRAITS
     last: list[Reply] = field(default_factory=list)
 
     async def open(self) -> list[Reply]:
         return await self._send(
-            Inbound(self.channel, self.user, locale=self.locale, origin=self.origin)
+            Inbound(
+                self.channel, self.user, locale=self.locale, origin=self.origin, traits=self.traits
+            )
         )
 
     async def say(self, text: str) -> list[Reply]:
@@ -60,6 +64,7 @@ class Talk:
                 locale=self.locale,
                 timezone=self.timezone,
                 origin=self.origin,
+                traits=self.traits,
             )
         )
 
@@ -75,6 +80,7 @@ class Talk:
                             choice=option.value,
                             locale=self.locale,
                             origin=self.origin,
+                            traits=self.traits,
                         )
                     )
         raise AssertionError(f"no button with {label_part!r} in {self.labels()}")
@@ -90,6 +96,7 @@ class Talk:
                             choice=option.value,
                             locale=self.locale,
                             origin=self.origin,
+                            traits=self.traits,
                         )
                     )
         raise AssertionError(f"no slot button in {self.labels()}")

@@ -18,6 +18,11 @@ from bot.dialog.effects import (
     CancelBooking,
     Cancelled,
     ChangeRefused,
+    CheckCode,
+    CodeChecked,
+    CodeNotNeeded,
+    CodeNotSent,
+    CodeSent,
     Confirmed,
     ConfirmHold,
     ConfirmRefused,
@@ -35,12 +40,14 @@ from bot.dialog.effects import (
     MoveBooking,
     Moved,
     ReleaseHold,
+    Reminded,
+    SendCode,
     TakeHold,
     Trouble,
     Waitlisted,
     Why,
 )
-from bot.dialog.state import BookingRef, HeldSlot, Offer, State
+from bot.dialog.state import BookingRef, HeldSlot, Offer, PendingCode, State
 from bot.dialog.step import Context, new_state, step
 from bot.i18n import LANGUAGES
 from bot.inbound import Inbound
@@ -96,6 +103,9 @@ phrases = st.sampled_from(
         "help",
         "waitlist",
         "🙂",
+        "123456",
+        "1",
+        "3",
     ]
 )
 texts = st.one_of(phrases, st.text(max_size=60), st.text(min_size=1000, max_size=5000))
@@ -164,13 +174,33 @@ def answer(effect: Effect, data: st.DataObject) -> Event | None:
             return Waitlisted(effect.service, effect.start, effect.end)
         case HandOver():
             return HandedOver()
+        case SendCode(phone=phone):
+            code = PendingCode(
+                phone=phone, digest="d", expires_at=NOW + timedelta(minutes=10), attempts_left=5
+            )
+            return pick(st.sampled_from([CodeNotNeeded(phone), CodeNotSent(phone), CodeSent(code)]))
+        case CheckCode(code=code):
+            left = code.model_copy(update={"attempts_left": 1})
+            return pick(
+                st.sampled_from(
+                    [
+                        CodeChecked("confirmed", code.phone, None),
+                        CodeChecked("wrong", code.phone, left),
+                        CodeChecked("expired", code.phone, None),
+                        CodeChecked("exhausted", code.phone, None),
+                    ]
+                )
+            )
     raise AssertionError(effect)
 
 
 def run(state: State, inbound: Inbound, data: st.DataObject) -> tuple[State, int]:
-    """One message and every effect it causes; the number of replies."""
+    """One message and every effect it causes; the number of replies. Sometimes a reminder
+    came before it (the runner feeds :class:`Reminded` first, as after a reminder)."""
     replies = 0
     events: list[Inbound | Event] = [inbound]
+    if data.draw(st.integers(0, 5)) == 0:
+        events.insert(0, Reminded(BOOKING))
     for _ in range(12):
         if not events:
             break
@@ -188,6 +218,23 @@ def run(state: State, inbound: Inbound, data: st.DataObject) -> tuple[State, int
 @given(data=st.data(), lang=st.sampled_from(LANGUAGES))
 def test_every_message_gets_a_reply(data: st.DataObject, lang: str) -> None:
     state = new_state(CTX, lang)
+    if data.draw(st.booleans()):  # a slot held, the contact asked: the typed-number paths
+        held = HeldSlot(
+            token="h",
+            service="cut",
+            start=OFFERS[0].start,
+            end=OFFERS[0].end,
+            resources=OFFERS[0].resources,
+            expires_at=NOW + timedelta(minutes=5),
+        )
+        state = state.model_copy(
+            update={"stage": "contact", "service": "cut", "name": "Ada", "hold": held}
+        )
+        state, replies = run(state, Inbound("test", "u", text="+49 30 1234567"), data)
+        assert replies >= 1, "no reply to a typed number"
+        if state.stage == "code" and data.draw(st.booleans()):
+            state, replies = run(state, Inbound("test", "u", text="123 456"), data)
+            assert replies >= 1, "no reply to a code"
     for _ in range(data.draw(st.integers(1, 8))):
         if state.shown and data.draw(st.booleans()):
             choice = data.draw(st.sampled_from(state.shown)).value

@@ -219,3 +219,13 @@ def test_an_hour_before_on_and_a_weekday_is_an_exact_time() -> None:
     friday_11 = Exact(datetime(2026, 12, 4, 10, tzinfo=UTC))
     assert at("en", "11 on friday").when == friday_11
     assert at("de", "11 am Freitag").when == friday_11
+
+
+def test_trailing_off_says_nothing() -> None:
+    """ "10-го..." is "10-го": an ellipsis (or its one character) is not a sign to read."""
+    for text, lang in (("10-го...", "ru"), ("10-го…", "ru"), ("el 7...", "es"),
+                       ("tomorrow at 5....", "en")):  # fmt: skip
+        plain = text.rstrip(".…")
+        got = understand(text, now=NOW, zone="Europe/Moscow", lang=lang)
+        assert got == understand(plain, now=NOW, zone="Europe/Moscow", lang=lang), text
+        assert got.when is not None, text
