@@ -42,6 +42,7 @@ from core.calendars.busy import busy_of, uids_of
 from core.calendars.credentials import Credentials
 from core.calendars.remote import DavCalendar, RemoteCalendar
 from core.errors import CalendarRefused, CalendarUnreachable, InvalidRequest, NotFound
+from core.outbox.kinds import MessageKind, booking_key
 from core.text.calendar import FeedEvent, booking_uid, calendar_object
 from core.text.links import host_of
 
@@ -223,6 +224,7 @@ class Calendars:
                     ).delete()
             if rows:
                 await m.ExternalBusy.bulk_create(rows, batch_size=_CHUNK)
+                await _tell_of_clashes(resource, rows, now)
             update: dict[str, object] = {"sync_token": changes.token}
             if full:
                 update["full_sync_at"] = now
@@ -293,6 +295,48 @@ class Calendars:
                 sequence=int(str(row["booking__reschedule_count"])),
             )
         )
+
+
+async def _tell_of_clashes(
+    resource: m.Resource, rows: Sequence[m.ExternalBusy], now: datetime
+) -> None:
+    """A notice to the staff member for each upcoming booking of theirs that an event just
+    read lands on, once per event and booking (nothing is cancelled: the booking was
+    there first). Written in the sync's transaction, sent by the worker like any notice."""
+    lo = min(row.start for row in rows)
+    hi = max(row.end for row in rows)
+    booked = await m.BookingResource.filter(
+        resource_id=resource.id,
+        booking__status=m.BookingStatus.CONFIRMED,
+        appointment_end__gt=max(lo, now),
+        appointment_start__lt=hi,
+    ).values("booking_id", "appointment_start", "appointment_end", "booking__service__slug")
+    for booking in booked:
+        start, end = booking["appointment_start"], booking["appointment_end"]
+        for row in rows:
+            if not (row.start < end and row.end > start):
+                continue
+            event = f"{row.href}|{row.start.isoformat()}|{row.end.isoformat()}"
+            key = booking_key(
+                booking["booking_id"],
+                f"calendar_conflict:{hashlib.sha256(event.encode()).hexdigest()[:16]}",
+            )
+            if await m.Outbox.filter(dedup_key=key).exists():
+                continue
+            await m.Outbox.create(
+                dedup_key=key,
+                kind=MessageKind.STAFF_CALENDAR_CONFLICT,
+                booking_id=booking["booking_id"],
+                payload={
+                    "kind": MessageKind.STAFF_CALENDAR_CONFLICT.value,
+                    "booking_id": booking["booking_id"],
+                    "service": booking["booking__service__slug"],
+                    "start": _utc(start).isoformat(),
+                    "end": _utc(end).isoformat(),
+                    "resources": [resource.slug],
+                },
+                available_at=now,
+            )
 
 
 async def _resource(resource: str) -> m.Resource:

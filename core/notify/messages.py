@@ -39,7 +39,12 @@ CUSTOMER_KINDS = frozenset(
 """The kinds a customer gets (:func:`render`)."""
 
 STAFF_KINDS = frozenset(
-    {MessageKind.STAFF_NOTICE, MessageKind.STAFF_RESCHEDULED, MessageKind.STAFF_CANCELLATION}
+    {
+        MessageKind.STAFF_NOTICE,
+        MessageKind.STAFF_RESCHEDULED,
+        MessageKind.STAFF_CANCELLATION,
+        MessageKind.STAFF_CALENDAR_CONFLICT,
+    }
 )
 """The notices a staff member gets of the bookings of their own calendar (:func:`render_staff`)."""
 
@@ -148,6 +153,14 @@ def render_staff(kind: str, facts: Facts, sp: Speaker) -> Rendered:
         lead = _("Booking cancelled: {what}, {when}, for {who}.").format(
             what=what, when=when, who=who
         )
+    elif kind == MessageKind.STAFF_CALENDAR_CONFLICT:
+        subject = _("Your calendar clashes with a booking: {what}, {when}").format(
+            what=what, when=when
+        )
+        lead = _(
+            "An event in your own calendar overlaps your booking {what}, {when}, for {who}. "
+            "The booking stays as it is; if you cannot make it, move or cancel it."
+        ).format(what=what, when=when, who=who)
     else:
         raise ValueError(f"{kind!r} is not a notice to the staff; see STAFF_KINDS")
     lines = [lead]

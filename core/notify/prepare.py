@@ -310,7 +310,7 @@ def _staff(
     )
     rendered = render_staff(claimed.kind, facts, sp)
     actions: tuple[Action, ...] = ()
-    if claimed.kind != MessageKind.STAFF_CANCELLATION:
+    if claimed.kind in (MessageKind.STAFF_NOTICE, MessageKind.STAFF_RESCHEDULED):
         token = booking.manage_token
         actions = (
             Action(sp._("Mark no-show"), f"noshow:{token}"),

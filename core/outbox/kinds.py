@@ -24,6 +24,9 @@ class MessageKind(StrEnum):
     STAFF_CANCELLATION = "staff_cancellation"
     CUSTOMER_RESCHEDULED = "customer_rescheduled"
     STAFF_RESCHEDULED = "staff_rescheduled"
+    STAFF_CALENDAR_CONFLICT = "staff_calendar_conflict"
+    """An event in a staff member's own calendar lands on one of their bookings (the
+    booking stays: it was there first)."""
     STAFF_HANDOVER = "staff_handover"
     """A chat customer asked for a person."""
     CAPACITY_FREED = "capacity_freed"

@@ -261,3 +261,41 @@ async def test_overlapping_events_are_one_stretch_of_busy_time(
     ]
     assert not await free(setup, 11)
     assert await free(setup, 13)
+
+
+async def test_an_event_on_a_booking_is_told_to_the_staff_member_once(
+    setup: Setup, calendars: Calendars, remote: FakeCalendar
+) -> None:
+    from core.notify import render_staff
+    from core.notify.messages import Facts
+    from core.outbox import MessageKind
+    from core.text.i18n import Speaker
+
+    booking = await setup.service.book("solo", at(TUESDAY, 10), ALICE, provider="ana")
+    await calendars.connect("ana", BASE, "ana", "pw")
+    clashes = m.Outbox.filter(kind=MessageKind.STAFF_CALENDAR_CONFLICT)
+    assert await clashes.count() == 0
+    remote.event("dentist.ics", "20261201T103000Z", "20261201T113000Z")
+    remote.event("lunch.ics", "20261201T120000Z", "20261201T130000Z")  # clashes with nothing
+    await calendars.sync("ana")
+    (told,) = await clashes
+    assert told.booking_id == booking.id
+    assert told.payload["resources"] == ["ana"]
+    await calendars.sync("ana")
+    setup.clock.advance(days=2)  # a full read again: the same event is not told twice
+    await calendars.sync("ana")
+    assert await clashes.count() == 1
+    assert await m.Booking.filter(id=booking.id, status="confirmed").exists()  # kept
+
+    facts = Facts(
+        business="Clinic",
+        service="Solo",
+        customer="Alice",
+        start=at(TUESDAY, 10),
+        end=at(TUESDAY, 11),
+        manage_url="",
+        calendar_url="",
+    )
+    text = render_staff(MessageKind.STAFF_CALENDAR_CONFLICT, facts, Speaker("en", "UTC", "UTC"))
+    assert "An event in your own calendar overlaps your booking Solo" in text.text
+    assert "for Alice" in text.text
