@@ -15,6 +15,7 @@ from channels.sms.channel import (
     TwilioChannel,
     TwilioConfig,
     TwilioSettings,
+    account_works,
 )
 from channels.sms.codes import send_code
 
@@ -36,9 +37,9 @@ __all__ = [
 ]
 
 
-def check(settings: TwilioSettings) -> str:
-    """One line for ``slotwise channels check``: what is on, or what is missing. It reads
-    only the settings (no call to Twilio, which would cost nothing but leak nothing either)."""
+async def check(settings: TwilioSettings) -> str:
+    """One line for ``slotwise channels check``: what is on and whether Twilio takes the
+    credentials (it reads the account back; nothing is sent), or what is missing."""
     config = TwilioConfig.of(settings)
     if config is None:
         return "sms/whatsapp: off (set SLOTWISE_TWILIO_ACCOUNT_SID and SLOTWISE_TWILIO_AUTH_TOKEN)"
@@ -51,5 +52,8 @@ def check(settings: TwilioSettings) -> str:
         return (
             "sms/whatsapp: no sender; set SLOTWISE_TWILIO_SMS_FROM or SLOTWISE_TWILIO_WHATSAPP_FROM"
         )
+    problem = await account_works(config)
+    if problem is not None:
+        return f"sms/whatsapp: FAILED: {problem}"
     hooks = ", ".join(f"{config.public_url}/twilio/{k}" for k in kinds)
-    return f"sms/whatsapp: {' and '.join(kinds)} on; point Twilio's webhooks at {hooks}"
+    return f"sms/whatsapp: works: {' and '.join(kinds)} on; point Twilio's webhooks at {hooks}"

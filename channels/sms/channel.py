@@ -162,6 +162,25 @@ class _HttpClient(AsyncTwilioHttpClient):  # type: ignore[misc]
         )
 
 
+async def account_works(config: TwilioConfig) -> str | None:
+    """``None`` when Twilio takes the account SID and token (it reads the account back),
+    else what went wrong, in words. For ``slotwise channels check``: nothing is sent."""
+    http = _HttpClient(timeout=10)
+    try:
+        client = Client(config.account_sid, config.auth_token, http_client=http)
+        client.api.base_url = config.api_base
+        await client.api.v2010.accounts(config.account_sid).fetch_async()
+    except TwilioRestException as error:
+        if error.status in (401, 403, 404):
+            return f"Twilio refused the account SID or auth token ({error.status})"
+        return f"Twilio answered {error.status} (code {error.code})"
+    except (TwilioException, aiohttp.ClientError, OSError, TimeoutError) as error:
+        return f"Twilio is unreachable at {config.api_base} ({error})"
+    finally:
+        await http.close()
+    return None
+
+
 class TwilioChannel:
     """SMS or WhatsApp (``kind``) as a :class:`~channels.base.Channel`."""
 

@@ -1,6 +1,7 @@
 """A local Twilio REST API: the real ``twilio`` client sends to it, it records what came.
 
 It speaks what ``messages.create`` needs: ``POST /2010-04-01/Accounts/{sid}/Messages.json``
+(and ``GET /2010-04-01/Accounts/{sid}.json`` for ``slotwise channels check``)
 (form ``To``, ``From``, ``Body``; HTTP Basic auth with the account and token), answered
 with a message resource (201), or with Twilio's error body when a failure is set for
 the recipient (``{"code": 21610, ...}`` for a number that answered STOP).
@@ -39,14 +40,26 @@ class FakeTwilio:
     def __post_init__(self) -> None:
         path = f"/2010-04-01/Accounts/{self.account_sid}/Messages.json"
         self.server.expect_request(path, method="POST").respond_with_handler(self._create)
+        account = f"/2010-04-01/Accounts/{self.account_sid}.json"
+        self.server.expect_request(account, method="GET").respond_with_handler(self._account)
 
     @property
     def base(self) -> str:
         return self.server.url_for("/").rstrip("/")
 
-    def _create(self, request: Request) -> Response:
+    def _authorised(self, request: Request) -> bool:
         expected = base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
-        if request.headers.get("Authorization") != f"Basic {expected}":
+        return request.headers.get("Authorization") == f"Basic {expected}"
+
+    def _account(self, request: Request) -> Response:
+        """``GET /2010-04-01/Accounts/{sid}.json``: the account, for the credentials check."""
+        if not self._authorised(request):
+            return self._error(401, 20003, "Authenticate")
+        body = {"sid": self.account_sid, "status": "active", "friendly_name": "Test"}
+        return Response(json.dumps(body), status=200, content_type="application/json")
+
+    def _create(self, request: Request) -> Response:
+        if not self._authorised(request):
             return self._error(401, 20003, "Authenticate")
         to, from_, body = (request.form.get(k, "") for k in ("To", "From", "Body"))
         if to in self.failures:

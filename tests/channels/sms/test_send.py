@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import SecretStr
 
 from bot.replies import Attachment, Option, Reply
 from channels.base import Channel, SendFailed
@@ -94,9 +95,16 @@ async def test_a_verification_code_goes_out_by_sms_in_the_customers_language(
     ]
 
 
-def test_check_says_what_is_on_or_missing() -> None:
-    assert "off" in check(settings("sqlite://:memory:", twilio_account_sid=None))
-    assert "AC" in check(settings("sqlite://:memory:", twilio_account_sid="xx"))
-    line = check(settings("sqlite://:memory:"))
-    assert "sms and whatsapp on" in line
+async def test_check_asks_twilio_whether_the_credentials_work(fake: FakeTwilio) -> None:
+    assert "off" in await check(settings("sqlite://:memory:", twilio_account_sid=None))
+    assert "AC" in await check(settings("sqlite://:memory:", fake.base, twilio_account_sid="xx"))
+    line = await check(settings("sqlite://:memory:", fake.base))
+    assert line.startswith("sms/whatsapp: works: sms and whatsapp on")
     assert "https://book.example/twilio/sms" in line
+    wrong = await check(
+        settings("sqlite://:memory:", fake.base, twilio_auth_token=SecretStr("nope"))
+    )
+    assert wrong == "sms/whatsapp: FAILED: Twilio refused the account SID or auth token (401)"
+    away = await check(settings("sqlite://:memory:", "http://127.0.0.1:9"))
+    assert away.startswith("sms/whatsapp: FAILED: Twilio is unreachable at http://127.0.0.1:9")
+    assert fake.sent == []
