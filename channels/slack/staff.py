@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 from bot.understand import Exact, Window, catalog_of, understand
 from channels.slack.render import Block, button, escape, section
 from core.bookings import Actor, BookingInfo, BookingService
+from core.calendars import connection_of
 from core.directory import directory
 from core.errors import SlotwiseError
 from core.feeds import FeedService
@@ -37,9 +38,21 @@ from core.rules import add_block
 from core.staff import StaffMember, bookings_on, staff_member, staff_of_slack_user
 from core.text.i18n import Speaker, pick_language
 
-__all__ = ["BLOCK", "FEED", "Answer", "Desk", "Plan", "command", "confirm", "context_of", "toggle"]
+__all__ = [
+    "BLOCK",
+    "CALENDAR",
+    "FEED",
+    "Answer",
+    "Desk",
+    "Plan",
+    "command",
+    "confirm",
+    "context_of",
+    "toggle",
+]
 
 FEED = "feed"
+CALENDAR = "calendar"
 BLOCK = "block"
 """The ``action_id`` prefix of the block buttons: ``block-toggle-<n>``, ``block-confirm``,
 ``block-discard``."""
@@ -144,7 +157,7 @@ def _help(ctx: _Context) -> Answer:
     return Answer(
         _(
             "Try: /slotwise today, /slotwise week, /slotwise free haircut friday, "
-            "/slotwise block tomorrow 14-16 dentist, /slotwise feed"
+            "/slotwise block tomorrow 14-16 dentist, /slotwise feed, /slotwise calendar"
         )
     )
 
@@ -164,10 +177,39 @@ async def command(desk: Desk, user: str, text: str, locale: str | None = None) -
         return await _free(desk, ctx, ctx.who, rest)
     if verb == BLOCK:
         return await _propose(desk, ctx, rest)
+    if verb == CALENDAR:
+        assert ctx.who is not None
+        return await _calendar(ctx, ctx.who)
     if verb == FEED and desk.feeds is not None:
         assert ctx.who is not None
         return await _feed(desk.feeds, ctx, ctx.who, renew=rest.strip().casefold() == "new")
     return _help(ctx)
+
+
+async def _calendar(ctx: _Context, who: StaffMember) -> Answer:
+    """How the person's own calendar fares: read lately, failing, or refused (and why)."""
+    _ = ctx.speaker._
+    found = await connection_of(who.resource)
+    if found is None:
+        return Answer(
+            _(
+                "No calendar of yours is connected. An admin can connect it: "
+                "slotwise calendar connect {resource} --url … --user …"
+            ).format(resource=who.resource)
+        )
+    when = ctx.speaker.when(found.synced_at) if found.synced_at else _("never")
+    if found.state == "ok":
+        text = _("Your calendar is connected; last read {when}; {count} busy times from it.")
+    elif found.state == "refused":
+        text = _(
+            "Your calendar refuses Slotwise ({error}); its last busy times still count. "
+            "Ask an admin to connect it again."
+        )
+    else:
+        text = _(
+            "Your calendar could not be read lately ({error}); trying again. Last read {when}."
+        )
+    return Answer(text.format(when=when, count=found.busy, error=found.last_error))
 
 
 async def _feed(feeds: FeedService, ctx: _Context, who: StaffMember, *, renew: bool) -> Answer:

@@ -46,7 +46,7 @@ from core.outbox.kinds import MessageKind, booking_key
 from core.text.calendar import FeedEvent, booking_uid, calendar_object
 from core.text.links import host_of
 
-__all__ = ["Calendars", "Connection", "Opener"]
+__all__ = ["Calendars", "Connection", "Opener", "connection_of"]
 
 log = logging.getLogger(__name__)
 
@@ -337,6 +337,13 @@ async def _tell_of_clashes(
                 },
                 available_at=now,
             )
+
+
+async def connection_of(resource: str) -> Connection | None:
+    """How the calendar of ``resource`` fares (for the staff member to see), ``None`` when
+    they have none connected. Reads only: no password is needed."""
+    row = await m.CalendarConnection.filter(resource__slug=resource).prefetch_related("resource")
+    return await _shown(row[0]) if row else None
 
 
 async def _resource(resource: str) -> m.Resource:

@@ -564,3 +564,29 @@ async def test_slotwise_feed_gives_the_staff_members_calendar_address_and_renews
     assert new != link
     assert (await client.get(f"/{path}")).status_code == 404
     assert "/slotwise feed" in (await ask(client, fake, ANA, "help"))["text"]
+
+
+async def test_slotwise_calendar_tells_the_staff_member_how_their_calendar_fares(
+    app: Quart, client: Client, fake: FakeSlack
+) -> None:
+    from datetime import UTC, datetime
+
+    from core import models as m
+
+    none = await ask(client, fake, ANA, "calendar")
+    assert "No calendar of yours is connected" in none["text"]
+    assert "slotwise calendar connect ana" in none["text"]
+    ana = await m.Resource.get(slug="ana")
+    connection = await m.CalendarConnection.create(
+        resource_id=ana.id, url="https://dav.example/ana/", username="ana", secret="x",
+        state="ok", synced_at=datetime(2026, 12, 1, 9, tzinfo=UTC),
+    )  # fmt: skip
+    ok = await ask(client, fake, ANA, "calendar")
+    assert "Your calendar is connected; last read" in ok["text"]
+    assert "0 busy times" in ok["text"]
+    await m.CalendarConnection.filter(id=connection.id).update(
+        state="refused", last_error="the calendar server refused the user name or password"
+    )
+    refused = await ask(client, fake, ANA, "calendar")
+    assert "refuses Slotwise (the calendar server refused" in refused["text"]
+    assert "still count" in refused["text"]
