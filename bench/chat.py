@@ -58,12 +58,11 @@ async def measure(conversations: int) -> dict[str, list[float]]:
             # The same parts as the app's own chat, on the benchmark's clock.
             services = app.extensions[SERVICES]
             clocked = BookingService(services.holds, clock=lambda: NOW)
-            services.chat = app.extensions[HANDLER] = Chat(
-                clocked,
-                services.conversations,
-                public_url="http://bench",
-                clock=lambda: NOW,
+            chat = Chat(
+                clocked, services.conversations, public_url="http://bench", clock=lambda: NOW
             )
+            services.chat_parts = (services.conversations, chat)
+            app.extensions[HANDLER] = chat
             client = app.test_client()
             warm_up()
 
