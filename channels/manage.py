@@ -28,7 +28,7 @@ from core.text.calendar import booking_ics
 from core.text.i18n import Speaker, gettext_in, pick_language
 from core.text.links import calendar_path, cancel_path, manage_link, manage_path
 
-__all__ = ["PUBLIC_URL", "manage", "private", "public_url", "same_site"]
+__all__ = ["PAGE_HEAD", "PUBLIC_URL", "manage", "private", "public_url", "same_site"]
 
 PUBLIC_URL = "SLOTWISE_PUBLIC_URL"
 """``app.config`` key: where customers reach this server (``Settings.base_url``). Every
@@ -86,7 +86,7 @@ def _same_site() -> bool:
     return origin.rstrip("/").lower() == f"{ours.scheme}://{ours.netloc}".lower()
 
 
-PAGE = """<!doctype html>
+PAGE_HEAD = """<!doctype html>
 <html lang="{{ lang }}">
 <head>
 <meta charset="utf-8">
@@ -100,6 +100,13 @@ PAGE = """<!doctype html>
   .card { background: #fff; border-radius: 12px; padding: 1rem 1.25rem;
           box-shadow: 0 1px 3px rgba(0,0,0,.08); }
   dt { font-size: .85rem; color: #57606a; } dd { margin: 0 0 .75rem; font-weight: 600; }
+"""
+"""The start of a customer's page (the manage page, the waitlist offer): the head, and
+the card's style in the business's colour; each page adds its own style and body."""
+
+PAGE = (
+    PAGE_HEAD
+    + """\
   .actions { display: flex; gap: .75rem; flex-wrap: wrap; margin-top: 1rem; }
   a.button, button { font: inherit; padding: .6rem 1rem; border-radius: 8px; cursor: pointer;
                      border: 1px solid var(--accent); background: #fff; color: var(--accent);
@@ -139,6 +146,7 @@ PAGE = """<!doctype html>
 </main>
 </body>
 </html>"""
+)
 
 
 def _bookings() -> BookingService:

@@ -21,7 +21,7 @@ from quart import Blueprint, Response, g, redirect, render_template_string, requ
 from quart_schema import hide
 from werkzeug.wrappers.response import Response as Redirect
 
-from channels.manage import private, same_site
+from channels.manage import PAGE_HEAD, private, same_site
 from channels.services import services
 from channels.webchat.look import accent_colours, ink_of
 from core import directory as business
@@ -43,20 +43,9 @@ async def _private(response: Response) -> Response:
     return private(response)
 
 
-PAGE = """<!doctype html>
-<html lang="{{ lang }}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{ title }} · {{ business }}</title>
-<style nonce="{{ nonce }}">
-  :root { --accent: {{ colour }}; }
-  body { font: 16px/1.5 system-ui, sans-serif; margin: 0; background: #f4f5f7; color: #1f2328; }
-  main { max-width: 32rem; margin: 0 auto; padding: 1.5rem 1rem; }
-  h1 { font-size: 1.25rem; color: var(--accent); margin: 0 0 1rem; }
-  .card { background: #fff; border-radius: 12px; padding: 1rem 1.25rem;
-          box-shadow: 0 1px 3px rgba(0,0,0,.08); }
-  dt { font-size: .85rem; color: #57606a; } dd { margin: 0 0 .75rem; font-weight: 600; }
+PAGE = (
+    PAGE_HEAD
+    + """\
   a.button, button { font: inherit; padding: .6rem 1rem; border-radius: 8px; cursor: pointer;
                      border: 1px solid var(--accent); background: var(--accent); color: #fff;
                      text-decoration: none; }
@@ -86,6 +75,7 @@ PAGE = """<!doctype html>
 </main>
 </body>
 </html>"""
+)
 
 
 def _cascade() -> Cascade:
