@@ -49,6 +49,7 @@ from core.engine import Slot
 from core.errors import NotFound, OfferGone, SlotwiseError
 from core.holds import Hold, HoldStore
 from core.outbox import MessageKind, waitlist_key
+from core.quiet import after_quiet
 from core.store import load_info, load_policy
 
 __all__ = [
@@ -276,6 +277,12 @@ class Cascade:
 
     async def _offer(self, entry: m.WaitlistEntry, slot: Slot, now: datetime) -> Step | None:
         provider = entry.provider.slug if entry.provider else None
+        goes = await _when_it_may_go(entry, now)
+        if goes > now and slot.start <= goes + self.hold:
+            # Found in the customer's quiet hours, and the time starts before they could
+            # answer: not offered (it stays free for anyone to book).
+            log.info("waitlist entry %s: %s starts before quiet hours end", entry.id, slot.start)
+            return None
         try:  # checked like any hold (rules, capacity, others' holds)
             hold = await self.bookings.hold(
                 entry.service.slug, slot.start, owner=_owner(entry.token), provider=provider
@@ -293,7 +300,7 @@ class Cascade:
                 occupied_end=hold.occupied_end,
                 seats=hold.seats,
                 offered_at=now,
-                expires_at=now + self.hold,
+                expires_at=goes + self.hold,  # held from when the message may go out
                 using_db=conn,
             )
             await m.Outbox.create(
@@ -310,7 +317,7 @@ class Cascade:
                     "expires_at": row.expires_at.isoformat(),
                     "channel": entry.source_channel,
                 },
-                available_at=now,
+                available_at=goes,
                 using_db=conn,
             )
         # The offer row holds it now; the store's short hold is not needed any more.
@@ -496,3 +503,13 @@ async def _identity(entry: m.WaitlistEntry) -> Identity | None:
         customer_id=entry.customer_id, channel=entry.source_channel
     ).first()
     return Identity(found.channel, found.external_id) if found else None
+
+
+async def _when_it_may_go(entry: m.WaitlistEntry, now: datetime) -> datetime:
+    """``now``, or when the business's quiet hours end in the customer's zone (an offer is
+    not a message that answers their own action: it waits, like a reminder)."""
+    info = await load_info()
+    zone = (
+        await m.Customer.filter(id=entry.customer_id).first().values_list("timezone", flat=True)
+    ) or info.timezone
+    return after_quiet(now, info.quiet_hours, str(zone))

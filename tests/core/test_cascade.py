@@ -196,3 +196,41 @@ async def test_a_removed_block_is_offered_to_the_waitlist(world: World) -> None:
     assert [(s.action, s.start) for s in steps] == [("offered", TEN)]
     (row,) = await m.Outbox.filter(kind="capacity_freed")
     assert row.dedup_key.startswith("rules:")
+
+
+async def test_an_offer_found_in_quiet_hours_goes_and_is_held_from_when_they_end(
+    world: World,
+) -> None:
+    """Quiet hours are 21:00-08:00 in the customer's zone (the clinic's is UTC)."""
+    taken = await world.service.book("solo", TEN, XAVIER)
+    await world.waiting(AMY)
+    world.clock.now = datetime(2026, 11, 30, 22, 30, tzinfo=TEN.tzinfo)  # Monday night
+    await world.service.cancel(taken.manage_token, actor=STAFF)
+    assert [s.action for s in await world.run_freed()] == ["offered"]
+    morning = datetime(2026, 12, 1, 8, 0, tzinfo=TEN.tzinfo)
+    message = await m.Outbox.get(kind="waitlist_offer")
+    assert message.available_at == morning  # not in the night
+    (offer,) = await m.WaitlistOffer.all()
+    assert offer.expires_at == morning + world.cascade.hold  # 15 minutes to answer, awake
+    assert not await world.free_at_ten()  # held for her overnight
+
+
+async def test_a_time_that_starts_before_quiet_hours_end_is_not_offered(world: World) -> None:
+    early = at(TUESDAY, 9)  # Ana works from 09:00
+    taken = await world.service.book("solo", early, XAVIER)
+    await world.service.join_waitlist(
+        "solo", early, early + timedelta(minutes=30), AMY, channel="api"
+    )
+    tokyo = await m.Customer.get(email_key="amy@example.org")
+    await m.Customer.filter(id=tokyo.id).update(timezone="Asia/Tokyo")  # 09:00 UTC is 18:00
+    world.clock.now = datetime(2026, 12, 1, 8, 40, tzinfo=TEN.tzinfo)  # 17:40 in Tokyo: awake
+    await world.service.cancel(taken.manage_token, actor=STAFF)
+    assert [s.action for s in await world.run_freed()] == ["offered"]
+
+    await m.WaitlistOffer.all().delete()
+    await m.Outbox.filter(kind="waitlist_offer").delete()
+    again = await world.service.book("solo", early, XAVIER, provider="ana")
+    await m.Customer.filter(id=tokyo.id).update(timezone="America/Los_Angeles")  # 00:40 there
+    await world.service.cancel(again.manage_token, actor=STAFF)
+    assert await world.run_freed() == []  # asleep until 08:00, long after 09:00 UTC starts
+    assert await m.WaitlistOffer.all().count() == 0
