@@ -84,4 +84,6 @@ def tokenize(text: str) -> list[Token]:
             continue
         start = match.start()
         tokens.append(Token(kind, match.group(kind), start, start - 1 in hyphens))  # type: ignore[arg-type]
+    if len(tokens) > 1 and tokens[-1].text == "." and tokens[-2].kind in ("ordnum", "word"):
+        tokens.pop()  # the sentence's full stop ("the 5th.", "10-го."); "10." stays a pick
     return tokens

@@ -229,3 +229,12 @@ def test_trailing_off_says_nothing() -> None:
         got = understand(text, now=NOW, zone="Europe/Moscow", lang=lang)
         assert got == understand(plain, now=NOW, zone="Europe/Moscow", lang=lang), text
         assert got.when is not None, text
+
+
+def test_a_full_stop_after_a_day_ends_the_sentence() -> None:
+    """ "the 5th." and "10-го." are dates; "10." alone stays the pick of option 10."""
+    for text, lang in (("10-го.", "ru"), ("5th.", "en"), ("Freitag.", "de")):
+        got = understand(text, now=NOW, zone="Europe/Moscow", lang=lang)
+        assert got == understand(text[:-1], now=NOW, zone="Europe/Moscow", lang=lang), text
+        assert got.when is not None, text
+    assert understand("10.", now=NOW, zone="Europe/Moscow", lang="en").choice == 10
