@@ -55,6 +55,8 @@ grows with every booking ever made would slow every calendar that polls it."""
 
 _SHOWN = (m.BookingStatus.CONFIRMED, m.BookingStatus.COMPLETED, m.BookingStatus.NO_SHOW)
 _MAC_BYTES = 16
+MAX_TOKEN = 200
+"""Longer than any token we sign (a resource id is at most 64 characters)."""
 
 
 def _b64(data: bytes) -> str:
@@ -85,7 +87,10 @@ class FeedSigner:
         return f"{body}.{_b64(self._mac(body))}"
 
     def read(self, token: str) -> tuple[str, str, int] | None:
-        """``(kind, subject, version)`` of a token this server signed; ``None`` otherwise."""
+        """``(kind, subject, version)`` of a token this server signed; ``None`` otherwise
+        (anything longer than :data:`MAX_TOKEN` is not read at all)."""
+        if len(token) > MAX_TOKEN or not token.isascii():
+            return None
         head, _, mac = token.rpartition(".")
         letter_version, _, subject = head.partition(".")
         kind = _KIND_OF.get(letter_version[:1])

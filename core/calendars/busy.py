@@ -21,17 +21,27 @@ __all__ = ["Interval", "busy_of", "uids_of"]
 
 Interval = tuple[datetime, datetime]
 
+MAX_OCCURRENCES = 20_000
+"""The most occurrences read from one object: a daily event over a long booking window is
+a few hundred; more is a runaway rule, not a schedule."""
+
 
 def busy_of(ics: str | bytes, start: datetime, end: datetime, zone: ZoneInfo) -> list[Interval]:
     """The busy intervals of the events in ``ics`` that overlap ``[start, end)``, in UTC,
     sorted, without repeats. ``ValueError`` when ``ics`` is not iCalendar at all."""
     calendar = Calendar.from_ical(ics)
     found: set[Interval] = set()
-    for event in recurring_ical_events.of(calendar).between(start, end):
-        if not _busy(event):
-            continue
+    # Occurrences come in time order, lazily: a rule that repeats every second stops at
+    # MAX_OCCURRENCES instead of filling the worker's memory.
+    for seen, event in enumerate(recurring_ical_events.of(calendar).after(start)):
+        if seen >= MAX_OCCURRENCES:
+            break
         interval = _interval(event, zone)
-        if interval is not None and interval[0] < end and interval[1] > start:
+        if interval is None or not _busy(event):
+            continue
+        if interval[0] >= end:
+            break
+        if interval[1] > start:
             found.add(interval)
     return sorted(found)
 

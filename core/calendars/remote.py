@@ -28,6 +28,7 @@ from xml.etree.ElementTree import Element
 from xml.sax.saxutils import escape
 
 import aiohttp
+from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
 
 from core.errors import CalendarRefused, CalendarUnreachable
@@ -37,6 +38,9 @@ __all__ = ["Changes", "DavCalendar", "RemoteCalendar"]
 DAV = "{DAV:}"
 CALDAV = "{urn:ietf:params:xml:ns:caldav}"
 MULTIGET_BATCH = 100
+MAX_ANSWER = 32 * 2**20
+"""The most one answer may hold (a year of a busy calendar is a few MB): a server that
+sends more is not read, rather than filling the worker's memory."""
 MAX_PAGES = 50
 """A server may answer a sync in pages (507 on the collection); this many at the most."""
 
@@ -166,7 +170,7 @@ class DavCalendar:
         )
         try:
             root: Element = fromstring(text)
-        except ParseError:
+        except (ParseError, DefusedXmlException):  # DTDs and entities are refused too
             raise CalendarUnreachable("the calendar server's answer was not XML") from None
         return root
 
@@ -185,13 +189,20 @@ class DavCalendar:
             async with self._session.request(
                 method, url, data=body.encode(), headers=headers
             ) as response:
-                text = await response.text()
                 status = response.status
+                received = bytearray()
+                async for chunk in response.content.iter_chunked(65536):
+                    received += chunk
+                    if len(received) > MAX_ANSWER:
+                        raise CalendarUnreachable(
+                            f"the calendar server's answer is larger than {MAX_ANSWER // 2**20} MB"
+                        )
         except (TimeoutError, aiohttp.ClientError) as error:
             reason = str(error) or type(error).__name__
             raise CalendarUnreachable(
                 f"the calendar server could not be reached: {reason[:200]}"
             ) from None
+        text = received.decode("utf-8", errors="replace")
         if status < 300 or (gone_is_fine and status in (404, 410)):
             return text
         if sync and status in (403, 409) and "valid-sync-token" in text:

@@ -78,7 +78,14 @@ async def test_a_token_not_ours_is_a_plain_404(app: Quart, booking: BookingInfo)
     link = await services_of(app).feeds.resource_link("ana")
     client = app.test_client()
     forged = path_of(link)[:-6] + ("A" if path_of(link)[-5] != "A" else "B") + ".ics"
-    for path in (forged, "/feeds/r1.YW5h.AAAAAAAAAAAAAAAAAAAAAA.ics", "/feeds/x.ics"):
+    junk = (
+        "/feeds/r1.YW5h.AAAAAAAAAAAAAAAAAAAAAA.ics",
+        "/feeds/x.ics",
+        "/feeds/" + "r1." + "A" * 5000 + ".ics",  # oversized
+        "/feeds/r1.YW5h%00.AAAA.ics",  # a NUL
+        "/feeds/r1.YW5h%C3%A9.AAAA.ics",  # not ASCII
+    )
+    for path in (forged, *junk):
         response = await client.get(path)
         assert response.status_code == 404
         assert "calendar feed does not exist" in await response.get_data(True)

@@ -78,3 +78,9 @@ def test_uids_and_junk() -> None:
     }
     with pytest.raises(ValueError, match="could not be parsed"):
         busy_of("this is not a calendar", LO, HI, BERLIN)
+
+
+def test_a_runaway_rule_is_read_only_so_far() -> None:
+    ics = calendar("UID:a@x\nDTSTART:20261020T100000Z\nDTEND:20261020T100001Z\nRRULE:FREQ=SECONDLY")
+    found = busy_of(ics, LO, HI, BERLIN)
+    assert 0 < len(found) <= 20_000
