@@ -6,7 +6,7 @@ RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
 
 .PHONY: run test bench lint format install clean messages compile-messages lock upgrade \
-	compose-schema loadtest
+	compose-schema loadtest vendor
 
 # Installs come only from the lock files in requirements/ (exact versions with hashes), so a
 # release of a dependency enters a checkout only through `make upgrade`, with the tests run on it.
@@ -37,10 +37,10 @@ upgrade: lock
 
 install: $(RUNTIME)
 
-run: $(RUNTIME)
+run: $(RUNTIME) vendor
 	$(BIN)/slotwise run
 
-test: $(DEV) compose-schema
+test: $(DEV) compose-schema vendor
 	$(BIN)/coverage run -m pytest -q
 	$(BIN)/coverage report --skip-covered --fail-under=90 --include='core/engine/*'
 
@@ -64,6 +64,18 @@ compose-schema:
 	then :; elif command -v npm >/dev/null; then \
 		npm ci --prefix tools/compose-schema --ignore-scripts --no-audit --no-fund --silent; \
 	else echo "npm not found: tests/deploy skips the Compose schema check"; fi
+
+# The admin panel's front-end libraries (calendar, charts; admin/frontend/package-lock.json,
+# exact versions) copied into admin/static/vendor/ by tools/vendor.py: no CDN under the panel's
+# Content-Security-Policy. Without npm the calendar and the charts fall back to tables.
+FRONTEND := admin/frontend
+VENDORED := admin/static/vendor/event-calendar.min.js
+vendor:
+	@if [ -f $(VENDORED) ] && [ $(VENDORED) -nt $(FRONTEND)/package-lock.json ]; \
+	then :; elif command -v npm >/dev/null; then \
+		npm ci --prefix $(FRONTEND) --ignore-scripts --no-audit --no-fund --silent \
+		&& $(PYTHON) tools/vendor.py; \
+	else echo "npm not found: the admin calendar and charts fall back to tables (docs/admin.md)"; fi
 
 # The whole system under load on this machine (bench/loadtest.py: 4 server processes, the
 # worker, web chats, SMS webhooks and API clients for a minute, then SQL checks). Give it

@@ -60,10 +60,17 @@ async def headers(response: Response) -> Response:
 
 
 FINGERPRINTS = {
-    path.name: hashlib.sha256(path.read_bytes()).hexdigest()[:12]
-    for path in STATIC.iterdir()
+    path.relative_to(STATIC).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+    for path in STATIC.rglob("*")
     if path.is_file()
 }
+"""Content hashes of the static files, the vendored libraries in ``vendor/`` included (made by
+``make vendor``; absent without npm, and the pages that use them fall back to tables)."""
+
+
+def vendored(filename: str) -> bool:
+    """Whether ``make vendor`` put this library in place (pages offer a table otherwise)."""
+    return f"vendor/{filename}" in FINGERPRINTS
 
 
 def asset(filename: str) -> str:

@@ -180,3 +180,15 @@ def test_the_dockerfile_is_multi_stage_slim_non_root_with_catalogs() -> None:
     copied = set(re.findall(r"^COPY (\w+) \1$", text, re.MULTILINE))
     packages = {"slotwise", "core", "bot", "channels", "admin", "migrations", "locales"}
     assert packages <= copied
+
+
+def test_the_image_vendors_the_admin_front_end_from_its_npm_lock() -> None:
+    """The panel's libraries come from npm at locked versions, built into the image, no CDN."""
+    text = (ROOT / "Dockerfile").read_text()
+    assert "COPY admin/frontend/package.json admin/frontend/package-lock.json" in text
+    assert "npm ci --prefix admin/frontend" in text
+    assert "tools/vendor.py" in text
+    lock = json.loads((ROOT / "admin" / "frontend" / "package-lock.json").read_text())
+    wanted = json.loads((ROOT / "admin" / "frontend" / "package.json").read_text())
+    for name, version in wanted["dependencies"].items():
+        assert lock["packages"][f"node_modules/{name}"]["version"] == version
