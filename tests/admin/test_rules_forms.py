@@ -225,3 +225,14 @@ async def test_recurring_blocks_with_their_reason(app: Quart, clock: Clock) -> N
     assert status == 400
     assert "rrule" in page
     assert len(await rule_history(subject="ana")) == 1
+
+
+async def test_a_refusal_names_the_field_in_the_users_language(app: Quart, clock: Clock) -> None:
+    admin = await signed_in(app, clock, "admin")
+    token = await csrf(admin, "/admin/rules/ana")
+    response = await admin.post("/admin/language", form={"csrf_token": token, "lang": "de"})
+    assert response.status_code in (302, 303)
+    status, page = await post(admin, "/admin/rules/ana/details", {**NEW, "capacity": "viele"})
+    assert status == 400
+    assert "Kapazität (capacity)" in page
+    assert "Freie Termine der kommenden Woche" in page
