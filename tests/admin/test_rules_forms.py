@@ -8,6 +8,8 @@ from quart import Quart
 from quart.typing import TestClientProtocol as Client
 
 from channels.services import services_of
+from core.notify import Ready, prepare
+from core.outbox import MessageKind, claim
 from core.rules import resource_rules, rule_history
 from tests.admin.conftest import Clock, csrf, signed_in
 from tests.admin.test_pages import ADA, START
@@ -140,6 +142,11 @@ async def test_bookings_outside_new_hours_are_kept_until_an_admin_cancels_one(
     assert f"Booking {booking.id} is cancelled" in page
     assert (await services_of(app).bookings.get(booking.manage_token)).status == "cancelled"
     assert f"booking {booking.id}:" not in page
+    claimed = await claim("test", START)
+    (notice,) = [c for c in claimed if c.kind == MessageKind.CUSTOMER_CANCELLATION]
+    ready = await prepare(notice, START, public_url="https://book.example.org")
+    assert isinstance(ready, Ready)
+    assert "A message from Slotwise Demo: Ana is away" in ready.message.text
 
 
 async def test_date_overrides_and_their_errors(app: Quart, clock: Clock) -> None:
