@@ -16,6 +16,8 @@ from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import holidays
+from babel import Locale
 from babel.dates import get_day_names
 from quart import Response, abort, redirect, request, url_for
 from quart.typing import ResponseReturnValue
@@ -215,9 +217,11 @@ async def resource_page(
 
 
 def holiday_countries(words: Words) -> list[tuple[str, str]]:
-    from admin.rules_dates import countries  # the holidays page's list, in this page's form
-
-    return countries(words)
+    """The countries the ``holidays`` package knows, named in the user's language."""
+    names = Locale.parse(words.lang).territories
+    codes = holidays.list_supported_countries(include_aliases=False)
+    found = [(code, str(names.get(code, code))) for code in codes]
+    return sorted(found, key=lambda pair: pair[1])
 
 
 @admin.get("/rules/<resource>")
@@ -270,12 +274,13 @@ async def _preview(
         found = await preview_resource(section, first=first, last=last, now=config().clock())
     except SlotwiseError as error:
         return await resource_page(resource, status=400, problems=problems_of(error), typed=typed)
+    names = {s["id"]: s["name"] for s in (await rule_sections())["services"]}
     preview = []
     for service_id, slots in found.items():
         by_day: dict[str, list[str]] = {}
         for slot in slots:
             by_day.setdefault(words.day(slot.start), []).append(words.time(slot.start))
-        preview.append((service_id, list(by_day.items())))
+        preview.append((names.get(service_id, service_id), list(by_day.items())))
     return await resource_page(resource, typed=typed, preview=preview)
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import holidays
-from babel import Locale
 from quart import Response, request
 
 from admin.access import ANYONE, page
@@ -22,21 +21,13 @@ from admin.rules import (
     today,
     user_now,
 )
-from admin.words import Words, words_for
+from admin.words import words_for
 from core.businessfile import Problem
 from core.errors import NoBusiness, NotFound
 from core.rules import put_override, put_overrides, remove_override, resource_rules
 
 HOLIDAY_DAYS = 365
 """Holidays are added from today for this many days: the coming year."""
-
-
-def countries(words: Words) -> list[tuple[str, str]]:
-    """The countries the ``holidays`` package knows, named in the user's language."""
-    names = Locale.parse(words.lang).territories
-    codes = holidays.list_supported_countries(include_aliases=False)
-    found = [(code, str(names.get(code, code))) for code in codes]
-    return sorted(found, key=lambda pair: pair[1])
 
 
 def _date(text: str) -> date | None:
