@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 import holidays
 from babel import Locale
+from babel.core import get_global
 from babel.dates import get_day_names
 from quart import Response, abort, redirect, request, url_for
 from quart.typing import ResponseReturnValue
@@ -213,6 +214,7 @@ async def resource_page(
         preview=preview,
         notice=notice,
         countries=holiday_countries(words),
+        home_country=get_global("zone_territories").get(words.home_zone, ""),
     )
 
 

@@ -114,6 +114,7 @@ async def test_the_preview_shows_the_free_slots_of_the_typed_hours_without_savin
     preview = page.split('id="preview"')[1].split("</section>")[0]
     assert "Sat, Dec 5" in preview
     assert "<h4>Haircut</h4>" in preview
+    assert '<option value="DE" selected>Germany</option>' in page  # the business's country
     # a haircut takes 5 + 45 + 10 minutes, on a 15-minute grid, within 09:00-11:00
     assert "9:15\u202fAM, 9:30\u202fAM, 9:45\u202fAM, 10:00\u202fAM" in preview
     assert "Tue, Dec 1" not in preview  # closed in the form, open in the saved rules
