@@ -7,7 +7,7 @@ it to that. Every route says who may open it (:mod:`admin.access`), and
 ``tests/admin/test_access.py`` walks them all.
 """
 
-from admin import pages, rules, signin
+from admin import pages, rules, rules_dates, rules_misfits, rules_resources, services, signin  # noqa: F401 (the Rules section: its routes)
 from admin.blueprint import admin, register_admin
 from admin.config import AdminConfig
 

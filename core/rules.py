@@ -41,17 +41,22 @@ from core.businessfile import (
     business_document,
     business_from_document,
 )
+from core.engine import Slot, Snapshot, find_slots
 from core.errors import InvalidRequest, NotFound
 from core.importing import Misfit, import_business
+from core.importing import _misfits as misfits_now  # the check every import makes, scoped
 from core.outbox import MessageKind
-from core.store import InvalidBusiness, NoBusiness, load_rules_as_business
+from core.store import InvalidBusiness, NoBusiness, load_rules_as_business, load_snapshot
 
 __all__ = [
     "RuleEdit",
     "RuleEditError",
     "RuleHistoryEntry",
     "add_block",
+    "misfits_of",
+    "preview_resource",
     "put_override",
+    "put_overrides",
     "put_resource",
     "put_service",
     "remove_block",
@@ -60,6 +65,8 @@ __all__ = [
     "remove_service",
     "resource_rules",
     "rule_history",
+    "rule_sections",
+    "service_rules",
     "set_quiet_hours",
     "set_reminders",
     "set_weekly_hours",
@@ -174,6 +181,25 @@ async def put_override(
     return await _edit("resource.override", "resources", resource_id, change, actor, now)
 
 
+async def put_overrides(
+    resource_id: str,
+    days: Mapping[date, Sequence[Sequence[str]]],
+    *,
+    actor: Actor,
+    now: datetime | None = None,
+) -> RuleEdit:
+    """Several dates' hours at once, in one edit and one history row (a year of public
+    holidays added in one click); other dates' overrides stay as they are."""
+
+    def change(sections: Data) -> None:
+        resource = _find(sections["resources"], resource_id, "resource")
+        overrides = resource.setdefault("date_overrides", {})
+        for day, hours in days.items():
+            overrides[day.isoformat()] = [list(span) for span in hours]
+
+    return await _edit("resource.overrides", "resources", resource_id, change, actor, now)
+
+
 async def remove_override(
     resource_id: str, day: date, *, actor: Actor, now: datetime | None = None
 ) -> RuleEdit:
@@ -249,6 +275,72 @@ async def resource_rules(resource_id: str) -> Data:
     if found is None:
         raise NotFound(f"there is no resource {resource_id!r}", field="id")
     return found
+
+
+async def misfits_of(resource_id: str, now: datetime) -> tuple[Misfit, ...]:
+    """The upcoming bookings on a resource that its rules now refuse (kept after an edit),
+    for a person to decide on."""
+    return await misfits_now(now, {resource_id})
+
+
+async def service_rules(service_id: str) -> Data:
+    """A service's section as business-file data, for a form to show; :class:`NotFound`
+    for an unknown service."""
+    document = business_document(await load_rules_as_business())
+    found = _section(document, "services", service_id)
+    if found is None:
+        raise NotFound(f"there is no service {service_id!r}", field="id")
+    return found
+
+
+async def rule_sections() -> Data:
+    """Every resource and service (switched-off ones too) as business-file data:
+    ``{"resources": [...], "services": [...]}``, for the lists of the panel."""
+    document = business_document(await load_rules_as_business())
+    sections: Data = _plain({"resources": document["resources"], "services": document["services"]})
+    return sections
+
+
+_PREVIEW_MARGIN = timedelta(days=3)
+"""Around the dates of a preview, as :mod:`core.availability` loads them: local dates are
+within 15 hours of UTC ones and an occupied window is at most a day."""
+
+
+async def preview_resource(
+    data: Mapping[str, Any], *, first: date, last: date, now: datetime
+) -> dict[str, list[Slot]]:
+    """The free slots that a resource's section ``data`` (business-file form, not saved)
+    would give on the local dates ``first..last``, for each active service that can use it,
+    with that resource as the provider and today's bookings. Checked by the business file's
+    validator first: a :class:`RuleEditError` names the field, as a save would."""
+    subject = _subject(data)
+    document = business_document(await load_rules_as_business())
+    _put(document["resources"], subject, _plain(dict(data)))
+    try:
+        business = business_from_document(document)
+    except BusinessFileError as error:
+        raise RuleEditError(_within(error.problems, document, "resources", subject)) from None
+    edited = next(r for r in business.resources if r.id == subject)
+    using = [
+        s.id for s in business.services if s.active and any(subject in pool for pool in s.requires)
+    ]
+    if not using:
+        return {}
+    start = datetime.combine(first, datetime.min.time(), UTC) - _PREVIEW_MARGIN
+    end = datetime.combine(last, datetime.min.time(), UTC) + _PREVIEW_MARGIN
+    loaded = await load_snapshot(start, end, using)
+    snapshot = Snapshot(
+        timezone=loaded.timezone,
+        resources={**loaded.resources, subject: edited},
+        services=loaded.services,
+        busy=loaded.busy,
+        locale=loaded.locale,
+    )
+    return {
+        service_id: find_slots(snapshot, service_id, first, last, now, subject)
+        for service_id in using
+        if service_id in snapshot.services
+    }
 
 
 async def rule_history(*, subject: str | None = None, limit: int = 100) -> list[RuleHistoryEntry]:

@@ -83,6 +83,9 @@ class Facts:
     """When the first reminder still to come goes: a confirmation promises it only then."""
     contact: str = ""
     """How to reach the customer (phone, e-mail), for the staff."""
+    note: str = ""
+    """The business's words to the customer with a cancellation (its recorded reason, when
+    staff or an admin cancelled: the panel asks for one)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +129,12 @@ def render(kind: str, facts: Facts, sp: Speaker) -> Rendered:
     manage = _("To see, move or cancel it: {link}")
     calendar = _("Add it to your calendar: {link}")
     links = [] if cancelled else [(manage, facts.manage_url), (calendar, facts.calendar_url)]
-    rendered = _rendered(subject, [greeting, lead], links, facts.business)
+    lines = [greeting, lead]
+    if cancelled and facts.note:
+        lines.append(
+            _("A message from {business}: {note}").format(business=facts.business, note=facts.note)
+        )
+    rendered = _rendered(subject, lines, links, facts.business)
     if kind in REMINDER_KINDS:
         return replace(rendered, actions=reminder_actions(sp), actions_text=reminder_prompt(sp))
     return rendered

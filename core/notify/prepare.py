@@ -22,7 +22,7 @@ business's language and the member's zone.
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -243,6 +243,7 @@ def _decide(
         calendar_url=calendar_link(public_url, token),
         previous_start=_instant(payload.get("previous_start")),
         reminder_at=reminder_at,
+        note=_note(payload),
     )
     rendered = render(claimed.kind, facts, sp)
     is_cancel = claimed.kind == MessageKind.CUSTOMER_CANCELLATION
@@ -325,3 +326,12 @@ def _staff(
         actions=actions,
     )
     return Ready(message, recipient.routes)
+
+
+def _note(payload: Mapping[str, Any]) -> str:
+    """A cancellation's reason, when the business cancelled (staff or an admin): its words to
+    the customer. A customer's own reason is not read back to them."""
+    actor = str(payload.get("actor") or "")
+    if actor.startswith(("staff:", "admin:")):
+        return str(payload.get("reason") or "").strip()
+    return ""
