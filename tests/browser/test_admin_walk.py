@@ -38,6 +38,12 @@ USERS = {
     UserRole.STAFF: "lee@example.org",
 }
 SERIOUS = ("serious", "critical")
+WIDEST = """(width) => [...document.querySelectorAll('main *')]
+    .filter(e => e.getBoundingClientRect().right > width + 1)
+    .map(e => `${e.tagName.toLowerCase()}#${e.id}.${e.className}`
+              + ` ${Math.round(e.getBoundingClientRect().right)}px`)
+    .slice(-3)"""
+"""The innermost elements that stick out past the phone's edge (for the failure message)."""
 
 
 def pages_for(role: UserRole) -> list[str]:
@@ -223,7 +229,7 @@ async def test_the_staff_pages_fit_a_phone(
             await shots.take(page, f"phone{path.replace('/', '-')}")
             width = await page.evaluate("document.documentElement.scrollWidth")
             if width > PHONE["width"]:
-                too_wide[path] = width
+                too_wide[path] = await page.evaluate(WIDEST, PHONE["width"])
         assert too_wide == {}
     finally:
         await phone.close()
