@@ -174,6 +174,11 @@ async def prepare_many(
 
                 decided.append(await prepare_offer(c, now, public_url=public_url))
                 continue
+            if c.kind == MessageKind.STAFF_HANDOVER:  # its own reads: they are few
+                from core.notify.handover import prepare_handover
+
+                decided.append(await prepare_handover(c, now))
+                continue
             decided.append(_decide(c, read, now, public_url, channels))
         except Exception as error:  # one message's bug must not stop the others
             log.exception("preparing outbox message %s failed", c.id)
