@@ -179,6 +179,11 @@ async def prepare_many(
 
                 decided.append(await prepare_handover(c, now))
                 continue
+            if c.kind == MessageKind.CUSTOMER_MESSAGE:  # its own reads: they are few
+                from core.notify.note import prepare_note
+
+                decided.append(await prepare_note(c, now, public_url=public_url))
+                continue
             decided.append(_decide(c, read, now, public_url, channels))
         except Exception as error:  # one message's bug must not stop the others
             log.exception("preparing outbox message %s failed", c.id)

@@ -265,3 +265,33 @@ async def test_a_handover_with_no_staff_to_tell_is_dropped_with_the_reason(
         "dropped",
         "no staff member has a Slack user or an e-mail",
     )
+
+
+async def test_a_staff_message_goes_on_the_customers_channel_after_quiet_hours(
+    db: TestDatabase,
+) -> None:
+    from core.customers import Identity
+    from core.notify.note import queue_note
+
+    await load_clinic()
+    service = BookingService(None, clock=Clock())
+    chat = Identity("slack", "U0ALICE")
+    info = await service.book("solo", at(TUESDAY, 10), ENGLISH, channel="slack", identity=chat)
+    await m.Outbox.all().delete()
+    late = datetime(2026, 11, 30, 22, 0, tzinfo=UTC)  # quiet (21:00-08:00, UTC clinic)
+    staff = Actor("staff", "Ana", "slack")
+    await queue_note(info.manage_token, "Please bring your X-ray.", actor=staff, now=late)
+    slack = FakeSlack()
+    senders = recording(Recorder())
+    senders.add_channel(slack)  # type: ignore[arg-type]
+    (held,) = await worker(senders).drain(late)
+    assert held.outcome == "deferred"
+    assert not slack.sent
+    (sent,) = await worker(senders).drain(datetime(2026, 12, 1, 8, 0, tzinfo=UTC))
+    assert (sent.kind, sent.outcome) == ("customer_message", "sent")
+    ((user, reply),) = slack.sent
+    assert user == "U0ALICE"
+    assert reply.text.startswith("A message about your booking Solo, ")
+    assert "Please bring your X-ray." in reply.text
+    history = await m.BookingHistory.get(booking_id=info.id, action="message")
+    assert (history.actor, history.data["text"]) == ("staff:Ana", "Please bring your X-ray.")
