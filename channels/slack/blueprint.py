@@ -32,8 +32,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.inbound import Inbound
 from channels.services import services_of
-from channels.slack.channel import SLACK, SlackChannel
 from channels.slack import message
+from channels.slack.channel import SLACK, SlackChannel
 from channels.slack.noshow import NOSHOW
 from channels.slack.noshow import mark as mark_no_show
 from channels.slack.render import CHOICE, SLACK_TRAITS
