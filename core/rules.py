@@ -60,6 +60,7 @@ __all__ = [
     "remove_service",
     "resource_rules",
     "rule_history",
+    "set_morning_summary",
     "set_quiet_hours",
     "set_reminders",
     "set_weekly_hours",
@@ -361,6 +362,22 @@ async def set_quiet_hours(
         sections["business"]["quiet_hours"] = {"start": start, "end": end}
 
     return await _edit("business.quiet_hours", "business", "business", change, actor, now)
+
+
+async def set_morning_summary(
+    resource_id: str, at: str | None, *, actor: Actor, now: datetime | None = None
+) -> RuleEdit:
+    """When a staff resource gets the summary of its day, ``"HH:MM"`` in its own zone
+    (else the business's); ``None``: no summary."""
+
+    def change(sections: Data) -> None:
+        found = _find(sections["resources"], resource_id, "resource")
+        if at is None:
+            found.pop("morning_summary", None)
+        else:
+            found["morning_summary"] = at
+
+    return await _edit("resource.morning_summary", "resources", resource_id, change, actor, now)
 
 
 def _subject(data: Mapping[str, Any]) -> str:

@@ -179,6 +179,11 @@ async def prepare_many(
 
                 decided.append(await prepare_handover(c, now))
                 continue
+            if c.kind == MessageKind.STAFF_SUMMARY:  # its own reads: one per person a day
+                from core.notify.summary import prepare_summary
+
+                decided.append(await prepare_summary(c, now))
+                continue
             if c.kind == MessageKind.CUSTOMER_MESSAGE:  # its own reads: they are few
                 from core.notify.note import prepare_note
 

@@ -660,3 +660,31 @@ async def test_message_customer_opens_a_form_and_queues_the_text_to_the_customer
     await post(client, submitted(STRANGER, token, "spam"), FORM)
     await fake.wait_for("chat.postMessage", 2)
     assert await m.Outbox.filter(kind="customer_message").count() == 1
+
+
+async def test_slotwise_summary_turns_the_morning_summary_on_and_off(
+    client: Client, fake: FakeSlack
+) -> None:
+    from core.rules import rule_history
+
+    assert (await ask(client, fake, ANA, "summary"))["text"].startswith(
+        "You get no morning summary."
+    )
+    on = await ask(client, fake, ANA, "summary on")  # the end of the quiet hours
+    assert on["text"] == "Each morning at 08:00 you will get the bookings of your day here."
+    assert (await m.Resource.get(slug="ana")).summary_at_min == 480
+    at = await ask(client, fake, ANA, "summary on 6:45")
+    assert at["text"].startswith("Each morning at 06:45")
+    assert (await m.Resource.get(slug="ana")).summary_at_min == 405
+    assert (await ask(client, fake, ANA, "summary"))["text"].startswith(
+        "You get the summary of your day at 06:45."
+    )
+    wrong = await ask(client, fake, ANA, "summary on 25:00")
+    assert wrong["text"] == "“25:00” is not a time; write it like 07:30."
+    off = await ask(client, fake, ANA, "summary off")
+    assert off["text"] == "You will get no morning summary any more."
+    assert (await m.Resource.get(slug="ana")).summary_at_min is None
+    assert (await m.Resource.get(slug="ben")).summary_at_min is None  # only her own
+    edits = [e for e in await rule_history() if e.action == "resource.morning_summary"]
+    assert {e.actor for e in edits} == {"staff:Ana"}
+    assert len(edits) == 3
