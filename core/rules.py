@@ -318,7 +318,9 @@ async def _edit(
     return RuleEdit(action, subject, before, after, report.misfits)
 
 
-_FREES_NOTHING = frozenset({"resource.block", "resource.remove", "service.remove"})
+_FREES_NOTHING = frozenset(
+    {"resource.block", "resource.remove", "service.remove", "resource.morning_summary"}
+)
 """Edits that can only take time away; every other edit may free some (a block removed,
 hours extended, a service allowed further ahead) for the waitlist."""
 _WAITLIST_HORIZON = timedelta(days=400)

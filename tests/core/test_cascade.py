@@ -347,3 +347,23 @@ async def test_confirm_lets_a_chat_customer_join_the_waitlist(world: World) -> N
     await missed(world, AMY)
     await waiting_in_chat(world)  # the answer to the offer will be the confirmation
     assert await m.WaitlistEntry.all().count() == 1
+
+
+async def test_extended_hours_are_offered_to_the_waitlist(world: World) -> None:
+    from core.rules import set_weekly_hours
+
+    five = at(TUESDAY, 17)
+    await world.service.join_waitlist("solo", five, five + timedelta(hours=1), AMY, channel="api")
+    assert await world.run_freed() == []  # Ana works until 17:00
+    day = [["09:00", "17:00"]]
+    week = {"mon": day, "tue": [["09:00", "18:00"]], "wed": day, "thu": day, "fri": day}
+    await set_weekly_hours("ana", week, actor=STAFF, now=world.clock())
+    steps = await world.run_freed()
+    assert [(s.action, s.start) for s in steps] == [("offered", five)]
+
+
+async def test_a_morning_summary_edit_frees_no_time(world: World) -> None:
+    from core.rules import set_morning_summary
+
+    await set_morning_summary("ana", "07:30", actor=STAFF)
+    assert await m.Outbox.filter(kind="capacity_freed").count() == 0
