@@ -334,15 +334,22 @@ class Chat:
             case MoveBooking():
                 return await self._move(effect, inbound, state, ctx)
             case JoinWaitlist():
-                await self._bookings.join_waitlist(
-                    effect.service,
-                    effect.start,
-                    effect.end,
-                    CustomerInput(effect.name, effect.phone, effect.email, state.lang, state.zone),
-                    provider=effect.provider,
-                    channel=inbound.channel,
-                    identity=Identity(inbound.channel, inbound.user),  # "1" takes its offer
-                )
+                try:  # the no-show policy refuses chat joins as it refuses chat bookings
+                    await self._bookings.join_waitlist(
+                        effect.service,
+                        effect.start,
+                        effect.end,
+                        CustomerInput(
+                            effect.name, effect.phone, effect.email, state.lang, state.zone
+                        ),
+                        provider=effect.provider,
+                        channel=inbound.channel,
+                        identity=Identity(inbound.channel, inbound.user),  # "1" takes its offer
+                    )
+                except NoShowLimit as refused:
+                    return ConfirmRefused(
+                        expired=False, no_shows=max(1, refused.standing), refuse_chat=True
+                    )
                 return Waitlisted(effect.service, effect.start, effect.end)
             case SendCode():
                 return await self._code(effect, inbound, ctx)

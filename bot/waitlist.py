@@ -22,7 +22,7 @@ from core.bookings import Cascade, Identity
 from core.bookings.cascade import ACCEPT_CHOICE as ACCEPT
 from core.bookings.cascade import DECLINE_CHOICE as DECLINE
 from core.bookings.cascade import accept_value, decline_value
-from core.errors import OfferGone
+from core.errors import NoShowLimit, OfferGone
 
 __all__ = ["ACCEPT", "DECLINE", "accept_value", "answer", "decline_value"]
 
@@ -76,6 +76,16 @@ async def answer(
         info = await cascade.accept(token, now)
     except OfferGone:
         return [Reply(_("Sorry, that offer has ended. You stay on the waitlist."))]
+    except NoShowLimit as refused:  # the service's no-show policy: not by chat
+        missed = max(1, refused.standing)
+        text = sp.n_(
+            "Because of {n} missed appointment, this service cannot be booked in the "
+            "chat. Please contact us directly.",
+            "Because of {n} missed appointments, this service cannot be booked in the "
+            "chat. Please contact us directly.",
+            missed,
+        ).format(n=missed)
+        return [Reply(text)]
     what = services.get(info.service_id, info.service_id)
     text = _("It's yours: {what}, {when} is booked. Your booking: {link}").format(
         what=what,

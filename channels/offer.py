@@ -26,7 +26,7 @@ from channels.services import services
 from channels.webchat.look import accent_colours, ink_of
 from core import directory as business
 from core.bookings import Cascade, OfferInfo
-from core.errors import NotFound, OfferGone
+from core.errors import NoShowLimit, NotFound, OfferGone
 from core.text import first_control
 from core.text.i18n import Speaker, gettext_in, pick_language
 from core.text.links import manage_path, offer_path
@@ -160,6 +160,6 @@ async def take(token: str) -> Response | Redirect:
         return _not_found()
     try:
         await _cascade().accept(token, datetime.now(UTC))
-    except OfferGone:
+    except (OfferGone, NoShowLimit):  # the no-show policy ends the offer too
         return redirect(f"{offer_path(token)}?m=gone")
     return redirect(offer_path(token))

@@ -124,6 +124,10 @@ class Business:
     resource_emails: Mapping[str, str] = field(default_factory=dict)
     """The e-mail address of a staff resource, by resource id: where its notices of new,
     moved and cancelled bookings go when it has no Slack user."""
+    morning_summaries: Mapping[str, int] = field(default_factory=dict)
+    """When a staff resource gets the summary of its day, in minutes after its local
+    midnight, by resource id (``resources[].morning_summary: "07:30"``); a resource not
+    listed gets none."""
 
     def reminders_of(self, service_id: str) -> tuple[int, ...]:
         return self.reminders.get(service_id, DEFAULT_REMINDERS)

@@ -670,6 +670,10 @@ class _Resource(_Model):
     aliases: Aliases = Field(default_factory=list)
     slack_user: Annotated[StrictStr, AfterValidator(_slack_user)] | None = None
     email: Annotated[StrictStr, Field(max_length=254), AfterValidator(_staff_email)] | None = None
+    morning_summary: (
+        Annotated[int, PlainValidator(lambda value: _minutes(value, "morning_summary") % 1440)]
+        | None
+    ) = None
     names: Names = Field(default_factory=dict)
     kind: Annotated[StrictStr, AfterValidator(_kind)] = "staff"
     capacity: Count = 1
@@ -1104,6 +1108,11 @@ def _business(model: _File) -> Business:
             if item.reminders is not None and tuple(item.reminders) != DEFAULT_REMINDERS
         },
         resource_emails={item.id: item.email for item in model.resources if item.email},
+        morning_summaries={
+            item.id: item.morning_summary
+            for item in model.resources
+            if item.morning_summary is not None
+        },
     )
 
 
@@ -1261,6 +1270,7 @@ def _resource_data(
     names: Mapping[str, str],
     slack_user: str | None = None,
     email: str | None = None,
+    morning_summary: int | None = None,
 ) -> dict[str, Any]:
     data: dict[str, Any] = {"id": resource.id, "name": resource.name}
     if names:
@@ -1271,6 +1281,8 @@ def _resource_data(
         data["slack_user"] = slack_user
     if email is not None:
         data["email"] = email
+    if morning_summary is not None:
+        data["morning_summary"] = _Quoted(_hhmm(morning_summary))
     data["kind"] = resource.kind
     if resource.capacity != 1:
         data["capacity"] = resource.capacity
@@ -1398,6 +1410,7 @@ def business_document(business: Business) -> dict[str, Any]:
                 business.resource_names.get(resource.id, {}),
                 business.slack_users.get(resource.id),
                 business.resource_emails.get(resource.id),
+                business.morning_summaries.get(resource.id),
             )
             for resource in business.resources
         ],

@@ -227,6 +227,7 @@ async def _sync_resources(
             business.resource_names,
             business.slack_users,
             business.resource_emails,
+            business.morning_summaries,
         )
         before = old.get(resource.id)
         if before is None:
@@ -241,6 +242,7 @@ async def _sync_resources(
             current.resource_names,
             current.slack_users,
             current.resource_emails,
+            current.morning_summaries,
         )
         if fields != was:
             touched.add(resource.id)

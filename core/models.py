@@ -95,6 +95,9 @@ class Resource(Model):
     """The Slack user id of the staff member this resource is (``U012AB3CD``), if any."""
     email = fields.CharField(max_length=254, null=True)
     """Where its staff notices go when it has no Slack user."""
+    summary_at_min = fields.SmallIntField(null=True)
+    """When a staff member's morning summary goes, minutes after their local midnight
+    (business file ``morning_summary: "07:30"``); ``None``: they did not ask for one."""
     names = fields.JSONField[dict[str, str]](default=dict, db_default={})
     """Its name in other languages, by language code."""
     kind = fields.CharEnumField(ResourceKind, max_length=16, default=ResourceKind.STAFF)

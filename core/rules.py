@@ -67,6 +67,7 @@ __all__ = [
     "rule_history",
     "rule_sections",
     "service_rules",
+    "set_morning_summary",
     "set_quiet_hours",
     "set_reminders",
     "set_weekly_hours",
@@ -409,7 +410,9 @@ async def _edit(
     return RuleEdit(action, subject, before, after, report.misfits)
 
 
-_FREES_NOTHING = frozenset({"resource.block", "resource.remove", "service.remove"})
+_FREES_NOTHING = frozenset(
+    {"resource.block", "resource.remove", "service.remove", "resource.morning_summary"}
+)
 """Edits that can only take time away; every other edit may free some (a block removed,
 hours extended, a service allowed further ahead) for the waitlist."""
 _WAITLIST_HORIZON = timedelta(days=400)
@@ -453,6 +456,22 @@ async def set_quiet_hours(
         sections["business"]["quiet_hours"] = {"start": start, "end": end}
 
     return await _edit("business.quiet_hours", "business", "business", change, actor, now)
+
+
+async def set_morning_summary(
+    resource_id: str, at: str | None, *, actor: Actor, now: datetime | None = None
+) -> RuleEdit:
+    """When a staff resource gets the summary of its day, ``"HH:MM"`` in its own zone
+    (else the business's); ``None``: no summary."""
+
+    def change(sections: Data) -> None:
+        found = _find(sections["resources"], resource_id, "resource")
+        if at is None:
+            found.pop("morning_summary", None)
+        else:
+            found["morning_summary"] = at
+
+    return await _edit("resource.morning_summary", "resources", resource_id, change, actor, now)
 
 
 def _subject(data: Mapping[str, Any]) -> str:

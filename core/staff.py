@@ -19,7 +19,7 @@ from core import models as m
 from core.bookings import BookingInfo
 from core.bookings.rows import infos
 
-__all__ = ["StaffMember", "bookings_on", "staff_member", "staff_of_slack_user"]
+__all__ = ["StaffMember", "bookings_on", "staff_member", "staff_of_slack_user", "summary_time"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +48,13 @@ async def staff_member(resource: str) -> StaffMember | None:
         .values_list("slug", "name", "slack_user")
     )
     return StaffMember(*row) if row else None
+
+
+async def summary_time(resource: str) -> int | None:
+    """When ``resource`` gets its morning summary (minutes after its local midnight), or
+    ``None`` when it asked for none (:mod:`core.notify.summary`)."""
+    found = await m.Resource.filter(slug=resource).first().values_list("summary_at_min", flat=True)
+    return int(found) if isinstance(found, int) else None
 
 
 async def bookings_on(resource: str, start: datetime, end: datetime) -> list[BookingInfo]:

@@ -139,6 +139,7 @@ async def replace_business(business: Business) -> None:
                 business.resource_names,
                 business.slack_users,
                 business.resource_emails,
+                business.morning_summaries,
             )
             service_ids = await _write_services(
                 conn,
@@ -178,12 +179,13 @@ async def _write_resources(
     names: Mapping[str, Mapping[str, str]],
     slack_users: Mapping[str, str] | None = None,
     emails: Mapping[str, str] | None = None,
+    summaries: Mapping[str, int] | None = None,
 ) -> dict[str, int]:
     await m.Resource.bulk_create(
         [
             m.Resource(
                 business_id=business_id,
-                **resource_fields(r, i, aliases, names, slack_users, emails),
+                **resource_fields(r, i, aliases, names, slack_users, emails, summaries),
             )
             for i, r in enumerate(resources)
         ],
@@ -203,6 +205,7 @@ def resource_fields(
     names: Mapping[str, Mapping[str, str]],
     slack_users: Mapping[str, str] | None = None,
     emails: Mapping[str, str] | None = None,
+    summaries: Mapping[str, int] | None = None,
 ) -> dict[str, Any]:
     """The columns of a resource row (its rules are rows of their own)."""
     return {
@@ -211,6 +214,7 @@ def resource_fields(
         "aliases": list(aliases.get(resource.id, ())),
         "slack_user": (slack_users or {}).get(resource.id),
         "email": (emails or {}).get(resource.id),
+        "summary_at_min": (summaries or {}).get(resource.id),
         "names": dict(names.get(resource.id, {})),
         "kind": m.ResourceKind(resource.kind),
         "capacity": resource.capacity,
@@ -513,6 +517,7 @@ def check_business(business: Business) -> None:
         ("resource_names", business.resource_names, resource_ids, "resource"),
         ("slack_users", business.slack_users, resource_ids, "resource"),
         ("resource_emails", business.resource_emails, resource_ids, "resource"),
+        ("morning_summaries", business.morning_summaries, resource_ids, "resource"),
         ("reminders", business.reminders, service_ids, "service"),
     )
     for name, mapping, known, what in side_maps:
@@ -686,6 +691,7 @@ async def load_business(*, bookings: bool = True) -> Business:
         resource_names=await _names(m.Resource, business_id),
         reminders=await _reminders(business_id),
         resource_emails=await _resource_emails(business_id),
+        morning_summaries=await _morning_summaries(business_id),
     )
 
 
@@ -769,6 +775,13 @@ async def _reminders(business_id: int) -> dict[str, tuple[int, ...]]:
         if (offsets := tuple(values if values is not None else DEFAULT_REMINDERS))
         != DEFAULT_REMINDERS
     }
+
+
+async def _morning_summaries(business_id: int) -> dict[str, int]:
+    rows = await m.Resource.filter(
+        business_id=business_id, summary_at_min__isnull=False
+    ).values_list("slug", "summary_at_min")
+    return {str(slug): int(at) for slug, at in rows}
 
 
 async def _resource_emails(business_id: int) -> dict[str, str]:

@@ -19,9 +19,10 @@ The waitlist cascade (:mod:`core.bookings.cascade`) runs here too, when the work
 is given one: each round first ends lapsed offers and expired entries (with the
 round's ``now``), and a claimed ``capacity_freed`` row is not sent but handed to the
 cascade, which offers (or books) the freed time; the offers it queues are sent like
-any message. The booking service the cascade uses reads the same ``now``
-(:class:`Moment`), so ``worker --once --now`` decides offers, leases and lapses at
-one instant.
+any message. Each round also queues the morning summaries due today
+(:func:`core.notify.summary.queue_summaries`). The booking service the cascade uses
+reads the same ``now`` (:class:`Moment`), so ``worker --once --now`` decides offers,
+leases, lapses and summaries at one instant.
 
 Every send carries the message's outbox dedup key (e-mail: its Message-ID), so a
 resend after a crash between sending and marking can be recognised.
@@ -49,6 +50,7 @@ from typing import TYPE_CHECKING, Literal
 from bot.replies import Attachment, Option, Reply
 from channels.base import Channel, SendFailed
 from core.notify import Broken, Drop, Later, Outgoing, Ready, Sender, prepare_many
+from core.notify.summary import queue_summaries
 from core.outbox import (
     Claimed,
     MessageKind,
@@ -259,6 +261,8 @@ class Worker:
             if self.cascade is not None:
                 for step in await self.cascade.tick(at):
                     log.info("%s", step.line())
+            for line in await queue_summaries(at):  # staff who asked for a morning summary
+                log.info("%s", line)
             claimed = await claim(self.name, at, limit=self.batch, lease=self.lease)
             if not claimed:
                 return []

@@ -32,6 +32,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.inbound import Inbound
 from channels.services import services_of
+from channels.slack import message
 from channels.slack.channel import SLACK, SlackChannel
 from channels.slack.noshow import NOSHOW
 from channels.slack.noshow import mark as mark_no_show
@@ -72,6 +73,7 @@ class SlackApp:
         self.bolt.command(COMMAND)(self._on_command)
         self.bolt.action(re.compile(f"^{BLOCK}-"))(self._on_block)
         self.bolt.action(re.compile(f"^{NOSHOW}$"))(self._on_noshow)
+        self.bolt.view(message.FORM)(self._on_message_form)
         self.bolt.error(self._on_error)
 
     def _desk(self) -> Desk:
@@ -124,11 +126,20 @@ class SlackApp:
         )
         await self._answer(inbound, body)
 
-    async def _on_choice(self, ack: AsyncAck, body: dict[str, Any]) -> None:
-        """A customer pressed one of the bot's buttons."""
+    async def _on_choice(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        """A customer pressed one of the bot's buttons; or a member of staff one of a staff
+        notice's (the worker renders both kinds as ``choice-<n>``; the value tells them apart)."""
         await ack()
         action = body["actions"][0]
         user = body["user"]["id"]
+        value = str(action.get("value", ""))
+        if value.startswith(f"{NOSHOW}:"):
+            answer = await mark_no_show(self._desk(), user, value, _locale(body))
+            await respond(response_type="ephemeral", **answer.payload())
+            return
+        if value.startswith(f"{message.MESSAGE}:"):
+            await self._open_message_form(body, respond)
+            return
         inbound = Inbound(
             channel=SLACK,
             user=user,
@@ -180,6 +191,30 @@ class SlackApp:
         value = str(body["actions"][0].get("value", ""))
         answer = await mark_no_show(self._desk(), body["user"]["id"], value, _locale(body))
         await respond(response_type="ephemeral", **answer.payload())
+
+    async def _open_message_form(self, body: dict[str, Any], respond: AsyncRespond) -> None:
+        """The "message customer" button: a form asking for the text (or why not)."""
+        user = body["user"]["id"]
+        value = str(body["actions"][0].get("value", ""))
+        found = await message.form(self._desk(), user, value, _locale(body))
+        if isinstance(found, Answer):
+            await respond(response_type="ephemeral", **found.payload())
+            return
+        await self.client.views_open(trigger_id=str(body.get("trigger_id", "")), view=found)
+
+    async def _on_message_form(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        """The "message customer" form was sent: queue the text, tell the sender."""
+        await ack()
+        view = body.get("view") or {}
+        user = body["user"]["id"]
+        answer = await message.send(
+            self._desk(),
+            user,
+            str(view.get("private_metadata", "")),
+            message.text_of(view),
+            _locale(body),
+        )
+        await self.client.chat_postMessage(channel=user, **answer.payload())
 
     async def _on_error(self, error: Exception, body: dict[str, Any]) -> None:
         log.error("a Slack listener failed", exc_info=error)

@@ -30,18 +30,19 @@ from bot.understand import Exact, Window, catalog_of, understand
 from channels.slack.render import Block, button, escape, section
 from core.bookings import Actor, BookingInfo, BookingService
 from core.calendars import connection_of
-from core.directory import directory
+from core.directory import business_info, directory
 from core.errors import SlotwiseError
 from core.feeds import FeedService
 from core.offers import Offers
-from core.rules import add_block
-from core.staff import StaffMember, bookings_on, staff_member, staff_of_slack_user
+from core.rules import add_block, set_morning_summary
+from core.staff import StaffMember, bookings_on, staff_member, staff_of_slack_user, summary_time
 from core.text.i18n import Speaker, pick_language
 
 __all__ = [
     "BLOCK",
     "CALENDAR",
     "FEED",
+    "SUMMARY",
     "Answer",
     "Desk",
     "Plan",
@@ -53,6 +54,7 @@ __all__ = [
 
 FEED = "feed"
 CALENDAR = "calendar"
+SUMMARY = "summary"
 BLOCK = "block"
 """The ``action_id`` prefix of the block buttons: ``block-toggle-<n>``, ``block-confirm``,
 ``block-discard``."""
@@ -157,7 +159,8 @@ def _help(ctx: _Context) -> Answer:
     return Answer(
         _(
             "Try: /slotwise today, /slotwise week, /slotwise free haircut friday, "
-            "/slotwise block tomorrow 14-16 dentist, /slotwise feed, /slotwise calendar"
+            "/slotwise block tomorrow 14-16 dentist, /slotwise feed, /slotwise calendar, "
+            "/slotwise summary on 07:30"
         )
     )
 
@@ -180,6 +183,9 @@ async def command(desk: Desk, user: str, text: str, locale: str | None = None) -
     if verb == CALENDAR:
         assert ctx.who is not None
         return await _calendar(ctx, ctx.who)
+    if verb == SUMMARY:
+        assert ctx.who is not None
+        return await _summary(ctx, ctx.who, rest)
     if verb == FEED and desk.feeds is not None:
         assert ctx.who is not None
         return await _feed(desk.feeds, ctx, ctx.who, renew=rest.strip().casefold() == "new")
@@ -210,6 +216,50 @@ async def _calendar(ctx: _Context, who: StaffMember) -> Answer:
             "Your calendar could not be read lately ({error}); trying again. Last read {when}."
         )
     return Answer(text.format(when=when, count=found.busy, error=found.last_error))
+
+
+_CLOCK = re.compile(r"(\d{1,2})(?:[:.h](\d{2}))?")
+
+
+async def _summary(ctx: _Context, who: StaffMember, text: str) -> Answer:
+    """``/slotwise summary on [HH:MM]`` asks for the summary of the day each morning (at the
+    end of the business's quiet hours unless a time is given), ``off`` stops it, and
+    ``summary`` alone says how it stands. A rule edit (:func:`core.rules.set_morning_summary`),
+    so it is in the rules' history and in the business file."""
+    _ = ctx.speaker._
+    word, _sep, rest = text.strip().casefold().partition(" ")
+    if word not in ("on", "off"):
+        at = await summary_time(who.resource)
+        if at is None:
+            return Answer(
+                _("You get no morning summary. “/slotwise summary on 07:30” asks for one.")
+            )
+        return Answer(
+            _("You get the summary of your day at {time}. “/slotwise summary off” stops it.")
+            .format(time=_hhmm(at))
+        )  # fmt: skip
+    actor = Actor("staff", who.name, "slack")
+    if word == "off":
+        await set_morning_summary(who.resource, None, actor=actor)
+        return Answer(_("You will get no morning summary any more."))
+    at_min = (await business_info()).quiet_hours.end_min
+    if rest.strip():
+        match = _CLOCK.fullmatch(rest.strip())
+        if match is None or int(match[1]) > 23 or int(match[2] or 0) > 59:
+            return Answer(
+                _("“{text}” is not a time; write it like 07:30.").format(text=escape(rest.strip()))
+            )
+        at_min = int(match[1]) * 60 + int(match[2] or 0)
+    await set_morning_summary(who.resource, _hhmm(at_min), actor=actor)
+    return Answer(
+        _("Each morning at {time} you will get the bookings of your day here.").format(
+            time=_hhmm(at_min)
+        )
+    )
+
+
+def _hhmm(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 async def _feed(feeds: FeedService, ctx: _Context, who: StaffMember, *, renew: bool) -> Answer:

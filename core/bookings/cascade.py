@@ -15,6 +15,10 @@ change and the worker. The worker hands that row to :meth:`Cascade.freed`:
    :class:`~core.models.WaitlistOffer` held for ``hold`` (15 minutes by default)
    and queues the offer message; ``book`` books the entry at once through the
    normal path (it gets the ordinary confirmation).
+4. The service's no-show policy is read again for each entry: under ``refuse_chat``
+   an entry made in a chat is ended (``refused``), never offered nor booked; under
+   ``confirm`` the time is offered even where the service books directly, because
+   taking the offer is the customer's confirmation.
 
 The offer row *is* the hold. :class:`OfferHolds` wraps the hold store every
 booking service uses and shows open, unexpired offers to every booking as busy
@@ -42,11 +46,13 @@ from typing import Literal
 from tortoise.transactions import in_transaction
 
 from core import models as m
+from core.bookings import noshow
+from core.bookings.noshow import CHAT_CHANNELS
 from core.bookings.service import BookingService
 from core.bookings.types import Actor, BookingInfo
 from core.customers import PHONE_CHANNELS, CustomerInput, Identity, phone_or_as_is
 from core.engine import Slot
-from core.errors import NotFound, OfferGone, SlotwiseError
+from core.errors import NoShowLimit, NotFound, OfferGone, SlotwiseError
 from core.holds import Hold, HoldStore
 from core.outbox import MessageKind, waitlist_key
 from core.quiet import after_quiet
@@ -167,9 +173,11 @@ class OfferHolds:
 @dataclass(frozen=True, slots=True)
 class Step:
     """What the cascade did for one entry: ``offered`` (``offer`` is its token),
-    ``booked`` (``booking`` is the new booking's manage token), or ``expired``."""
+    ``booked`` (``booking`` is the new booking's manage token), ``expired``, or
+    ``refused`` (the service's no-show policy refuses the entry's chat bookings: the
+    entry is expired, nothing is offered)."""
 
-    action: Literal["offered", "booked", "expired", "lapsed"]
+    action: Literal["offered", "booked", "expired", "lapsed", "refused"]
     entry_id: int
     start: datetime | None = None
     offer: str | None = None
@@ -241,13 +249,27 @@ class Cascade:
         return steps
 
     async def _serve(self, entry: m.WaitlistEntry, now: datetime) -> Step | None:
+        standing = await self._standing(entry)
+        if standing.refuses_chat and _channel(entry) in CHAT_CHANNELS:
+            await m.WaitlistEntry.filter(id=entry.id, status=WAITING).update(status=EXPIRED)
+            log.info("waitlist entry %s: refused by the no-show policy", entry.id)
+            return Step("refused", entry.id)
         slot = await self._slot(entry, now)
         if slot is None:
             return None
         policy = await load_policy(entry.service.slug)
-        if policy.waitlist == "book":
+        if policy.waitlist == "book" and not standing.needs_confirmation:
             return await self._book(entry, slot)
+        # Under the no-show policy ``confirm`` a direct booking would skip the customer's
+        # confirmation: they are offered the time, and taking it is their confirmation.
         return await self._offer(entry, slot, now)
+
+    async def _standing(self, entry: m.WaitlistEntry) -> noshow.Standing:
+        """The entry's customer under the service's no-show policy (counted now, not when
+        they joined: a no-show since then counts)."""
+        return await noshow.standing(
+            entry.service.slug, _customer(entry.customer), await _identity(entry)
+        )
 
     async def _slot(self, entry: m.WaitlistEntry, now: datetime) -> Slot | None:
         zone = zoneinfo.ZoneInfo((await load_info()).timezone)
@@ -425,7 +447,9 @@ class Cascade:
     async def accept(self, token: str, now: datetime) -> BookingInfo:
         """Book the offered slot for the entry (the offer's hold guarantees it unless it
         lapsed). Accepting twice gives the same booking. :class:`OfferGone` when the
-        offer was declined, lapsed or lost."""
+        offer was declined, lapsed or lost; :class:`~core.errors.NoShowLimit` when the
+        service's no-show policy refuses the entry's chat bookings (the offer goes to the
+        next entry and this entry ends)."""
         row = (
             await m.WaitlistOffer.filter(token=token if 0 < len(token) <= 64 else "")
             .select_related("entry__service", "entry__customer", "entry__provider")
@@ -441,6 +465,18 @@ class Cascade:
             )
         entry = row.entry
         channel = entry.source_channel or "web"
+        try:  # taking the offer is the confirmation ``confirm`` asks for; a chat is refused
+            await noshow.enforce(
+                entry.service.slug,
+                _customer(entry.customer),
+                channel=channel,
+                identity=await _identity(entry),
+                confirmed=True,
+            )
+        except NoShowLimit:
+            await self._close(row.token, DECLINED, now)  # the time goes to the next entry
+            await m.WaitlistEntry.filter(id=entry.id, status=WAITING).update(status=EXPIRED)
+            raise
         try:
             info = await self.bookings.confirm(
                 row.hold_token,
@@ -491,6 +527,10 @@ class Cascade:
             .first()
         )
         return (row.token, row.offered_at.astimezone(UTC)) if row else None
+
+
+def _channel(entry: m.WaitlistEntry) -> str:
+    return entry.source_channel or "api"
 
 
 def _customer(row: m.Customer) -> CustomerInput:

@@ -1,7 +1,8 @@
 """The waitlist: who wants a service in a window that had no room. Data only.
 
-Nothing here books or notifies; a later worker can match freed capacity
-against the entries (by service, provider and window) and offer the slot.
+Nothing here books or notifies; the worker's cascade (:mod:`core.bookings.cascade`)
+matches freed capacity against the entries (by service, provider and window) and
+offers the slot.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from datetime import UTC, datetime
 from tortoise.transactions import in_transaction
 
 from core import models as m
+from core.bookings import noshow
 from core.bookings.types import CustomerInput, Identity, WaitlistEntryInfo
 from core.customers import normalized, tie
 from core.engine import UnknownProvider, UnknownService
@@ -39,11 +41,17 @@ async def join(
 ) -> WaitlistEntryInfo:
     """Add an entry; the service and provider must exist and the window must not be empty.
     ``identity`` (how a chat names the person) is tied to the entry's customer, so that a
-    reply in that chat answers the entry's offers (:mod:`core.bookings.cascade`)."""
+    reply in that chat answers the entry's offers (:mod:`core.bookings.cascade`).
+
+    The service's no-show policy applies to joining as to booking: under ``refuse_chat``
+    a chat join is refused (:class:`~core.errors.NoShowLimit`). Under ``confirm`` the
+    join is taken: the customer's own answer to the offer is the confirmation (the
+    cascade offers instead of booking directly)."""
     start = _aware(wished_start, "wished_start")
     end = _aware(wished_end, "wished_end")
     if end <= start:
         raise InvalidRequest("wished_end must be after wished_start", field="wished_end")
+    await noshow.enforce(service_id, customer, channel=channel, identity=identity, confirmed=True)
     rules = await load_rules([service_id])
     service = rules.snapshot.services.get(service_id)
     if service is None:

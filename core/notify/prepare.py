@@ -174,6 +174,21 @@ async def prepare_many(
 
                 decided.append(await prepare_offer(c, now, public_url=public_url))
                 continue
+            if c.kind == MessageKind.STAFF_HANDOVER:  # its own reads: they are few
+                from core.notify.handover import prepare_handover
+
+                decided.append(await prepare_handover(c, now))
+                continue
+            if c.kind == MessageKind.STAFF_SUMMARY:  # its own reads: one per person a day
+                from core.notify.summary import prepare_summary
+
+                decided.append(await prepare_summary(c, now))
+                continue
+            if c.kind == MessageKind.CUSTOMER_MESSAGE:  # its own reads: they are few
+                from core.notify.note import prepare_note
+
+                decided.append(await prepare_note(c, now, public_url=public_url))
+                continue
             decided.append(_decide(c, read, now, public_url, channels))
         except Exception as error:  # one message's bug must not stop the others
             log.exception("preparing outbox message %s failed", c.id)

@@ -59,10 +59,12 @@ class StaffRecipient:
 
 async def staff_directory(business_id: int) -> dict[str, StaffRecipient]:
     """Every active-or-not staff resource of the business that can be reached (a Slack user
-    or an e-mail), by id: one query, for a whole batch of notices."""
+    or an e-mail), by id, in the business file's order: one query, for a whole batch of
+    notices."""
     rows = (
         await m.Resource.filter(business_id=business_id, kind=m.ResourceKind.STAFF)
         .filter(Q(slack_user__isnull=False) | Q(email__isnull=False))
+        .order_by("position", "id")  # the business file's order
         .values_list("slug", "name", "slack_user", "email", "timezone")
     )
     found: dict[str, StaffRecipient] = {}

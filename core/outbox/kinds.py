@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["REMINDER_KINDS", "MessageKind", "booking_key", "handover_key", "waitlist_key"]
+__all__ = [
+    "REMINDER_KINDS",
+    "MessageKind",
+    "booking_key",
+    "handover_key",
+    "summary_key",
+    "waitlist_key",
+]
 
 
 class MessageKind(StrEnum):
@@ -35,6 +42,10 @@ class MessageKind(StrEnum):
     (:mod:`core.bookings.cascade`)."""
     WAITLIST_OFFER = "waitlist_offer"
     """A freed slot offered to a waitlist entry, held for it, with accept and decline."""
+    CUSTOMER_MESSAGE = "customer_message"
+    """A message a member of staff wrote to the customer of a booking ("message customer")."""
+    STAFF_SUMMARY = "staff_summary"
+    """A member of staff's morning summary of their day (``payload.resource``, ``.day``)."""
 
 
 REMINDER_KINDS = (MessageKind.REMINDER, MessageKind.REMINDER_24H, MessageKind.REMINDER_2H)
@@ -50,6 +61,11 @@ def booking_key(booking_id: int, tail: str) -> str:
 
 def handover_key(channel: str, user: str, at_iso: str) -> str:
     return f"handover:{channel}:{user}:{at_iso}"
+
+
+def summary_key(resource: str, day: str) -> str:
+    """A morning summary: one per resource and local day (``YYYY-MM-DD``)."""
+    return f"summary:{resource}:{day}"
 
 
 def waitlist_key(offer_id: int, tail: str) -> str:

@@ -58,3 +58,32 @@ async def test_after_no_shows_chat_bookings_are_refused(chat: Chat, clock: Clock
     await talk.press("Confirm")
     assert "cannot be booked in the chat" in talk.text()
     assert await m.Booking.filter(status="confirmed").count() == 0
+
+
+async def test_after_no_shows_a_chat_waitlist_join_is_refused(chat: Chat, clock: Clock) -> None:
+    import contextlib
+    from datetime import UTC, datetime
+
+    from core.bookings import CustomerInput
+    from core.errors import SlotUnavailable
+
+    await policy(1, "refuse_chat")
+    talk = Talk(chat, channel="telegram")
+    start = clock.now
+    await book_haircut(talk)
+    booking = await m.Booking.get()
+    clock.now = booking.start
+    await chat._bookings.mark_no_show(booking.manage_token, actor=Actor("staff", "Ana", "slack"))
+    clock.now = start
+    day = datetime(2026, 12, 5, 0, 0, tzinfo=UTC)  # Saturday
+    for slot in await chat._bookings.offer("haircut", day.date(), day.date()):
+        with contextlib.suppress(SlotUnavailable):
+            await chat._bookings.book("haircut", slot.start, CustomerInput("Someone"))
+    await talk.say("haircut on Saturday")
+    await talk.press("Join the waitlist")
+    for _ in range(3):  # whatever it still needs to know
+        if "cannot be booked in the chat" in talk.text() or "waitlist for" in talk.text():
+            break
+        await talk.say("Ada" if "name" in talk.text() else "ada@example.com")
+    assert "Because of 1 missed appointment, this service cannot be booked" in talk.text()
+    assert await m.WaitlistEntry.all().count() == 0

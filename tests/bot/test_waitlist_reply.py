@@ -68,3 +68,26 @@ async def test_the_accept_button_takes_the_offer(demo: TestDatabase, clock: Cloc
     replies = await chat.handle(Inbound("telegram", talk.user, choice=accept_value(offer.token)))
     assert replies[0].text.startswith("It's yours")
     assert (await m.WaitlistOffer.get()).status == "accepted"
+
+
+async def test_after_a_no_show_taking_an_offer_in_the_chat_is_refused_kindly(
+    demo: TestDatabase, clock: Clock
+) -> None:
+    from tests.bot.test_noshow_policy import policy
+
+    await policy(1, "refuse_chat")  # (replacing the business empties the waitlist: first)
+    _chat, talk, cascade, _ = await waiting_in_the_chat(demo, clock)
+    monday = datetime(2026, 12, 7, 0, 0, tzinfo=UTC)
+    (slot, *_) = await cascade.bookings.offer("haircut", monday.date(), monday.date())
+    missed = await cascade.bookings.book(
+        "haircut", slot.start, CustomerInput("Ada", email="ada@example.com")
+    )
+    before = clock.now
+    clock.now = slot.start
+    await cascade.bookings.mark_no_show(missed.manage_token, actor=Actor("staff", "Ana", "slack"))
+    clock.now = before
+    talk.last = []
+    await talk.say("1")
+    assert talk.text().startswith("Because of 1 missed appointment, this service cannot be")
+    assert (await m.WaitlistOffer.get()).status == "declined"  # the next one's turn
+    assert (await m.WaitlistEntry.get()).status == "expired"

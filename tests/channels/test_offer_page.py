@@ -97,3 +97,26 @@ async def test_the_button_books_and_other_sites_cannot_press_it(app: Quart) -> N
     again = await client.post(f"/w/{token}", headers={"Sec-Fetch-Site": "same-origin"})
     assert again.status_code == 302
     assert await m.Booking.filter(status="confirmed").count() == 1
+
+
+async def test_the_page_cannot_take_an_offer_the_no_show_policy_refuses(app: Quart) -> None:
+    policy = "names: {de: Einzel}, no_shows: {after: 1, then: refuse_chat}}"
+    await replace_business(parse_business(SALON.replace("names: {de: Einzel}}", policy)))
+    found = services_of(app)
+    bookings, cascade = found.bookings, found.cascade
+    assert cascade is not None
+    taken = await bookings.book("solo", TEN, CustomerInput("Xavier", phone="+4930111"))
+    amy = CustomerInput("Amy", email="amy@x.org")
+    await bookings.join_waitlist("solo", TEN, TEN + timedelta(hours=1), amy, channel="telegram")
+    await bookings.cancel(taken.manage_token, actor=Actor("staff", "Ana", "slack"))
+    (step,) = await cascade.freed(TEN, TEN + timedelta(hours=1), datetime.now(UTC))
+    assert step.offer is not None
+    # Since the offer went out, Amy missed an appointment (marked by staff, set here).
+    missed = await bookings.book("solo", TEN + timedelta(hours=3), amy)
+    await m.Booking.filter(id=missed.id).update(status="no_show")
+    client: Client = app.test_client()
+    answer = await client.post(f"/w/{step.offer}", headers={"Sec-Fetch-Site": "same-origin"})
+    assert answer.status_code == 302
+    assert answer.headers["Location"] == f"/w/{step.offer}?m=gone"
+    assert not await m.Booking.filter(status="confirmed", start=TEN).exists()
+    assert (await m.WaitlistEntry.get()).status == "expired"

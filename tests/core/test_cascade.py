@@ -11,8 +11,8 @@ from core import models as m
 from core.bookings import Actor, BookingService
 from core.bookings.cascade import Cascade, OfferHolds, Step
 from core.businessfile import parse_business
-from core.customers import CustomerInput
-from core.errors import OfferGone, SlotTaken
+from core.customers import CustomerInput, Identity
+from core.errors import NoShowLimit, OfferGone, SlotTaken
 from core.holds import MemoryHoldStore
 from core.store import replace_business
 from tests.conftest import TestDatabase
@@ -234,3 +234,136 @@ async def test_a_time_that_starts_before_quiet_hours_end_is_not_offered(world: W
     await world.service.cancel(again.manage_token, actor=STAFF)
     assert await world.run_freed() == []  # asleep until 08:00, long after 09:00 UTC starts
     assert await m.WaitlistOffer.all().count() == 0
+
+
+# --- the no-show policy applies to the waitlist too -------------------------------------------
+
+MONDAY_TEN = at(TUESDAY, 10) - timedelta(days=1)
+AMY_CHAT = Identity("telegram", "amy-chat")
+
+
+async def solo_policy(then: str, waitlist: str = "offer") -> None:
+    await replace_business(
+        parse_business(
+            CLINIC.replace(
+                "  - {id: solo, name: Solo, duration_min: 60, requires: [[ana]]}",
+                "  - {id: solo, name: Solo, duration_min: 60, requires: [[ana]], "
+                f"waitlist: {waitlist}, no_shows: {{after: 1, then: {then}}}}}",
+            )
+        )
+    )
+
+
+async def missed(world: World, customer: CustomerInput) -> None:
+    """``customer`` books Monday 10:00 and does not come (the clock is put back)."""
+    before = world.clock.now
+    info = await world.service.book("solo", MONDAY_TEN, customer)
+    world.clock.now = MONDAY_TEN + timedelta(minutes=5)
+    await world.service.mark_no_show(info.manage_token, actor=STAFF)
+    world.clock.now = before
+
+
+async def waiting_in_chat(world: World) -> str:
+    entry = await world.service.join_waitlist(
+        "solo", TEN, TEN + timedelta(minutes=30), AMY, channel="telegram", identity=AMY_CHAT
+    )
+    return entry.token
+
+
+async def test_refuse_chat_refuses_a_chat_waitlist_join_not_an_api_one(world: World) -> None:
+    await solo_policy("refuse_chat")
+    await missed(world, AMY)
+    with pytest.raises(NoShowLimit) as refused:
+        await waiting_in_chat(world)
+    assert (refused.value.action, refused.value.standing) == ("refuse_chat", 1)
+    assert await m.WaitlistEntry.all().count() == 0
+    await world.waiting(AMY)  # staff and API clients may still put them on the list
+    assert await m.WaitlistEntry.all().count() == 1
+
+
+async def test_refuse_chat_ends_a_chat_entry_instead_of_offering_to_it(world: World) -> None:
+    await solo_policy("refuse_chat")
+    taken = await world.service.book("solo", TEN, XAVIER)
+    await waiting_in_chat(world)  # joined before the no-show
+    await world.waiting(BEA)
+    await missed(world, AMY)
+    await world.service.cancel(taken.manage_token, actor=STAFF)
+    steps = await world.run_freed()
+    assert [s.action for s in steps] == ["refused", "offered"]
+    assert await offer_rows() == [("Bea", "open")]
+    entry = await m.WaitlistEntry.filter(customer__name="Amy").get()
+    assert entry.status == "expired"
+
+
+async def test_refuse_chat_refuses_accepting_an_offer_made_before_the_no_show(
+    world: World,
+) -> None:
+    await solo_policy("refuse_chat")
+    taken = await world.service.book("solo", TEN, XAVIER)
+    await waiting_in_chat(world)
+    await world.waiting(BEA)
+    await world.service.cancel(taken.manage_token, actor=STAFF)
+    await world.run_freed()
+    (offer,) = await m.WaitlistOffer.all()
+    await missed(world, AMY)
+    with pytest.raises(NoShowLimit):
+        await world.cascade.accept(offer.token, world.clock())
+    assert await m.Booking.filter(status="confirmed", start=TEN).count() == 0
+    assert (await m.WaitlistEntry.filter(customer__name="Amy").get()).status == "expired"
+    await world.run_freed()  # the time goes to the next entry at once
+    assert await offer_rows() == [("Amy", "declined"), ("Bea", "open")]
+
+
+async def test_refuse_chat_keeps_a_direct_waitlist_booking_from_a_chat_entry(
+    world: World,
+) -> None:
+    await solo_policy("refuse_chat", waitlist="book")
+    taken = await world.service.book("solo", TEN, XAVIER)
+    await waiting_in_chat(world)
+    await missed(world, AMY)
+    await world.service.cancel(taken.manage_token, actor=STAFF)
+    assert [s.action for s in await world.run_freed()] == ["refused"]
+    assert await m.Booking.filter(status="confirmed", start=TEN).count() == 0
+    assert await offer_rows() == []
+
+
+async def test_confirm_offers_instead_of_booking_directly_and_taking_it_confirms(
+    world: World,
+) -> None:
+    await solo_policy("confirm", waitlist="book")
+    taken = await world.service.book("solo", TEN, XAVIER)
+    await world.waiting(AMY)
+    await missed(world, AMY)
+    await world.service.cancel(taken.manage_token, actor=STAFF)
+    assert [s.action for s in await world.run_freed()] == ["offered"]
+    assert await m.Booking.filter(status="confirmed", start=TEN).count() == 0
+    (offer,) = await m.WaitlistOffer.all()
+    info = await world.cascade.accept(offer.token, world.clock())
+    assert (info.start, info.customer_name) == (TEN, "Amy")
+
+
+async def test_confirm_lets_a_chat_customer_join_the_waitlist(world: World) -> None:
+    await solo_policy("confirm")
+    await missed(world, AMY)
+    await waiting_in_chat(world)  # the answer to the offer will be the confirmation
+    assert await m.WaitlistEntry.all().count() == 1
+
+
+async def test_extended_hours_are_offered_to_the_waitlist(world: World) -> None:
+    from core.rules import set_weekly_hours
+
+    five = at(TUESDAY, 17)
+    await world.service.join_waitlist("solo", five, five + timedelta(hours=1), AMY, channel="api")
+    assert await world.run_freed() == []  # Ana works until 17:00
+    day = [["09:00", "17:00"]]
+    week = {"mon": day, "tue": [["09:00", "18:00"]], "wed": day, "thu": day, "fri": day}
+    await set_weekly_hours("ana", week, actor=STAFF, now=world.clock())
+    steps = await world.run_freed()
+    assert [(s.action, s.start) for s in steps] == [("offered", five)]
+
+
+async def test_a_morning_summary_edit_frees_no_time(world: World) -> None:
+    from core.rules import set_morning_summary
+
+    await set_morning_summary("ana", "07:30", actor=STAFF)
+    assert await m.Outbox.filter(kind="capacity_freed").count() == 0

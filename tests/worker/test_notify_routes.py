@@ -212,3 +212,86 @@ async def test_one_message_that_cannot_be_prepared_does_not_stop_its_batch(
     assert broken.outcome == "failed"
     assert broken.detail.startswith("preparing failed: ValueError(")
     assert (await m.Outbox.get(dedup_key=broken.dedup_key)).status == m.OutboxStatus.PENDING
+
+
+async def test_a_customer_asking_for_a_person_reaches_the_staff_of_their_next_booking(
+    db: TestDatabase,
+) -> None:
+    from core.bookings.customers import ask_for_person
+    from core.customers import CustomerInput, Identity
+
+    await load_clinic()
+    await m.Resource.filter(slug="ana").update(email="ana@clinic.example")
+    await m.Resource.filter(slug="ben").update(slack_user="U0BEN")
+    service = BookingService(None, clock=Clock())
+    chat = Identity("telegram", "4242")
+    await service.book(
+        "cut", at(TUESDAY, 10), ENGLISH, provider="ben", channel="telegram", identity=chat
+    )
+    await m.Outbox.all().delete()  # only the handovers below
+    await ask_for_person("telegram", "4242", ENGLISH, "can I bring my dog?", NOW)
+    await ask_for_person("sms", "+4970000", CustomerInput("Zoe"), "a person please", NOW)
+    slack = FakeSlack()
+    mail = Recorder()
+    senders = recording(mail)
+    senders.add_channel(slack)  # type: ignore[arg-type]
+    results = await worker(senders).drain(NOW)
+    assert [(r.kind, r.outcome) for r in results] == [("staff_handover", "sent")] * 2
+    # Alice's next booking is with Ben: his Slack, with her channel, address and contact.
+    ((user, reply),) = slack.sent
+    assert user == "U0BEN"
+    assert reply.text.startswith("Alice asks to talk to a person, on Telegram (4242).")
+    assert "“can I bring my dog?”" in reply.text
+    assert "+4912345" in reply.text
+    assert "alice@example.org" in reply.text
+    # Zoe has no booking: the first staff member with a route (Ana, by e-mail).
+    ((address, message),) = mail.sent
+    assert address == "ana@clinic.example"
+    assert message.subject == "Zoe asks to talk to a person"
+    assert "on SMS (+4970000)" in message.text
+    assert "Please reply to them on SMS." in message.text
+
+
+async def test_a_handover_with_no_staff_to_tell_is_dropped_with_the_reason(
+    db: TestDatabase,
+) -> None:
+    from core.bookings.customers import ask_for_person
+
+    await load_clinic()
+    await ask_for_person("telegram", "4242", None, "hello?", NOW)
+    mail = Recorder()
+    (result,) = await worker(recording(mail)).drain(NOW)
+    assert (result.outcome, result.detail) == (
+        "dropped",
+        "no staff member has a Slack user or an e-mail",
+    )
+
+
+async def test_a_staff_message_goes_on_the_customers_channel_after_quiet_hours(
+    db: TestDatabase,
+) -> None:
+    from core.customers import Identity
+    from core.notify.note import queue_note
+
+    await load_clinic()
+    service = BookingService(None, clock=Clock())
+    chat = Identity("slack", "U0ALICE")
+    info = await service.book("solo", at(TUESDAY, 10), ENGLISH, channel="slack", identity=chat)
+    await m.Outbox.all().delete()
+    late = datetime(2026, 11, 30, 22, 0, tzinfo=UTC)  # quiet (21:00-08:00, UTC clinic)
+    staff = Actor("staff", "Ana", "slack")
+    await queue_note(info.manage_token, "Please bring your X-ray.", actor=staff, now=late)
+    slack = FakeSlack()
+    senders = recording(Recorder())
+    senders.add_channel(slack)  # type: ignore[arg-type]
+    (held,) = await worker(senders).drain(late)
+    assert held.outcome == "deferred"
+    assert not slack.sent
+    (sent,) = await worker(senders).drain(datetime(2026, 12, 1, 8, 0, tzinfo=UTC))
+    assert (sent.kind, sent.outcome) == ("customer_message", "sent")
+    ((user, reply),) = slack.sent
+    assert user == "U0ALICE"
+    assert reply.text.startswith("A message about your booking Solo, ")
+    assert "Please bring your X-ray." in reply.text
+    history = await m.BookingHistory.get(booking_id=info.id, action="message")
+    assert (history.actor, history.data["text"]) == ("staff:Ana", "Please bring your X-ray.")

@@ -1,5 +1,5 @@
 """A local stand-in for Slack's Web API and response URLs, speaking enough of their protocol
-for the real ``slack_sdk`` clients: ``auth.test``, ``chat.postMessage`` and the
+for the real ``slack_sdk`` clients: ``auth.test``, ``chat.postMessage``, ``views.open`` and the
 ``response_url`` of slash commands and button presses. It records what it received.
 """
 
@@ -89,6 +89,15 @@ async def start_fake() -> FakeSlack:
             return web.json_response({"ok": False, "error": error})
         return web.json_response({"ok": True, "channel": data.get("channel"), "ts": "1.000"})
 
+    async def views_open(request: web.Request) -> web.Response:
+        data = await _body(request)
+        if isinstance(data.get("view"), str):
+            data["view"] = json.loads(data["view"])
+        fake.calls.append(Call("views.open", data))
+        if not _authorized(request):
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        return web.json_response({"ok": True, "view": {"id": "V0TEST", **data["view"]}})
+
     async def respond(request: web.Request) -> web.Response:
         data = await _body(request)
         data["to"] = request.match_info["name"]
@@ -97,6 +106,7 @@ async def start_fake() -> FakeSlack:
 
     app.router.add_post("/api/auth.test", auth_test)
     app.router.add_post("/api/chat.postMessage", post_message)
+    app.router.add_post("/api/views.open", views_open)
     app.router.add_post("/respond/{name}", respond)
     await fake.server.start_server()
     return fake

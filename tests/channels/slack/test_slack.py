@@ -590,3 +590,102 @@ async def test_slotwise_calendar_tells_the_staff_member_how_their_calendar_fares
     refused = await ask(client, fake, ANA, "calendar")
     assert "refuses Slotwise (the calendar server refused" in refused["text"]
     assert "still count" in refused["text"]
+
+
+# --- the buttons as the worker renders them (choice-<n>), and "message customer" ----------
+
+
+def submitted(user: str, token: str, text: str) -> str:
+    payload = {
+        "type": "view_submission", "team": {"id": "T0TEST"}, "api_app_id": "A0TEST",
+        "user": {"id": user, "username": user, "team_id": "T0TEST"},
+        "view": {"id": "V0TEST", "type": "modal", "callback_id": "message_customer",
+                 "private_metadata": token,
+                 "state": {"values": {"note": {"text": {"type": "plain_text_input",
+                                                        "value": text}}}}},
+    }  # fmt: skip
+    return urlencode({"payload": json.dumps(payload)})
+
+
+async def test_the_no_show_button_of_a_rendered_staff_notice_marks_it(
+    client: Client, fake: FakeSlack
+) -> None:
+    notice = {"action_id": "choice-0", "value": value_of(await _token("Early Bird"))}
+    done = await pressed(client, fake, ANA, notice)
+    assert done["text"].startswith("Marked as a no-show: Early Bird")
+    assert (await m.Booking.get(customer__name="Early Bird")).status == "no_show"
+    assert not fake.posted("chat.postMessage")  # not taken for a customer's choice
+
+
+async def test_message_customer_opens_a_form_and_queues_the_text_to_the_customer(
+    client: Client, fake: FakeSlack
+) -> None:
+    from core.notify.prepare import prepare_many
+    from core.outbox import claim
+
+    token = await _token("Maria")
+    button = {"action_id": "choice-1", "value": f"message:{token}"}
+    refused = await pressed(client, fake, BEN, button)  # not Ben's booking
+    assert refused["text"] == "You can write only to the customers of your own bookings."
+    assert not fake.posted("views.open")
+    body = press(fake, ANA, button["action_id"], button["value"])
+    assert (await post(client, body, FORM)).status_code == 200
+    (opened,) = await fake.wait_for("views.open", 1)
+    assert opened["trigger_id"] == "1.2.3"
+    view = opened["view"]
+    assert (view["callback_id"], view["private_metadata"]) == ("message_customer", token)
+    assert "To Maria, about the booking of" in texts(view)
+    # Nothing is queued until the form is sent.
+    assert not await m.Outbox.filter(kind="customer_message").exists()
+    answer = await post(client, submitted(ANA, token, "Running 10 minutes late, sorry!"), FORM)
+    assert answer.status_code == 200
+    (told,) = await fake.wait_for("chat.postMessage", 1)
+    assert told["channel"] == ANA
+    assert told["text"] == "Your message to Maria is on its way (on the channel they booked on)."
+    row = await m.Outbox.get(kind="customer_message")
+    booking = await m.Booking.get(customer__name="Maria")
+    assert row.booking_id == booking.id  # type: ignore[attr-defined]
+    history = await m.BookingHistory.get(booking_id=booking.id, action="message")
+    assert (history.actor, history.channel) == ("staff:Ana", "slack")
+    assert history.data["text"] == "Running 10 minutes late, sorry!"
+    # The worker writes it to Maria by e-mail (her only route), with the text.
+    due = row.available_at + timedelta(seconds=1)
+    claimed = [c for c in await claim("w", due, limit=1000) if c.id == row.id]
+    noon = datetime.combine(TODAY, datetime.min.time().replace(hour=12), tzinfo=UTC)
+    (decided,) = await prepare_many(claimed, noon, public_url="https://book.example")
+    assert [(r.channel, r.address) for r in decided.routes] == [  # type: ignore[union-attr]
+        ("email", "maria@example.com")
+    ]
+    assert "Running 10 minutes late, sorry!" in decided.message.text  # type: ignore[union-attr]
+    # A stranger's form is refused and queues nothing more.
+    await post(client, submitted(STRANGER, token, "spam"), FORM)
+    await fake.wait_for("chat.postMessage", 2)
+    assert await m.Outbox.filter(kind="customer_message").count() == 1
+
+
+async def test_slotwise_summary_turns_the_morning_summary_on_and_off(
+    client: Client, fake: FakeSlack
+) -> None:
+    from core.rules import rule_history
+
+    assert (await ask(client, fake, ANA, "summary"))["text"].startswith(
+        "You get no morning summary."
+    )
+    on = await ask(client, fake, ANA, "summary on")  # the end of the quiet hours
+    assert on["text"] == "Each morning at 08:00 you will get the bookings of your day here."
+    assert (await m.Resource.get(slug="ana")).summary_at_min == 480
+    at = await ask(client, fake, ANA, "summary on 6:45")
+    assert at["text"].startswith("Each morning at 06:45")
+    assert (await m.Resource.get(slug="ana")).summary_at_min == 405
+    assert (await ask(client, fake, ANA, "summary"))["text"].startswith(
+        "You get the summary of your day at 06:45."
+    )
+    wrong = await ask(client, fake, ANA, "summary on 25:00")
+    assert wrong["text"] == "“25:00” is not a time; write it like 07:30."
+    off = await ask(client, fake, ANA, "summary off")
+    assert off["text"] == "You will get no morning summary any more."
+    assert (await m.Resource.get(slug="ana")).summary_at_min is None
+    assert (await m.Resource.get(slug="ben")).summary_at_min is None  # only her own
+    edits = [e for e in await rule_history() if e.action == "resource.morning_summary"]
+    assert {e.actor for e in edits} == {"staff:Ana"}
+    assert len(edits) == 3
