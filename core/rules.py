@@ -60,6 +60,7 @@ __all__ = [
     "remove_service",
     "resource_rules",
     "rule_history",
+    "set_business_details",
     "set_quiet_hours",
     "set_reminders",
     "set_weekly_hours",
@@ -361,6 +362,29 @@ async def set_quiet_hours(
         sections["business"]["quiet_hours"] = {"start": start, "end": end}
 
     return await _edit("business.quiet_hours", "business", "business", change, actor, now)
+
+
+async def set_business_details(
+    *,
+    name: str,
+    timezone: str,
+    locale: str,
+    colour: str | None,
+    actor: Actor,
+    now: datetime | None = None,
+) -> RuleEdit:
+    """The business's name, time zone, default language and colour (``None``: the chat's
+    own), checked by the business file's validator like every rule."""
+
+    def change(sections: Data) -> None:
+        business = sections["business"]
+        business.update({"name": name, "timezone": timezone, "locale": locale})
+        if colour:
+            business["colour"] = colour
+        else:
+            business.pop("colour", None)
+
+    return await _edit("business.details", "business", "business", change, actor, now)
 
 
 def _subject(data: Mapping[str, Any]) -> str:

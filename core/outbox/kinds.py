@@ -35,6 +35,9 @@ class MessageKind(StrEnum):
     (:mod:`core.bookings.cascade`)."""
     WAITLIST_OFFER = "waitlist_offer"
     """A freed slot offered to a waitlist entry, held for it, with accept and decline."""
+    WEBHOOK = "webhook"
+    """Not a message to a person: a booking event POSTed, signed, to a webhook's address
+    (:mod:`core.webhooks`); ``payload`` holds the webhook's id, the event and its body."""
 
 
 REMINDER_KINDS = (MessageKind.REMINDER, MessageKind.REMINDER_24H, MessageKind.REMINDER_2H)
