@@ -78,11 +78,13 @@ async def test_merge_moves_bookings_channels_and_waitlist_and_is_audited(
     merged = await merge(int(keep), int(drop), actor="admin:zoe@example.org")  # type: ignore[call-overload]
     assert {b.id for b in merged.bookings} == {first.id, second.id}
     assert [(c.channel, c.external_id) for c in merged.channels] == [("telegram", "777000111")]
-    assert merged.phone == "+4930123456" and merged.email == "alice@example.org"
+    assert merged.phone == "+4930123456"
+    assert merged.email == "alice@example.org"
     assert merged.waiting == 1
     assert not await m.Customer.filter(id=drop).exists()
     audit = await m.RuleHistory.get(action="customer_merged")
-    assert audit.actor == "admin:zoe@example.org" and audit.subject == f"customer {keep}"
+    assert audit.actor == "admin:zoe@example.org"
+    assert audit.subject == f"customer {keep}"
     assert await m.BookingHistory.filter(action="customer_merged").count() == 1
     with pytest.raises(InvalidRequest):
         await merge(int(keep), int(keep), actor="admin:zoe")  # type: ignore[call-overload]
@@ -160,4 +162,5 @@ async def test_the_waitlist_lists_entries_and_removal_frees_the_offer_and_is_aud
     freed = await m.Outbox.get(dedup_key=f"waitlist:{offer.id}:freed:removed")
     assert freed.kind == MessageKind.CAPACITY_FREED
     audit = await m.RuleHistory.get(action="waitlist_removed")
-    assert audit.subject == f"waitlist {entry.id}" and audit.after == {"status": REMOVED}
+    assert audit.subject == f"waitlist {entry.id}"
+    assert audit.after == {"status": REMOVED}

@@ -154,7 +154,8 @@ async def test_events_are_delivered_signed_and_retried_after_a_500(
         created_by="ops@example.org",
     )
     stored = await m.Webhook.get(id=hook.id)
-    assert stored.secret.startswith("fernet:") and secret not in stored.secret
+    assert stored.secret.startswith("fernet:")
+    assert secret not in stored.secret
     await booked_and_cancelled()
     now = datetime.now(UTC) + LATER
     assert await fan_out(now) == [f"webhook #{hook.id}: 2 event(s) queued"]
@@ -167,7 +168,8 @@ async def test_events_are_delivered_signed_and_retried_after_a_500(
     assert results[rows[0].dedup_key] == "failed"
     assert results[rows[1].dedup_key] == "sent"
     failed = await m.Outbox.get(id=rows[0].id)
-    assert failed.status == m.OutboxStatus.PENDING and failed.attempts == 1
+    assert failed.status == m.OutboxStatus.PENDING
+    assert failed.attempts == 1
     assert "500" in failed.last_error
 
     retry_at = now + timedelta(hours=1)
@@ -203,7 +205,7 @@ async def test_a_refusal_for_good_is_dead_and_a_removed_webhook_is_dropped(
     db: TestDatabase, receiver: Receiver
 ) -> None:
     await load_clinic()
-    hook, _ = await create_webhook(
+    _hook, _ = await create_webhook(
         receiver.url, ["booking.created"], allow_private=True, created_by="ops"
     )
     await booked_and_cancelled()

@@ -24,12 +24,14 @@ async def enrolled(email: str = "ada@example.org") -> str:
 async def test_the_key_is_never_in_the_database_in_the_clear(db: TestDatabase) -> None:
     _, token = await invite("ada@example.org", "admin", None, now=NOW)
     row = await m.User.get(email="ada@example.org")
-    assert row.totp_pending is not None and is_sealed(row.totp_pending)
+    assert row.totp_pending is not None
+    assert is_sealed(row.totp_pending)
     shown = await enrolment(token, now=NOW)
     assert shown.secret not in (await m.User.get(id=row.id)).totp_pending  # type: ignore[operator]
     await enrol(token, PASSWORD, code(shown.secret), now=NOW)
     row = await m.User.get(id=row.id)
-    assert row.totp_secret is not None and is_sealed(row.totp_secret)
+    assert row.totp_secret is not None
+    assert is_sealed(row.totp_secret)
     assert shown.secret not in row.totp_secret
     assert unseal(row.totp_secret) == shown.secret
     later = NOW + timedelta(minutes=1)
@@ -57,7 +59,8 @@ async def test_a_key_from_before_sealing_works_and_is_sealed_on_use(db: TestData
         lockout=Lockout(),
     )
     row = await m.User.get(email="ada@example.org")
-    assert row.totp_secret is not None and is_sealed(row.totp_secret)
+    assert row.totp_secret is not None
+    assert is_sealed(row.totp_secret)
     assert unseal(row.totp_secret) == secret
 
 
@@ -66,8 +69,10 @@ async def test_old_keys_are_sealed_at_start(db: TestDatabase) -> None:
     await m.User.filter(email="ada@example.org").update(totp_secret=secret, totp_pending="ABC")
     assert await reseal_totp_keys() == 1
     row = await m.User.get(email="ada@example.org")
-    assert unseal(row.totp_secret or "") == secret and unseal(row.totp_pending or "") == "ABC"
-    assert is_sealed(row.totp_secret or "") and is_sealed(row.totp_pending or "")
+    assert unseal(row.totp_secret or "") == secret
+    assert unseal(row.totp_pending or "") == "ABC"
+    assert is_sealed(row.totp_secret or "")
+    assert is_sealed(row.totp_pending or "")
     assert await reseal_totp_keys() == 0
 
 
