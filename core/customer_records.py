@@ -8,8 +8,9 @@
   removes the duplicate; each moved booking gets a history row, and the merge an audit row;
 - :func:`erase` deletes a customer's personal data on request (GDPR art. 17): name,
   phone, e-mail, language, time zone and channel ids go, and so does every copy of them
-  in the history of their bookings (the actor's name, a typed reason) and in their
-  messages not yet sent; the bookings stay, anonymous, so statistics (counts, no-shows,
+  in the history of their bookings (the actor's name, a typed reason), in their
+  messages and webhook events (sent or not) and in their "please reply" notices to
+  staff; the bookings stay, anonymous, so statistics (counts, no-shows,
   utilization) are kept. The erasure is audited without naming the person.
 
 Audit rows of these go to ``rule_history`` (subject ``customer <id>``), the audit log's
@@ -29,6 +30,7 @@ from tortoise.transactions import in_transaction
 
 from core import models as m
 from core.errors import InvalidRequest, NotFound
+from core.outbox.kinds import MessageKind
 
 __all__ = [
     "CustomerBooking",
@@ -312,6 +314,7 @@ async def erase(customer_id: int, *, actor: str) -> None:
                 .using_db(conn)
                 .update(payload=_scrub(message.payload, personal))
             )
+        await _erase_handovers(conn, row, identities, personal)
         audits = m.RuleHistory.filter(subject=f"customer {customer_id}").using_db(conn)
         for change in await audits:
             await (
@@ -335,6 +338,35 @@ async def erase(customer_id: int, *, actor: str) -> None:
             subject=f"customer {customer_id}",
             before={"bookings": len(ids), "channels": len(identities)},
             after={"erased": True},
+        )
+
+
+async def _erase_handovers(
+    conn: BaseDBAsyncClient,
+    row: m.Customer,
+    identities: list[m.ChannelIdentity],
+    personal: list[str],
+) -> None:
+    """ "Please reply to this customer" notices (no booking of theirs): found by the chat
+    id, phone or e-mail they carry, emptied, and their dedup key (which names the chat
+    id) replaced."""
+    chats = {(i.channel, i.external_id) for i in identities}
+    for message in await m.Outbox.filter(kind=MessageKind.STAFF_HANDOVER).using_db(conn):
+        payload = message.payload
+        theirs = (payload.get("channel"), payload.get("user")) in chats or any(
+            payload.get(key) is not None and payload.get(key) == value
+            for key, value in (("phone", row.phone), ("email", row.email))
+        )
+        if not theirs:
+            continue
+        kept = {k: payload[k] for k in ("kind", "channel", "at") if k in payload}
+        await (
+            m.Outbox.filter(id=message.id)
+            .using_db(conn)
+            .update(
+                payload={**kept, "erased": True},
+                dedup_key=f"handover:erased:{message.id}",
+            )
         )
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from core import models as m
 from core.bookings import Actor, BookingService, CustomerInput, Identity
+from core.bookings.customers import ask_for_person
 from core.customer_records import erase, merge, profile, search
 from core.errors import InvalidRequest, NotFound
 from core.outbox import MessageKind
@@ -111,6 +112,8 @@ async def test_erasure_leaves_nothing_personal_and_keeps_the_statistics(
         int(await m.Booking.get(id=other.id).values_list("customer_id", flat=True)),
         actor="admin:zoe",
     )  # type: ignore[call-overload]
+    await ask_for_person("telegram", TELEGRAM.external_id, ALICE, "Alice here, call me", NOW)
+    await ask_for_person("telegram", "555", CustomerInput("Zed"), "someone else", NOW)
     before = await everything()
     assert all(p in before for p in PERSONAL)  # the check can fail
 
@@ -124,6 +127,7 @@ async def test_erasure_leaves_nothing_personal_and_keeps_the_statistics(
     assert (shown.name, shown.phone, shown.email, shown.channels) == ("", None, None, ())
     assert len(shown.bookings) == 3  # the bookings stay, anonymous
     assert await m.Booking.filter(customer_id=customer_id, status="cancelled").count() == 1
+    assert "someone else" in after  # another person's notice is left alone
     audit = await m.RuleHistory.get(action="customer_erased")
     assert audit.before == {"bookings": 3, "channels": 1}
     assert audit.actor == "admin:zoe@example.org"
