@@ -13,8 +13,9 @@ from quart.typing import ResponseReturnValue
 from admin.access import ADMINS, ANYONE, current_user, page
 from admin.blueprint import admin, render
 from admin.words import words_for
+from core import directory
 from core.customer_records import erase, merge, profile, search
-from core.errors import InvalidRequest, NotFound
+from core.errors import InvalidRequest, NoBusiness, NotFound
 from core.users import SessionInfo, UserRole
 
 
@@ -40,6 +41,15 @@ def number_of(text: str) -> int:
     return int(text)
 
 
+async def names() -> tuple[dict[str, str], dict[str, str]]:
+    """Services' and resources' names by id, for showing rows that hold ids."""
+    try:
+        offered = await directory.catalogue()
+    except NoBusiness:
+        return {}, {}
+    return {s.id: s.name for s in offered.services}, {r.id: r.name for r in offered.resources}
+
+
 def _actor(user: SessionInfo) -> str:
     return f"admin:{user.email}"
 
@@ -60,9 +70,18 @@ async def _customer_page(customer_id: int, *, status: int = 200, **extra: object
         shown = await profile(customer_id, resource=_scope(user))
     except NotFound:
         abort(404, "there is no such customer")
+    services, resources = await names()
     return await render(
         "customer.html",
         status=status,
+        services=services,
+        resources=resources,
+        statuses={
+            "confirmed": words._("confirmed"),
+            "cancelled": words._("cancelled"),
+            "completed": words._("completed"),
+            "no_show": words._("no-show"),
+        },
         c=shown,
         staff=user.role is UserRole.STAFF,
         when=words.when,

@@ -11,7 +11,7 @@ from quart.typing import ResponseReturnValue
 
 from admin.access import ANYONE, config, current_user, page
 from admin.blueprint import admin, render
-from admin.customers import number_of
+from admin.customers import names, number_of
 from admin.words import words_for
 from core.errors import NotFound
 from core.users import SessionInfo, UserRole
@@ -49,8 +49,11 @@ async def waitlist_page() -> Response:
         "expired": words._("expired"),
         "removed": words._("removed"),
     }
+    services, resources = await names()
     return await render(
         "waitlist.html",
+        services=services,
+        resources=resources,
         lines=lines,
         chosen=status or "",
         states=states,
