@@ -38,14 +38,19 @@ LATER = timedelta(minutes=2)
 
 @dataclass
 class Receiver:
-    """A local HTTP server keeping every delivery; answers from ``answers`` in turn."""
+    """A local HTTP server keeping every delivery; answers from ``answers`` in turn, or
+    for a delivery named in ``answers_to`` (its ``Slotwise-Delivery``) from that list."""
 
     answers: list[int] = field(default_factory=list)
+    answers_to: dict[str, list[int]] = field(default_factory=dict)
     got: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
     url: str = ""
 
     async def handle(self, request: web.Request) -> web.Response:
         self.got.append((dict(request.headers), await request.read()))
+        planned = self.answers_to.get(request.headers.get("Slotwise-Delivery", ""))
+        if planned:
+            return web.Response(status=planned.pop(0))
         return web.Response(status=self.answers.pop(0) if self.answers else 200)
 
 
@@ -163,7 +168,7 @@ async def test_events_are_delivered_signed_and_retried_after_a_500(
     rows = await webhook_rows()
     assert [r.payload["event"] for r in rows] == ["booking.created", "booking.cancelled"]
 
-    receiver.answers = [500]
+    receiver.answers_to = {rows[0].dedup_key: [500]}  # the first delivery fails once
     results = {r.dedup_key: r.outcome for r in await worker().drain(now)}
     assert results[rows[0].dedup_key] == "failed"
     assert results[rows[1].dedup_key] == "sent"
@@ -178,8 +183,10 @@ async def test_events_are_delivered_signed_and_retried_after_a_500(
     assert (await m.Outbox.get(id=rows[0].id)).status == m.OutboxStatus.SENT
 
     assert len(receiver.got) == 3  # the 500, then the two delivered
+    last = {headers["Slotwise-Delivery"]: (headers, body) for headers, body in receiver.got}
+    assert set(last) == {rows[0].dedup_key, rows[1].dedup_key}
     bodies = []
-    for headers, body in receiver.got[1:]:
+    for headers, body in last.values():
         sent_at = retry_at if headers["Slotwise-Delivery"] == rows[0].dedup_key else now
         assert verify(secret, headers[SIGNATURE_HEADER], body, sent_at)
         assert not verify("whsec_other", headers[SIGNATURE_HEADER], body, sent_at)
@@ -237,3 +244,27 @@ async def test_without_the_setting_a_loopback_address_is_never_contacted(
     assert [r.outcome for r in results] == ["dead"]
     assert "private" in results[0].detail
     assert receiver.got == []
+
+
+async def test_moves_and_no_shows_are_events_too(db: TestDatabase) -> None:
+    await load_clinic()
+    await create_webhook(
+        "https://hooks.example.org/in",
+        ["booking.moved", "booking.no_show"],
+        allow_private=False,
+        created_by="ops",
+    )
+    clock = Clock()
+    service = BookingService(None, clock=clock)
+    info = await service.book("solo", at(TUESDAY, 10), ALICE)
+    staff = Actor("staff", "Ana", "admin")
+    await service.reschedule(info.manage_token, at(TUESDAY, 12), actor=staff)
+    clock.now = at(TUESDAY, 13)
+    await service.mark_no_show(info.manage_token, actor=staff)
+    await fan_out(datetime.now(UTC) + LATER)
+    rows = await webhook_rows()
+    assert [r.payload["event"] for r in rows] == ["booking.moved", "booking.no_show"]
+    moved = rows[0].payload["body"]["data"]
+    assert moved["change"]["from"] == at(TUESDAY, 10).isoformat()
+    assert moved["change"]["to"] == at(TUESDAY, 12).isoformat()
+    assert moved["change"]["by"] == "staff"
