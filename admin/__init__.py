@@ -7,8 +7,29 @@ it to that. Every route says who may open it (:mod:`admin.access`), and
 ``tests/admin/test_access.py`` walks them all.
 """
 
-from admin import pages, rules, rules_dates, rules_misfits, rules_resources, services, signin  # noqa: F401 (the Rules section: its routes)
+from admin import (  # noqa: F401 (each module's routes hang on the blueprint)
+    customers,
+    pages,
+    rules,
+    rules_dates,
+    rules_misfits,
+    rules_resources,
+    services,
+    settings,
+    signin,
+    waitlist,
+)
 from admin.blueprint import admin, register_admin
 from admin.config import AdminConfig
 
-__all__ = ["AdminConfig", "admin", "pages", "register_admin", "rules", "signin"]
+__all__ = [
+    "AdminConfig",
+    "admin",
+    "customers",
+    "pages",
+    "register_admin",
+    "rules",
+    "settings",
+    "signin",
+    "waitlist",
+]

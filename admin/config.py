@@ -34,3 +34,5 @@ class AdminConfig:
     """``Secure`` cookies: on when the public address is https."""
     clock: Callable[[], datetime] = _now
     address: Callable[[Request], str] = _peer
+    webhooks_allow_private: bool = False
+    """Webhooks may go to private and loopback addresses (tests, closed networks)."""

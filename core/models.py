@@ -790,7 +790,8 @@ class UserRole(StrEnum):
 
 class User(Model):
     """Someone who signs in to the admin panel. Secrets are kept only as hashes, except
-    the TOTP key, which the server needs in the clear to check a code."""
+    the TOTP key, which the server needs in the clear to check a code: it is kept sealed
+    (encrypted with a key derived from the server's secret, :mod:`core.sealed`)."""
 
     id = fields.IntField(primary_key=True)
     email = fields.CharField(max_length=254, unique=True)
@@ -801,9 +802,10 @@ class User(Model):
     locale = fields.CharField(max_length=16, default="en")
     password_hash = fields.CharField(max_length=255, null=True)
     """argon2id; null until the person follows their link."""
-    totp_secret = fields.CharField(max_length=64, null=True)
-    """Base32 TOTP key once enrolled; null: no two-factor sign-in (staff may choose that)."""
-    totp_pending = fields.CharField(max_length=64, null=True)
+    totp_secret = fields.CharField(max_length=255, null=True)
+    """The sealed base32 TOTP key once enrolled; null: no two-factor sign-in (staff may
+    choose that). A key from before sealing is read as it is and sealed on its next use."""
+    totp_pending = fields.CharField(max_length=255, null=True)
     """The key the enrolment page shows, until a code from it is typed back."""
     totp_last_step = fields.BigIntField(null=True)
     """The time step of the last code accepted: a code is never accepted twice."""
@@ -872,3 +874,25 @@ class SignInLock(Model):
         table = "sign_in_lock"
         table_description = "Addresses and accounts locked out of signing in, until when"
         indexes = (Index(fields=("key", "until")),)
+
+
+class Webhook(Model):
+    """An address told of booking events (:mod:`core.webhooks`), each delivery signed with
+    its own secret (kept sealed). ``cursor`` is the last ``booking_history`` row whose
+    event was queued for it: a new webhook starts at the newest, so it hears only what
+    happens after it was made."""
+
+    id = fields.IntField(primary_key=True)
+    url = fields.CharField(max_length=500)
+    events = fields.JSONField[list[str]](default=list)
+    """Of ``booking.created``, ``booking.moved``, ``booking.cancelled``, ``booking.no_show``."""
+    secret = fields.TextField()
+    """The signing secret, sealed."""
+    cursor = fields.IntField(default=0)
+    active = fields.BooleanField(default=True)
+    created_by = fields.CharField(max_length=254, default="")
+    created_at = UTCDatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "webhook"
+        table_description = "Addresses told of booking events, with sealed signing secrets"

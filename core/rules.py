@@ -67,6 +67,7 @@ __all__ = [
     "rule_history",
     "rule_sections",
     "service_rules",
+    "set_business_details",
     "set_morning_summary",
     "set_quiet_hours",
     "set_reminders",
@@ -472,6 +473,29 @@ async def set_morning_summary(
             found["morning_summary"] = at
 
     return await _edit("resource.morning_summary", "resources", resource_id, change, actor, now)
+
+
+async def set_business_details(
+    *,
+    name: str,
+    timezone: str,
+    locale: str,
+    colour: str | None,
+    actor: Actor,
+    now: datetime | None = None,
+) -> RuleEdit:
+    """The business's name, time zone, default language and colour (``None``: the chat's
+    own), checked by the business file's validator like every rule."""
+
+    def change(sections: Data) -> None:
+        business = sections["business"]
+        business.update({"name": name, "timezone": timezone, "locale": locale})
+        if colour:
+            business["colour"] = colour
+        else:
+            business.pop("colour", None)
+
+    return await _edit("business.details", "business", "business", change, actor, now)
 
 
 def _subject(data: Mapping[str, Any]) -> str:

@@ -153,4 +153,5 @@ def admin_config(settings: Settings) -> AdminConfig:
         ),
         secure_cookies=settings.base_url.startswith("https://"),
         address=address,
+        webhooks_allow_private=settings.webhooks_allow_private,
     )

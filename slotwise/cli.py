@@ -894,6 +894,7 @@ async def worker_command(
 ) -> None:
     """Send the due messages of the outbox (confirmations, changes, cancellations,
     reminders) by e-mail and the configured channels; runs until Ctrl+C or SIGTERM."""
+    from core.webhooks import WebhookSender, fan_out
     from slotwise.container import Services, calendars_of
     from slotwise.worker import Moment, Worker, senders_of
 
@@ -910,7 +911,8 @@ async def worker_command(
             lease=timedelta(seconds=settings.worker_lease_seconds),
             cascade=services.cascade,
             moment=moment,
-            jobs=[lambda at: _calendar_lines(calendars.sync_due(at))],
+            jobs=[lambda at: _calendar_lines(calendars.sync_due(at)), fan_out],
+            webhooks=WebhookSender(allow_private=settings.webhooks_allow_private),
         )
         if once:
             at = _parse_now(now)
@@ -1107,8 +1109,11 @@ async def user_create(
     two-factor code."""
     from core.db import database, migrate
     from core.errors import InvalidRequest
+    from core.sealed import use_secret
     from core.users import invite
+    from slotwise.secret import server_secret
 
+    use_secret(server_secret(_settings(db_url)))
     url = _url(db_url)
     await migrate(url)
     async with database(url):
@@ -1133,8 +1138,11 @@ async def user_link(email: str, db_url: str | None) -> None:
     recovery codes and sessions stop working now."""
     from core.db import database
     from core.errors import NotFound
+    from core.sealed import use_secret
     from core.users import new_link
+    from slotwise.secret import server_secret
 
+    use_secret(server_secret(_settings(db_url)))
     async with database(_url(db_url)):
         try:
             user, token = await new_link(email, now=datetime.now(UTC))

@@ -30,6 +30,8 @@ from core.dedup import DeliveryLog, make_delivery_log
 from core.feeds import FeedService, FeedSigner
 from core.holds import HoldStore, make_hold_store
 from core.offers import Offers
+from core.sealed import use_secret
+from core.users import reseal_totp_keys
 from slotwise.secret import server_secret
 from slotwise.settings import Settings
 
@@ -153,6 +155,9 @@ class Services:
             deliveries = make_delivery_log(settings.redis_url, timeout=timeout, breaker=redis)
             stack.push_async_callback(deliveries.close)
             secret = server_secret(settings)
+            use_secret(secret)  # TOTP keys and webhook secrets, sealed at rest (core.sealed)
+            if migrate_first:
+                await reseal_totp_keys()  # keys from before sealing, sealed now
             # With /metrics on, the same parts as subclasses that count (slotwise.metrics).
             counted = settings.metrics_token is not None
             service_class = BookingService

@@ -201,6 +201,11 @@ class Settings(BaseSettings):
         return self.slack_bot_token is not None and self.slack_signing_secret is not None
 
     # --- the admin panel (docs/admin.md) -----------------------------------------------------
+    webhooks_allow_private: bool = Field(
+        default=False,
+        description="Let webhooks go to private and loopback addresses (tests, closed "
+        "networks); off: only public addresses (docs/webhooks.md).",
+    )
     admin_session_hours: float = Field(
         default=12, gt=0, description="How long an admin panel sign-in lasts at most."
     )

@@ -64,6 +64,7 @@ from core.outbox import (
     mark_sent_many,
 )
 from core.requestid import request_context
+from core.webhooks import WebhookFailed, WebhookSender
 from slotwise.settings import Settings
 
 if TYPE_CHECKING:
@@ -239,8 +240,10 @@ class Worker:
         jobs: Sequence[Job] = (),
         cascade: Cascade | None = None,
         moment: Moment | None = None,
+        webhooks: WebhookSender | None = None,
     ) -> None:
         self.senders = senders
+        self.webhooks = webhooks or WebhookSender()
         self.cascade = cascade
         self.moment = moment
         self.public_url = public_url
@@ -354,6 +357,8 @@ class Worker:
         if c.kind == MessageKind.CAPACITY_FREED:
             at = fixed or (self.moment() if self.moment is not None else self.clock())
             return await self._freed(c, at, fixed, result)
+        if c.kind == MessageKind.WEBHOOK:
+            return await self._webhook(c, fixed, result)
         if isinstance(decided, Broken):  # a bug or the database: retry later, never lose it
             return await self._failed(c, decided.error, fixed, result)
         if isinstance(decided, Drop):
@@ -410,6 +415,27 @@ class Worker:
         await mark_sent(c.id, fixed or self.clock())
         done = ", ".join(f"{s.action} entry #{s.entry_id}" for s in steps)
         return result("sent", f"waitlist: {done or 'nobody waiting for it'}")
+
+    async def _webhook(
+        self, c: Claimed, fixed: datetime | None, result: Callable[[Outcome, str], Result]
+    ) -> Result:
+        """POST a booking event to its webhook (:mod:`core.webhooks`): retried with the
+        outbox's backoff, dead when refused for good or after the last attempt."""
+        try:
+            delivered = await self.webhooks.deliver(c.payload, c.dedup_key, fixed or self.clock())
+        except WebhookFailed as error:
+            if error.permanent:
+                await mark_dead(c.id, error.detail)
+                return result("dead", error.detail)
+            return await self._failed(c, error.detail, fixed, result)
+        except Exception as error:  # the database or a bug: retried later, never lost
+            log.exception("delivering webhook row %s failed", c.id)
+            return await self._failed(c, f"webhook: {error!r}", fixed, result)
+        if not delivered:
+            await mark_dropped(c.id, "the webhook was removed")
+            return result("dropped", "the webhook was removed")
+        await mark_sent(c.id, fixed or self.clock())
+        return result("sent", f"webhook {c.payload.get('event')}")
 
     async def _failed(
         self,

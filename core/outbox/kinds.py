@@ -46,6 +46,9 @@ class MessageKind(StrEnum):
     """A message a member of staff wrote to the customer of a booking ("message customer")."""
     STAFF_SUMMARY = "staff_summary"
     """A member of staff's morning summary of their day (``payload.resource``, ``.day``)."""
+    WEBHOOK = "webhook"
+    """Not a message to a person: a booking event POSTed, signed, to a webhook's address
+    (:mod:`core.webhooks`); ``payload`` holds the webhook's id, the event and its body."""
 
 
 REMINDER_KINDS = (MessageKind.REMINDER, MessageKind.REMINDER_24H, MessageKind.REMINDER_2H)

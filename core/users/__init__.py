@@ -21,6 +21,7 @@ from core.users.accounts import (
     new_link,
     recovery_codes_left,
     requires_two_factor,
+    reseal_totp_keys,
     set_locale,
     sign_in,
 )
@@ -55,6 +56,7 @@ __all__ = [
     "qr_svg_data_uri",
     "recovery_codes_left",
     "requires_two_factor",
+    "reseal_totp_keys",
     "session_of",
     "set_locale",
     "sign_in",

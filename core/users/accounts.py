@@ -7,6 +7,10 @@ password and, when a code from that key is typed back, turns two-factor sign-in
 on and hands out recovery codes (shown once). Two-factor sign-in is required for
 sysadmins and admins and optional for staff. :func:`sign_in` checks the lockout,
 the password and the code, in that order, and says only "wrong" whatever was.
+
+TOTP keys (``totp_secret``, ``totp_pending``) are kept sealed (:mod:`core.sealed`); a
+key from before sealing is still read, and sealed on its next use or by
+:func:`reseal_totp_keys` (run at every start).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from core import models as m
 from core.errors import InvalidRequest, NotFound, SignInFailed, SignInLocked
+from core.sealed import is_sealed, seal, unseal
 from core.text.languages import LANGUAGES
 from core.users import passwords, totp
 from core.users.lockout import Lockout, locked_until, record_failure
@@ -34,6 +39,7 @@ __all__ = [
     "enrolment",
     "invite",
     "list_users",
+    "reseal_totp_keys",
     "set_locale",
     "sign_in",
 ]
@@ -130,7 +136,7 @@ async def invite(
         role=kind,
         resource=resource if kind is m.UserRole.STAFF else None,
         locale=locale,
-        totp_pending=totp.new_secret(),
+        totp_pending=seal(totp.new_secret()),
         invite_digest=_digest(token),
         invite_expires_at=now + INVITE_TTL,
     )
@@ -145,7 +151,7 @@ async def new_link(email: str, *, now: datetime) -> tuple[UserInfo, str]:
     row.password_hash = None
     row.totp_secret = None
     row.totp_last_step = None
-    row.totp_pending = totp.new_secret()
+    row.totp_pending = seal(totp.new_secret())
     row.recovery_codes = ""
     row.invite_digest = _digest(token)
     row.invite_expires_at = now + INVITE_TTL
@@ -171,9 +177,9 @@ async def _invited(token: str, now: datetime) -> m.User:
 async def enrolment(token: str, *, now: datetime) -> Enrolment:
     """What the link's page shows; :class:`NotFound` for a link unknown, used or expired."""
     row = await _invited(token, now)
-    secret = row.totp_pending or totp.new_secret()
-    if row.totp_pending is None:
-        row.totp_pending = secret
+    secret = unseal(row.totp_pending) if row.totp_pending else totp.new_secret()
+    if row.totp_pending is None or not is_sealed(row.totp_pending):
+        row.totp_pending = seal(secret)
         await row.save(update_fields=["totp_pending"])
     return Enrolment(
         email=row.email,
@@ -194,7 +200,7 @@ async def enrol(token: str, password: str, code: str, *, now: datetime) -> list[
     if code.strip() or requires_two_factor(role):
         if row.totp_pending is None:
             raise InvalidRequest("reload the page for a new key", field="code")
-        step = totp.matching_step(row.totp_pending, code, now)
+        step = totp.matching_step(unseal(row.totp_pending), code, now)
         if step is None:
             raise InvalidRequest(
                 "the code does not match the key; check the phone's clock and type the newest code",
@@ -211,7 +217,7 @@ async def enrol(token: str, password: str, code: str, *, now: datetime) -> list[
     if step is not None:
         codes = totp.new_recovery_codes()
         updates |= {
-            "totp_secret": row.totp_pending,
+            "totp_secret": seal(unseal(row.totp_pending or "")),
             "totp_last_step": step,
             "recovery_codes": " ".join(totp.code_digest(c) for c in codes),
         }
@@ -259,9 +265,13 @@ async def _second_factor(row: m.User, code: str, now: datetime) -> bool:
             recovery_codes=left
         )
         return bool(used)
-    step = totp.matching_step(row.totp_secret, code, now)
+    step = totp.matching_step(unseal(row.totp_secret), code, now)
     if step is None or (row.totp_last_step is not None and step <= row.totp_last_step):
         return False
+    if not is_sealed(row.totp_secret):  # a key from before sealing: sealed on this use
+        await m.User.filter(id=row.id, totp_secret=row.totp_secret).update(
+            totp_secret=seal(row.totp_secret)
+        )
     query = m.User.filter(id=row.id)
     query = (
         query.filter(totp_last_step__isnull=True)
@@ -294,3 +304,23 @@ async def disable(email: str, *, now: datetime) -> UserInfo:
     await row.save(update_fields=["active", "invite_digest"])
     await close_sessions_of(row.id, now)
     return _info(row)
+
+
+async def reseal_totp_keys() -> int:
+    """Seal every TOTP key still kept in the clear (rows from before sealing); returns how
+    many. Each update is conditional on the value read, so a sign-in at the same moment
+    loses nothing."""
+    done = 0
+    for user_id, secret, pending in await m.User.all().values_list(
+        "id", "totp_secret", "totp_pending"
+    ):
+        changes: dict[str, object] = {}
+        if secret is not None and not is_sealed(secret):
+            changes["totp_secret"] = seal(secret)
+        if pending is not None and not is_sealed(pending):
+            changes["totp_pending"] = seal(pending)
+        if changes:
+            done += await m.User.filter(
+                id=user_id, totp_secret=secret, totp_pending=pending
+            ).update(**changes)
+    return done

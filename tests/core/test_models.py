@@ -78,7 +78,8 @@ async def test_all_migrations_are_applied_and_a_rerun_applies_nothing(db: TestDa
         "0013_waitlist_noshow",
         "0014_notify_settings",
         "0015_users",
-        "0016_h14",
+        "0016_morning_summary",
+        "0017_webhooks",
     ]
     assert await migrate(db.url) == []
     # migrate() runs in a context of its own: the open database is still usable.
@@ -261,7 +262,8 @@ async def test_migrate_creates_a_relative_sqlite_files_directory(
         "0013_waitlist_noshow",
         "0014_notify_settings",
         "0015_users",
-        "0016_h14",
+        "0016_morning_summary",
+        "0017_webhooks",
     ]
     assert (tmp_path / "var" / "data" / "slotwise.db").is_file()
     async with database(url):
