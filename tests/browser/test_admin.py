@@ -89,9 +89,17 @@ async def test_a_sysadmin_enrols_signs_in_with_a_code_and_sees_the_bookings(
     await page.fill("#code", pyotp.TOTP(secret).now())
     await shots.take(page, "sign-in")
     await page.click("button[type=submit]")
-    await expect(page).to_have_url(base + "/admin/bookings")
-    await expect(page.locator("h1")).to_contain_text("Bookings")
+    await expect(page).to_have_url(base + "/admin/today")
+    await expect(page.locator("h1")).to_contain_text("Today")
     await expect(page.locator("nav")).to_contain_text("Audit log")
+    await shots.take(page, "today")
+    await page.set_viewport_size({"width": 390, "height": 844})
+    no_sideways = "document.documentElement.scrollWidth <= window.innerWidth"
+    assert await page.evaluate(no_sideways)  # Today fits a phone without scrolling sideways
+    await shots.take(page, "today-phone")
+    await page.set_viewport_size({"width": 1280, "height": 800})
+    await page.click("nav >> text=Bookings")
+    await expect(page.locator("h1")).to_contain_text("Bookings")
     await shots.take(page, "bookings")
 
     await page.click("text=Sign out")
