@@ -54,6 +54,18 @@ def _percent(words: Words, share: float | None) -> str:
     return "—" if share is None else str(format_percent(share, locale=words.lang))
 
 
+def _free(words: Words, use: ResourceUse) -> str:
+    """Free time left; for a resource with seats, as time of all seats ("3 hours × 12
+    seats": seat-minutes divided by the seats, so a half-booked hour counts half)."""
+    if not use.free_after:
+        return words._("none")
+    if use.capacity == 1:
+        return words.duration(use.free_after)
+    return words.n_("{duration} × {seats} seat", "{duration} × {seats} seats", use.capacity).format(
+        duration=words.duration(use.free_after // use.capacity), seats=use.capacity
+    )
+
+
 def _day(words: Words, now: datetime) -> date:
     text = request.args.get("date")
     if not text:
@@ -156,7 +168,7 @@ async def today() -> Response:
                 use,
                 own,
                 _percent(words, use.utilization_so_far),
-                words.duration(use.free_after) if use.free_after else words._("none"),
+                _free(words, use),
             )
         )
     return await render(

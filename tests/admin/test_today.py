@@ -43,6 +43,8 @@ async def test_sign_in_lands_on_today_with_each_resources_day(app: Quart, clock:
     assert "170 minutes" in ana
     ben = page.split('id="r-ben"')[1].split("</section>")[0]
     assert "Bob Stone" in ben
+    hall = page.split('id="r-hall"')[1].split("</section>")[0]
+    assert "389 minutes × 12 seats" in hall  # 14:30:31 (sign-in moved the clock) to 21:00
     assert 'id="all-well"' in page
 
 

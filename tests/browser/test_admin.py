@@ -9,6 +9,7 @@ one step of drift allowed), the sign-in the current one, which is newer, as it m
 
 from __future__ import annotations
 
+import datetime
 import subprocess
 import sys
 import time
@@ -19,7 +20,7 @@ import pyotp
 import pytest
 from playwright.async_api import Browser, ConsoleMessage, expect
 
-from tests.browser.conftest import ROOT, Shots, demo_database, free_port, run_server
+from tests.browser.conftest import PHONE, ROOT, Shots, demo_database, free_port, run_server
 
 EMAIL = "root@example.org"
 PASSWORD = "a long and lovely password"
@@ -93,7 +94,12 @@ async def test_a_sysadmin_enrols_signs_in_with_a_code_and_sees_the_bookings(
     await expect(page.locator("h1")).to_contain_text("Today")
     await expect(page.locator("nav")).to_contain_text("Audit log")
     await shots.take(page, "today")
-    await page.set_viewport_size({"width": 390, "height": 844})
+    today = datetime.datetime.now(datetime.UTC).date()
+    tuesday = today + datetime.timedelta(days=(1 - today.weekday()) % 7 or 7)
+    await page.goto(f"{base}/admin/today?date={tuesday.isoformat()}")
+    await expect(page.locator("#r-ana")).to_be_visible()  # a card per resource open that day
+    await shots.take(page, "today-a-tuesday")
+    await page.set_viewport_size(PHONE)
     no_sideways = "document.documentElement.scrollWidth <= window.innerWidth"
     assert await page.evaluate(no_sideways)  # Today fits a phone without scrolling sideways
     await shots.take(page, "today-phone")
