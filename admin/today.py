@@ -21,13 +21,13 @@ from admin.blueprint import admin, render
 from admin.pages import status_words
 from admin.words import Words, words_for
 from core import directory
-from core.attention import calendar_conflicts, dead_messages, misfits
+from core.attention import Unfit, calendar_conflicts, dead_messages, unfit_bookings
 from core.bookings import BookingLine, find_bookings
 from core.errors import NoBusiness
 from core.users import SessionInfo, UserRole
 from core.utilization import ResourceUse, resource_use
 
-MISFIT_HORIZON = timedelta(days=90)
+MISFIT_HORIZON = timedelta(days=30)
 """How far ahead Today looks for bookings the rules no longer allow."""
 SHOWN = 50
 """At most this many of each kind of attention item are listed."""
@@ -91,15 +91,15 @@ async def _attention(
                     .strip()
                 )
             )
-    for misfit in (await misfits(now, until=now + MISFIT_HORIZON, resource=mine))[:SHOWN]:
+    for unfit in await unfit_bookings(now, now + MISFIT_HORIZON, resource=mine, limit=SHOWN):
         found.append(
             Attention(
                 words._("{service} on {when} no longer fits the rules: {why}").format(
-                    service=services.get(misfit.service, misfit.service),
-                    when=words.when(misfit.start),
-                    why="; ".join(misfit.reasons),
+                    service=services.get(unfit.service, unfit.service),
+                    when=words.when(unfit.start),
+                    why=" ".join(_why(words, unfit, names, services)),
                 ),
-                misfit.booking_id,
+                unfit.booking_id,
             )
         )
     for clash in await calendar_conflicts(now, resource=mine, limit=SHOWN):
@@ -114,6 +114,16 @@ async def _attention(
             )
         )
     return found
+
+
+def _why(words: Words, unfit: Unfit, names: dict[str, str], services: dict[str, str]) -> list[str]:
+    said = {
+        "closed": words._("{name} is not open then."),
+        "blocked": words._("{name} is blocked then."),
+        "resource_off": words._("{name} is switched off."),
+        "service_off": words._("The service is switched off."),
+    }
+    return [said[code].format(name=names.get(what, what)) for code, what in unfit.reasons]
 
 
 @admin.get("/today")

@@ -48,7 +48,7 @@ from core.store import (
     write_service_rules,
 )
 
-__all__ = ["ImportReport", "Misfit", "import_business", "misfits"]
+__all__ = ["ImportReport", "Misfit", "import_business"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -446,18 +446,7 @@ def _utc(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")
 
 
-async def misfits(
-    now: datetime, *, until: datetime | None = None, resource: str | None = None
-) -> tuple[Misfit, ...]:
-    """Confirmed bookings that have not ended by ``now`` (and start before ``until``) that
-    the rules now in force would refuse; with ``resource``, those occupying it. What a
-    person should decide on after a rule edit (the admin panel's Today page)."""
-    return await _misfits(now, None if resource is None else {resource}, until=until)
-
-
-async def _misfits(
-    now: datetime, touched: set[str] | None = None, *, until: datetime | None = None
-) -> tuple[Misfit, ...]:
+async def _misfits(now: datetime, touched: set[str] | None = None) -> tuple[Misfit, ...]:
     """Confirmed bookings that have not ended and that the rules now in force would refuse;
     with ``touched`` (resource slugs, and ``service:<id>``), only bookings that occupy one
     of those resources or are of one of those services."""
@@ -466,8 +455,6 @@ async def _misfits(
     query = m.BookingResource.filter(
         booking__status=m.BookingStatus.CONFIRMED, booking__end__gt=now
     )
-    if until is not None:
-        query = query.filter(booking__start__lt=until)
     if touched is not None:
         services = [t.removeprefix("service:") for t in touched if t.startswith("service:")]
         resources = [t for t in touched if not t.startswith("service:")]
