@@ -119,3 +119,21 @@ async def test_a_day_can_be_chosen_and_a_bad_one_is_named(app: Quart, clock: Clo
     assert "YYYY-MM-DD" in await response.get_data(as_text=True)
     sunday = await (await admin.get("/admin/today?date=2026-12-06")).get_data(as_text=True)
     assert "Nothing is open on this day." in sunday
+
+
+async def test_today_speaks_the_users_language(app: Quart, clock: Clock) -> None:
+    during_adas_haircut(clock)
+    await book_two(app)
+    client = app.test_client()
+    person = await make_user(client, clock, "de@example.org", "admin")
+    await sign_in(client, clock, person)
+    page = await client.get("/admin/today")
+    token = (await page.get_data(as_text=True)).split('name="csrf_token" value="')[1].split('"')[0]
+    await client.post(
+        "/admin/language", form={"csrf_token": token, "lang": "de", "next": "/admin/today"}
+    )
+    german = await (await client.get("/admin/today")).get_data(as_text=True)
+    assert "Heute" in german
+    assert "Bisher gebucht" in german
+    assert "170 Minuten" in german
+    assert "389 Minuten × 12 Plätze" in german
