@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from quart import Response, abort, jsonify, redirect, request, url_for
@@ -186,7 +187,7 @@ async def bookings() -> Response:
         statuses=status_words(words),
         channels=CHANNELS,
         day_text=span,
-        csv_url=url_for("admin.bookings_csv", **filters.query()),
+        csv_url=url_for("admin.bookings_csv") + "?" + urlencode(filters.query()),
         staff=_staff(user),
     )
 
@@ -249,7 +250,7 @@ async def bookings_csv() -> Response:
     filters = _filters(user, words)
     lines = await _lines(user, words, filters, limit=CSV_LIMIT)
     zone = ZoneInfo(words.home_zone)
-    header = [
+    header: list[object] = [
         "id",
         "start",
         "end",
@@ -449,7 +450,7 @@ async def _change_form(words: Words) -> tuple[str, bool]:
 
 @admin.post("/bookings/<booking_id>/cancel")
 @page(*ANYONE)
-async def booking_cancel(booking_id: str) -> Response:
+async def booking_cancel(booking_id: str) -> ResponseReturnValue:
     user = _user()
     words = await words_for(user)
     line = await _line(user, booking_id)
@@ -469,7 +470,7 @@ async def booking_cancel(booking_id: str) -> Response:
 
 @admin.post("/bookings/<booking_id>/move")
 @page(*ANYONE)
-async def booking_move(booking_id: str) -> Response:
+async def booking_move(booking_id: str) -> ResponseReturnValue:
     user = _user()
     words = await words_for(user)
     line = await _line(user, booking_id)
@@ -530,7 +531,7 @@ async def booking_move(booking_id: str) -> Response:
 
 @admin.post("/bookings/<booking_id>/no-show")
 @page(*ANYONE)
-async def booking_no_show(booking_id: str) -> Response:
+async def booking_no_show(booking_id: str) -> ResponseReturnValue:
     user = _user()
     words = await words_for(user)
     line = await _line(user, booking_id)
