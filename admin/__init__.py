@@ -17,6 +17,7 @@ from admin import (  # noqa: F401 (each module's routes hang on the blueprint)
     services,
     settings,
     signin,
+    today,
     waitlist,
 )
 from admin.blueprint import admin, register_admin
@@ -31,5 +32,6 @@ __all__ = [
     "rules",
     "settings",
     "signin",
+    "today",
     "waitlist",
 ]

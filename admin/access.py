@@ -169,4 +169,4 @@ def safe_next(target: str | None) -> str:
         and urlsplit(target).netloc == ""
     ):
         return target
-    return url_for("admin.bookings")
+    return url_for("admin.today")

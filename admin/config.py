@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 from quart import Request
 
+from core.bookings import BookingService
 from core.users import Lockout, SessionPolicy
 
 __all__ = ["AdminConfig"]
@@ -36,3 +37,5 @@ class AdminConfig:
     address: Callable[[Request], str] = _peer
     webhooks_allow_private: bool = False
     """Webhooks may go to private and loopback addresses (tests, closed networks)."""
+    bookings: Callable[[], BookingService] | None = None
+    """The app's booking service (cancel, move, no-show); ``None``: one without holds."""

@@ -36,12 +36,18 @@ async def audit_log(
     kind: Kind | None = None,
     start: datetime | None = None,
     end: datetime | None = None,
+    booking: int | None = None,
     limit: int = 200,
 ) -> list[AuditEntry]:
-    """The newest ``limit`` changes in ``[start, end)``, bookings' and rules' (or one kind)."""
+    """The newest ``limit`` changes in ``[start, end)``, bookings' and rules' (or one kind);
+    with ``booking``, that booking's whole history alone."""
     entries: list[AuditEntry] = []
+    if booking is not None:
+        kind = "booking"
     if kind in (None, "booking"):
         query = m.BookingHistory.all()
+        if booking is not None:
+            query = query.filter(booking_id=booking)
         if start is not None:
             query = query.filter(at__gte=start)
         if end is not None:

@@ -188,7 +188,7 @@ async def test_after_sign_in_only_a_panel_address_is_followed(app: Quart, clock:
                 "next": target,
             },
         )
-        assert response.headers["Location"] == "/admin/bookings", target
+        assert response.headers["Location"] == "/admin/today", target
 
 
 async def test_the_link_shows_a_local_qr_code_the_key_and_works_once(

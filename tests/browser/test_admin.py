@@ -9,6 +9,7 @@ one step of drift allowed), the sign-in the current one, which is newer, as it m
 
 from __future__ import annotations
 
+import datetime
 import subprocess
 import sys
 import time
@@ -19,7 +20,7 @@ import pyotp
 import pytest
 from playwright.async_api import Browser, ConsoleMessage, expect
 
-from tests.browser.conftest import ROOT, Shots, demo_database, free_port, run_server
+from tests.browser.conftest import PHONE, ROOT, Shots, demo_database, free_port, run_server
 from tests.browser.test_admin_walk import away_from_a_step_edge
 
 EMAIL = "root@example.org"
@@ -92,9 +93,22 @@ async def test_a_sysadmin_enrols_signs_in_with_a_code_and_sees_the_bookings(
     await page.fill("#code", pyotp.TOTP(secret).now())
     await shots.take(page, "sign-in")
     await page.click("button[type=submit]")
-    await expect(page).to_have_url(base + "/admin/bookings")
-    await expect(page.locator("h1")).to_contain_text("Bookings")
+    await expect(page).to_have_url(base + "/admin/today")
+    await expect(page.locator("h1")).to_contain_text("Today")
     await expect(page.locator("nav")).to_contain_text("Audit log")
+    await shots.take(page, "today")
+    today = datetime.datetime.now(datetime.UTC).date()
+    tuesday = today + datetime.timedelta(days=(1 - today.weekday()) % 7 or 7)
+    await page.goto(f"{base}/admin/today?date={tuesday.isoformat()}")
+    await expect(page.locator("#r-ana")).to_be_visible()  # a card per resource open that day
+    await shots.take(page, "today-a-tuesday")
+    await page.set_viewport_size(PHONE)
+    no_sideways = "document.documentElement.scrollWidth <= window.innerWidth"
+    assert await page.evaluate(no_sideways)  # Today fits a phone without scrolling sideways
+    await shots.take(page, "today-phone")
+    await page.set_viewport_size({"width": 1280, "height": 800})
+    await page.click("nav >> text=Bookings")
+    await expect(page.locator("h1")).to_contain_text("Bookings")
     await shots.take(page, "bookings")
 
     await page.click("text=Sign out")

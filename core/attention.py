@@ -1,0 +1,146 @@
+"""What needs a person's attention: the admin panel's Today page reads it here.
+
+- messages the worker gave up on (``dead`` in the outbox: a reminder or a notice that
+  never reached anyone);
+- upcoming bookings the rules in force would refuse (a rule edit keeps them and lists
+  them once; they stay listed here until someone moves or cancels them): outside their
+  resource's hours, in one of its blocks, on a resource or of a service switched off.
+  Read from the occupancy rows the slot search reads (one raw query), so a busy
+  business's next weeks are checked quickly; a booking left outside a service's pools by
+  an edit is listed by that edit (:attr:`core.rules.RuleEdit.misfits`), not here;
+- upcoming bookings an event in the staff member's own calendar lands on (the
+  ``staff_calendar_conflict`` notices of :mod:`core.calendars`), while the booking is
+  still confirmed.
+
+Reads only. A staff member's view is the same questions with their resource fixed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal
+
+from core import models as m
+from core.engine import Intervals
+from core.engine.calendar import hours_instants, open_instants
+from core.engine.zones import instant_seconds
+from core.outbox import DeadMessage, MessageKind, dead_messages
+from core.store import EXTERNAL, load_busy, load_rules
+
+__all__ = [
+    "CalendarConflict",
+    "DeadMessage",
+    "Unfit",
+    "UnfitReason",
+    "calendar_conflicts",
+    "dead_messages",
+    "unfit_bookings",
+]
+
+UnfitReason = Literal["closed", "blocked", "resource_off", "service_off"]
+
+
+@dataclass(frozen=True, slots=True)
+class Unfit:
+    """An upcoming confirmed booking the rules in force would refuse, and why: each
+    reason with what it is about (a resource id, or for ``service_off`` the service id)."""
+
+    booking_id: int
+    service: str
+    start: datetime
+    reasons: tuple[tuple[UnfitReason, str], ...]
+
+
+async def unfit_bookings(
+    now: datetime, until: datetime, *, resource: str | None = None, limit: int = 100
+) -> list[Unfit]:
+    """Confirmed bookings occupying time in ``[now, until)`` that the rules in force would
+    refuse (in time order, at most ``limit``); with ``resource``, those on it. Three
+    queries, a fourth for the ones found."""
+    rules = await load_rules(resources=None if resource is None else [resource])
+    snapshot = rules.snapshot
+    busy = [b for b in await load_busy(rules.resource_ids, now, until) if b.ref != EXTERNAL]
+    found: dict[int, list[tuple[UnfitReason, str]]] = {}
+    spans: dict[str, tuple[int, int]] = {}
+    for item in busy:
+        a, b = item.seconds or (instant_seconds(item.start), instant_seconds(item.end))
+        known = spans.get(item.resource_id)
+        spans[item.resource_id] = (a, b) if known is None else (min(known[0], a), max(known[1], b))
+    times: dict[str, tuple[Intervals, Intervals]] = {}
+    for slug, (a, b) in spans.items():
+        res = snapshot.resources.get(slug)
+        if res is not None and res.active:
+            zone = snapshot.timezone
+            times[slug] = (hours_instants(res, zone, a, b), open_instants(res, zone, a, b))
+    for item in busy:
+        if not item.ref or not item.ref.startswith("booking "):
+            continue
+        a, b = item.seconds or (instant_seconds(item.start), instant_seconds(item.end))
+        reason: UnfitReason | None = None
+        if item.resource_id not in times:
+            reason = "resource_off"
+        elif not times[item.resource_id][0].contains(a, b):
+            reason = "closed"
+        elif not times[item.resource_id][1].contains(a, b):
+            reason = "blocked"
+        if reason is not None:
+            found.setdefault(int(item.ref.removeprefix("booking ")), []).append(
+                (reason, item.resource_id)
+            )
+    switched_off = m.Booking.filter(
+        status=m.BookingStatus.CONFIRMED, end__gt=now, start__lt=until, service__active=False
+    )
+    if resource is not None:
+        switched_off = switched_off.filter(occupancy__resource__slug=resource)
+    for booking_id, service in await switched_off.values_list("id", "service__slug"):
+        found.setdefault(booking_id, []).insert(0, ("service_off", service))
+    if not found:
+        return []
+    rows = await (
+        m.Booking.filter(id__in=list(found), status=m.BookingStatus.CONFIRMED, end__gt=now)
+        .order_by("start", "id")
+        .limit(limit)
+        .values_list("id", "service__slug", "start")
+    )
+    return [
+        Unfit(booking_id, service, start.astimezone(UTC), tuple(dict.fromkeys(found[booking_id])))
+        for booking_id, service, start in rows
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarConflict:
+    booking_id: int
+    service: str
+    start: datetime
+    end: datetime
+    resource: str
+
+
+async def calendar_conflicts(
+    now: datetime, *, resource: str | None = None, limit: int = 100
+) -> Sequence[CalendarConflict]:
+    """Confirmed bookings that have not ended, with a calendar clash noticed on them (once
+    per booking and resource, in time order); with ``resource``, those of its own."""
+    query = m.Outbox.filter(
+        kind=MessageKind.STAFF_CALENDAR_CONFLICT,
+        booking__status=m.BookingStatus.CONFIRMED,
+        booking__end__gt=now,
+    )
+    rows = await query.order_by("booking__start", "id").values_list(
+        "booking_id", "booking__service__slug", "booking__start", "booking__end", "payload"
+    )
+    found: dict[tuple[int, str], CalendarConflict] = {}
+    for booking_id, service, start, end, payload in rows:
+        for slug in (payload or {}).get("resources", []):
+            if resource is not None and slug != resource:
+                continue
+            found.setdefault(
+                (booking_id, slug),
+                CalendarConflict(
+                    booking_id, service, start.astimezone(UTC), end.astimezone(UTC), slug
+                ),
+            )
+    return list(found.values())[:limit]
