@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 from quart import Request
 
+from core.bookings import BookingService
 from core.users import Lockout, SessionPolicy
 
 __all__ = ["AdminConfig"]
@@ -34,3 +35,5 @@ class AdminConfig:
     """``Secure`` cookies: on when the public address is https."""
     clock: Callable[[], datetime] = _now
     address: Callable[[Request], str] = _peer
+    bookings: Callable[[], BookingService] | None = None
+    """The app's booking service (cancel, move, no-show); ``None``: one without holds."""

@@ -153,7 +153,7 @@ class Alternatives:
         want = replace(want, fixed=None)
         if rules is None:
             rules = await self._looking.read_rules(want)
-        service = service_of(rules.snapshot, want.service_id)
+        service = adapt(service_of(rules.snapshot, want.service_id), want)  # an override's window
         before = timedelta(minutes=service.buffer_before_min)
         after = timedelta(minutes=service.duration_min + service.buffer_after_min)
         whole = (now - MARGIN, now + timedelta(days=service.max_advance_days) + MARGIN)

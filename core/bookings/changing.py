@@ -104,8 +104,9 @@ class Changing:
         actor: Actor,
         override: bool,
         series: bool = False,
+        reason: str = "",
     ) -> list[BookingInfo]:
-        """Move each booking to its want, all or none."""
+        """Move each booking to its want, all or none; ``reason`` goes into the history."""
         policy, zone = await self.policy(bookings[0].service_id)
         for info in bookings:
             _check(policy, "reschedule", info, now, zone, override)
@@ -124,7 +125,7 @@ class Changing:
             customers = await customers_of(bookings)
             befores = [current[info.id] for info in bookings]
             moved = await write_moves(
-                conn, view.rules, befores, placed, actor=actor, override=override
+                conn, view.rules, befores, placed, actor=actor, override=override, reason=reason
             )
             messages: list[outbox.Message] = []
             for before, after in zip(befores, moved, strict=True):

@@ -16,6 +16,7 @@ from core.engine.occupancy import Occupancy
 from core.store import Rules
 
 __all__ = [
+    "OVERRIDE_DAYS",
     "Failure",
     "Placed",
     "View",
@@ -43,6 +44,9 @@ class Want:
     """Exactly these resources, one per pool (a hold being confirmed)."""
     prefer: tuple[str, ...] = ()
     """Resources tried first in their pools (a booking being moved keeps its staff)."""
+    unlimited: bool = False
+    """An admin's override: the service's minimum notice and booking window do not apply
+    (the start must still be in the future and at most :data:`OVERRIDE_DAYS` ahead)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,8 +106,18 @@ def window(service: Service, start: datetime) -> tuple[datetime, datetime]:
     )
 
 
+OVERRIDE_DAYS = 730
+"""How far ahead an admin's override may place a booking, whatever the service's window."""
+
+
 def adapt(service: Service, want: Want) -> Service:
     """The service as the engine must read it for this request."""
+    if want.unlimited:
+        service = replace(
+            service,
+            min_notice_min=0,
+            max_advance_days=max(service.max_advance_days, OVERRIDE_DAYS),
+        )
     seats = service.seats if want.seats is None else want.seats
     requires = service.requires
     if want.fixed is not None:

@@ -496,6 +496,7 @@ async def write_moves(
     *,
     actor: Actor,
     override: bool,
+    reason: str = "",
 ) -> list[BookingInfo]:
     """Each booking moved to its placed time and resources (its occupancy rows rewritten
     in place), with a history row each; the bookings as they are afterwards."""
@@ -547,6 +548,7 @@ async def write_moves(
                         "resources_from": list(before.resources),
                         "resources_to": list(after.resources),
                         "override": override,
+                        **({"reason": reason} if reason else {}),
                     }
                 ),
             ]

@@ -374,23 +374,34 @@ class BookingService:
         actor: Actor,
         override: bool = False,
         provider: str | None = None,
+        reason: str = "",
     ) -> BookingInfo:
         """Move a booking, keeping its resources when they are free at the new time.
 
         The new time is checked under lock like a booking, and taken in the same
         transaction that lets the old one go: a move that fails leaves the booking
-        exactly as it was.
+        exactly as it was. An admin's ``override`` passes the change policy and the
+        service's notice and booking window for the new time, never its hours, blocks,
+        capacity or another booking. ``reason`` goes into the booking's history.
         """
         check_actor(actor, override)
+        check_reason(reason)
         start = aware(new_start, "new_start")
         info = await self.get(manage_token)
         if info.status != CONFIRMED:
             raise PolicyViolation(f"a {info.status} booking cannot be moved", field="status")
         if start == info.start and provider in (None, *info.resources):
             return info
-        want = Want(info.service_id, start, info.seats, provider, prefer=info.resources)
+        want = Want(
+            info.service_id,
+            start,
+            info.seats,
+            provider,
+            prefer=info.resources,
+            unlimited=override,
+        )
         (moved,) = await self._changing.move(
-            [info], [(want, True)], self._now(), actor=actor, override=override
+            [info], [(want, True)], self._now(), actor=actor, override=override, reason=reason
         )
         return moved
 
