@@ -232,6 +232,14 @@
     var view = info.view.type === "resourceTimeGridWeek" ? "week" : "day";
     var url = cfg.page + "?date=" + dayOf(info.view.currentStart) + "&view=" + view;
     window.history.replaceState(null, "", url);
+    var dateInput = document.getElementById("date");
+    var viewSelect = document.getElementById("view");
+    if (dateInput) {
+      dateInput.value = dayOf(info.view.currentStart);
+    }
+    if (viewSelect) {
+      viewSelect.value = view;
+    }
     root.classList.toggle("cal-week", view === "week");
   }
 
