@@ -111,7 +111,8 @@
         if (result.answer.overridable && cfg.admin === "yes") {
           pendingMove = body;
           overridePanel.hidden = false;
-          document.getElementById("cal-reason").focus();
+          overridePanel.scrollIntoView({ block: "nearest" });
+          document.getElementById("cal-reason").focus({ preventScroll: true });
         }
       })
       .catch(function () {
@@ -177,7 +178,8 @@
       (resource ? resource.title + " · " : "") +
       info.date.toLocaleString(cfg.locale, { dateStyle: "full", timeStyle: "short" });
     bookPanel.hidden = false;
-    document.getElementById("cal-name").focus();
+    bookPanel.scrollIntoView({ block: "nearest" });
+    document.getElementById("cal-name").focus({ preventScroll: true });
   }
 
   function book(event) {

@@ -5,6 +5,8 @@ booking jumps back and the page says why in the engine's words). The page runs u
 panel's strict CSP with no violation and no script error; the only errors in the console
 are the browser's notes about the refused move's 409. Screenshots go to artifacts/browser/.
 
+On the phone the day after shows Dr. Lee's weekly block with its reason.
+
 The browser runs in New York while the business is in Berlin: the calendar shows and sends
 the business's wall clock, whatever the browser's zone.
 """
@@ -223,5 +225,9 @@ async def test_an_admin_books_a_caller_drags_the_booking_and_a_refused_move_jump
     await page.goto(f"{base}/admin/calendar?date={DAY}")
     await expect(page.locator(".ec-event.cal-booking", has_text="Cleo Caller")).to_be_attached()
     await shots.take(page, "phone-day")
+    await page.goto(f"{base}/admin/calendar?date={DAY + timedelta(days=1)}")
+    meeting = page.locator(".ec-event.cal-block", has_text="Team meeting").first
+    await expect(meeting).to_be_visible()  # Dr. Lee's, in the first column
+    await shots.take(page, "phone-block")
     assert console.unexpected() == []
     await context.close()
