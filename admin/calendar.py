@@ -122,10 +122,12 @@ def _range(words: Words) -> Range:
 
 
 def _visible(user: SessionInfo, resources: Iterable[Resource]) -> list[Resource]:
-    """The columns this user sees: all for admins, their own for staff."""
+    """The columns this user sees: their own for staff; for admins all, or the one the
+    ``resource`` filter names (a week of a hundred columns is more than anyone reads)."""
     if user.role is UserRole.STAFF:
         return [r for r in resources if r.id == user.resource]
-    return list(resources)
+    only = request.args.get("resource") or None
+    return [r for r in resources if only in (None, r.id)]
 
 
 def _serves(service: Service, resource: str) -> bool:
@@ -182,7 +184,7 @@ async def _columns(user: SessionInfo, words: Words, days: Range) -> tuple[list[C
     lo, hi = _bounds(words, days)
     lines: list[BookingLine] = []
     if visible:
-        resource = visible[0].id if user.role is UserRole.STAFF else None
+        resource = visible[0].id if len(visible) == 1 else None
         lines = await find_bookings(start=lo, end=hi, resource=resource, limit=5000)
     a, b = int(lo.timestamp()), int(hi.timestamp())
     columns = []
@@ -248,7 +250,6 @@ def _booking_event(
             "customer": customer,
             "service": service,
             "status": b.status,
-            "when": words.span(b.start, b.end),
         },
     }
 
@@ -337,13 +338,16 @@ async def calendar() -> Response:
     words = await words_for(user)
     view = _view(words)
     day = _day(words, request.args.get("date"))
+    drawn = vendored(LIBRARY)
     try:
-        columns, offered = await _columns(user, words, Range(day, day))
+        offered = await directory.catalogue()
+        tables = []
+        if not drawn:  # else the calendar reads its data itself
+            columns, _ = await _columns(user, words, Range(day, day))
+            services = {s.id: s.name for s in offered.services}
+            tables = [(c, _rows(c, words, services)) for c in columns]
     except NoBusiness:
         return await render("no_business.html")
-    services = {s.id: s.name for s in offered.services}
-    drawn = vendored(LIBRARY)
-    tables = [] if drawn else [(c, _rows(c, words, services)) for c in columns]
     return await render(
         "calendar.html",
         day=day,
@@ -351,6 +355,8 @@ async def calendar() -> Response:
         day_text=words.day(day),
         drawn=drawn,
         tables=tables,
+        resources=[] if user.role is UserRole.STAFF else offered.resources,
+        resource=request.args.get("resource") or "",
         admin_role=user.role in ADMINS,
         staff_without_resource=user.role is UserRole.STAFF and not user.resource,
         library=asset(f"vendor/{LIBRARY}") if drawn else "",

@@ -72,6 +72,9 @@
   }
 
   function load(query) {
+    if (cfg.resource) {
+      query += "&resource=" + encodeURIComponent(cfg.resource);
+    }
     return fetch(cfg.api + "?" + query, { credentials: "same-origin" }).then(function (response) {
       if (!response.ok) {
         throw new Error(String(response.status));
@@ -233,6 +236,9 @@
   function remember(info) {
     var view = info.view.type === "resourceTimeGridWeek" ? "week" : "day";
     var url = cfg.page + "?date=" + dayOf(info.view.currentStart) + "&view=" + view;
+    if (cfg.resource) {
+      url += "&resource=" + encodeURIComponent(cfg.resource);
+    }
     window.history.replaceState(null, "", url);
     var dateInput = document.getElementById("date");
     var viewSelect = document.getElementById("view");

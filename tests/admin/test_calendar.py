@@ -331,3 +331,19 @@ async def test_without_the_library_the_day_is_a_table_per_resource(
     page = await (await admin.get(f"/admin/calendar?date={wednesday}")).get_data(as_text=True)
     lee = page[page.index('data-resource="dr-lee"') :]
     assert "Blocked: Team meeting" in lee[: lee.index("</table>")]
+
+
+async def test_an_admin_can_show_one_column(app: Quart, clock: Clock) -> None:
+    ada, bob = await two_bookings(app)
+    admin = await signed_in(app, clock, "admin")
+    query = f"date={DAY.isoformat()}&view=week&resource=ben"
+    data = await (await admin.get(f"/admin/api/calendar?{query}")).get_json()
+    assert [r["id"] for r in data["resources"]] == ["ben"]
+    assert set(bookings_of(data)) == {bob.id}
+    page = await (await admin.get(f"/admin/calendar?{query}")).get_data(as_text=True)
+    assert 'data-resource="ben"' in page
+    assert '<option value="ben" selected>' in page
+    ana = await signed_in(app, clock, "staff", "ana")  # staff: their own, whatever they ask
+    data = await (await ana.get(f"/admin/api/calendar?{query}")).get_json()
+    assert [r["id"] for r in data["resources"]] == ["ana"]
+    assert set(bookings_of(data)) == {ada.id}
