@@ -8,6 +8,7 @@ it to that. Every route says who may open it (:mod:`admin.access`), and
 """
 
 from admin import (  # noqa: F401 (each module's routes hang on the blueprint)
+    calendar,
     customers,
     pages,
     rules,
@@ -26,6 +27,7 @@ from admin.config import AdminConfig
 __all__ = [
     "AdminConfig",
     "admin",
+    "calendar",
     "customers",
     "pages",
     "register_admin",

@@ -1,7 +1,8 @@
 """The blueprint every view of the panel hangs on, its headers, errors and page helpers.
 
 Every response under ``/admin`` gets a strict Content-Security-Policy (nothing but
-this server's own files: no inline script or style, no CDN), is never framed,
+this server's own files: no inline script or style, no CDN; scripts may fetch
+only from this server), is never framed,
 sends no referrer (the enrolment link's token is in its path) and is not cached
 (except the fingerprinted style sheet).
 """
@@ -34,7 +35,7 @@ __all__ = ["CSP", "admin", "register_admin", "render"]
 STATIC = Path(__file__).parent / "static"
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
 
 admin = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
