@@ -292,6 +292,31 @@
     });
   }
 
+  // The library marks its grid as an ARIA table whose row groups hold more than rows
+  // (axe-core: aria-required-children, critical), which misleads a screen reader more than
+  // plain text does. Its table roles are taken off as it draws them; the bookings stay
+  // buttons with their text, and the Bookings page lists the same day as a real table.
+  var TABLE_ROLES = ["table", "rowgroup", "row", "columnheader", "rowheader", "cell", "gridcell"];
+  var TABLE_ATTRIBUTES = ["aria-colindex", "aria-colspan", "aria-rowindex", "aria-rowspan"];
+  function plainRoles() {
+    root.querySelectorAll("[role]").forEach(function (element) {
+      if (TABLE_ROLES.indexOf(element.getAttribute("role")) >= 0) {
+        element.removeAttribute("role");
+      }
+    });
+    TABLE_ATTRIBUTES.forEach(function (name) {
+      root.querySelectorAll("[" + name + "]").forEach(function (element) {
+        element.removeAttribute(name);
+      });
+    });
+  }
+  new MutationObserver(plainRoles).observe(root, {
+    subtree: true,
+    childList: true,
+    attributes: true,
+    attributeFilter: ["role"].concat(TABLE_ATTRIBUTES),
+  });
+
   overrideForm.addEventListener("submit", overrideMove);
   document.getElementById("cal-override-cancel").addEventListener("click", function () {
     hide(overridePanel);

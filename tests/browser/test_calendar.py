@@ -93,7 +93,7 @@ async def enrol_and_sign_in(page: Page, base: str, link: str) -> None:
     await page.fill("#password", PASSWORD)
     await page.fill("#code", pyotp.TOTP(secret).now())
     await page.click("button[type=submit]")
-    await expect(page).to_have_url(base + "/admin/bookings")
+    await expect(page).to_have_url(base + "/admin/today")
 
 
 async def new_page(browser: Browser, size: dict[str, int], **extra: Any) -> BrowserContext:
