@@ -10,7 +10,9 @@ tests build the app with test settings and drive it through its test client.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from contextlib import AsyncExitStack
+from datetime import datetime
 
 from quart import Quart, Request, Response, request
 from quart_schema import Info, QuartSchema
@@ -30,6 +32,7 @@ from channels.sms import register_twilio
 from channels.telegram import register_telegram
 from channels.webchat import HANDLER, webchat
 from channels.webchat.blueprint import LIMITS
+from core.bookings import utc_now
 from core.db import unavailable
 from slotwise.container import Services
 from slotwise.health import register_health
@@ -40,7 +43,11 @@ from slotwise.settings import Settings, get_settings
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings | None = None) -> Quart:
+def create_app(
+    settings: Settings | None = None, *, clock: Callable[[], datetime] = utc_now
+) -> Quart:
+    """The app; ``clock`` is its services' one "now" (``Services.open``'s: the booking
+    service, holds and the chat), pinned or moved on by tests and scripted runs."""
     settings = settings or get_settings()
     app = Quart("slotwise")
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
@@ -71,7 +78,7 @@ def create_app(settings: Settings | None = None) -> Quart:
 
     @app.before_serving
     async def start() -> None:
-        services = await stack.enter_async_context(Services.open(settings))
+        services = await stack.enter_async_context(Services.open(settings, clock=clock))
         app.extensions[SERVICES] = services
         # The web chat's blueprint still reads its own keys; they point into the container.
         app.extensions[HANDLER] = services.chat
