@@ -12,10 +12,10 @@ median < 50 ms).
 
 SMS: ``POST /twilio/sms`` signed as Twilio signs it (the real ``RequestValidator``),
 to the TwiML reply in the response (Twilio sends what the TwiML says; the app makes
-no call of its own). Slack: a direct message event, signed as Slack signs it,
-through ``POST /slack/events`` (the real slack-bolt: signature, ack, the work after
-the ack) to the ``chat.postMessage`` a minimal local Web API receives. Same
-business, same messages, same target.
+no call of its own); WhatsApp the same through ``POST /twilio/whatsapp``. Slack: a
+direct message event, signed as Slack signs it, through ``POST /slack/events`` (the
+real slack-bolt: signature, ack, the work after the ack) to the ``chat.postMessage``
+a minimal local Web API receives. Same business, same messages, same target.
 """
 
 from __future__ import annotations
@@ -127,37 +127,41 @@ async def telegram(count: int) -> list[float]:
         await server.close()
 
 
-async def sms(count: int) -> list[float]:
+async def twilio(count: int, kind: str = "sms") -> list[float]:
+    """``kind``: ``"sms"`` or ``"whatsapp"`` (the same code behind its own webhook, with
+    WhatsApp's addresses and traits)."""
     from twilio.request_validator import RequestValidator
 
     account, token, public = "AC" + "0" * 32, "bench-token", "https://book.example"
+    prefix = "whatsapp:" if kind == "whatsapp" else ""
+    sender = f"{prefix}+14155550100"
     async with _demo_app(
         public_url=public,
         twilio_account_sid=account,
         twilio_auth_token=token,
         twilio_sms_from="+14155550100",
+        twilio_whatsapp_from="whatsapp:+14155550100",
         twilio_api_base="http://127.0.0.1:9",  # never called: the reply is the TwiML
     ) as app:
         client = app.test_client()
         validator = RequestValidator(token)
+        path = f"/twilio/{kind}"
 
         async def one(n: int) -> float:
             form = {
                 "MessageSid": f"SM{n:032x}",
                 "AccountSid": account,
-                "From": f"+49151{1000000 + n // len(MESSAGES)}",
-                "To": "+14155550100",
+                "From": f"{prefix}+49151{1000000 + n // len(MESSAGES)}",
+                "To": sender,
                 "Body": MESSAGES[n % len(MESSAGES)],
             }
-            signature = validator.compute_signature(f"{public}/twilio/sms", form)
+            signature = validator.compute_signature(f"{public}{path}", form)
             start = time.perf_counter()
-            response = await client.post(
-                "/twilio/sms", form=form, headers={"X-Twilio-Signature": signature}
-            )
+            response = await client.post(path, form=form, headers={"X-Twilio-Signature": signature})
             body = await response.get_data(as_text=True)
             took = (time.perf_counter() - start) * 1000
             if response.status_code != 200 or "<Message>" not in body:
-                raise SystemExit(f"SMS {n + 1}: HTTP {response.status_code}, no reply: {body}")
+                raise SystemExit(f"{kind} {n + 1}: HTTP {response.status_code}, no reply: {body}")
             return took
 
         return await _timed(count, one)
@@ -251,7 +255,12 @@ def main() -> None:
         "webhook update to the reply at the Bot API",
         asyncio.run(telegram(args.messages)),
     )
-    _report("SMS", "signed webhook to the TwiML reply", asyncio.run(sms(args.messages)))
+    _report("SMS", "signed webhook to the TwiML reply", asyncio.run(twilio(args.messages)))
+    _report(
+        "WhatsApp",
+        "signed webhook to the TwiML reply",
+        asyncio.run(twilio(args.messages, "whatsapp")),
+    )
     _report("Slack", "signed event to the reply at the Web API", asyncio.run(slack(args.messages)))
     sys.stdout.flush()
 

@@ -428,7 +428,7 @@ class Chat:
                 effect.service, offer.start, owner=owner, provider=effect.provider
             )
         except SlotUnavailable as exc:
-            return HoldRefused(_offers(exc.alternatives))
+            return HoldRefused(_offers(exc.alternatives), lapsed=effect.then_confirm)
         except (UnknownService, UnknownProvider):
             return HoldRefused(())
         for client in (owner, address):

@@ -203,6 +203,9 @@ class HoldTaken:
 @dataclass(frozen=True, slots=True)
 class HoldRefused:
     alternatives: tuple[Offer, ...]
+    lapsed: bool = False
+    """The customer's own hold had run out before they confirmed, and the time was taken
+    meanwhile (a :class:`TakeHold` with ``then_confirm``): said so, not just "taken"."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -959,6 +959,14 @@ class _Turn:
                     minutes,
                 ).format(when=self.sp.when(hold.start), n=minutes)
                 return self.after_hold(lead)
+            case HoldRefused(alternatives=alternatives, lapsed=True):
+                return self.offer(
+                    self._(
+                        "Sorry, my hold on that time ran out and someone else booked it "
+                        "meanwhile. Here are the closest free times:"
+                    ),
+                    alternatives,
+                )
             case HoldRefused(alternatives=alternatives):
                 return self.offer(
                     self._("Sorry, that time was just taken. Here are the closest free times:"),

@@ -62,9 +62,12 @@ class TelegramChannel:
         *,
         max_retry_wait: float = MAX_RETRY_WAIT,
         today: Callable[[], date] = lambda: datetime.now(UTC).date(),
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
+        """``sleep`` waits out a 429's ``retry_after`` (tests record the wait instead)."""
         self.bot = bot
         self._max_wait = max_retry_wait
+        self._sleep = sleep
         self.today = today
         """Today's date, for the calendar's first month and its past days."""
 
@@ -97,7 +100,7 @@ class TelegramChannel:
             try:
                 return await request()
             except TelegramRetryAfter as error:
-                await asyncio.sleep(min(error.retry_after, self._max_wait))
+                await self._sleep(min(error.retry_after, self._max_wait))
                 return await request()
         except TelegramForbiddenError as error:
             await self._unreachable(recipient)

@@ -162,7 +162,7 @@ async def test_a_slot_taken_while_the_hold_was_gone(chat: Chat, talk: Talk, cloc
     )
     talk.last = taken
     await talk.press("Confirm")
-    assert "that time was just taken" in talk.text()
+    assert "my hold on that time ran out and someone else booked it" in talk.text()
     assert any(o.value.startswith("slot:") for r in talk.last for o in r.options)
 
 

@@ -3,8 +3,9 @@
 A :class:`Driver` types text and picks an option by its label (a button pressed, or its
 number typed on SMS) or by its place, and returns what the person sees next. Each runs
 the app with its channel configured, through the real SDK against the channel's local
-fake (tests/channels/<name>/fake.py), with the demo business. The server keeps the real
-clock, so scripts ask for weekdays, never "tomorrow".
+fake (tests/channels/<name>/fake.py), with the demo business. The app's clock is the real
+one moved on by :meth:`Clock.advance` (a hold's lease passes without sleeping), so
+scripts ask for weekdays, never "tomorrow".
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import itertools
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from quart import Quart
@@ -29,6 +31,20 @@ PUBLIC = "https://book.example"
 
 
 @dataclass
+class Clock:
+    """The app's "now" (``create_app(clock=...)``): the real time plus what the script
+    moved it on by."""
+
+    ahead: timedelta = timedelta()
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.ahead
+
+    def advance(self, **delta: float) -> None:
+        self.ahead += timedelta(**delta)
+
+
+@dataclass
 class Screen:
     """What the person sees after a step: the texts, and the options in order."""
 
@@ -39,6 +55,7 @@ class Screen:
 class Driver(Protocol):
     channel: str
     app: Quart
+    clock: Clock
 
     async def say(self, text: str) -> Screen: ...
 
@@ -67,6 +84,7 @@ def plain(text: str) -> str:
 class WebChat:
     app: Quart
     channel: str = "web"
+    clock: Clock = field(default_factory=Clock)
     session: str = "s" * 24
     last: list[dict[str, Any]] = field(default_factory=list)
 
@@ -106,6 +124,7 @@ class TelegramChat:
     person: Any
     fake: Any
     channel: str = "telegram"
+    clock: Clock = field(default_factory=Clock)
 
     def _screen(self, calls: list[Any]) -> Screen:
         from tests.channels.telegram.conftest import buttons, texts
@@ -145,9 +164,13 @@ class SmsChat:
     phone: Any
     channel: str = "sms"
     fake: Any = None
+    clock: Clock = field(default_factory=Clock)
 
     async def _send(self, text: str) -> Screen:
+        from tests.channels.sms.test_conversation import fits
+
         answer = await self.phone.text(text)
+        fits(self.phone)  # every answer: short enough, and no carrier word asked for
         options = re.findall(r"^\d+\. (.+)$", answer, flags=re.MULTILINE)
         return Screen(answer, options)
 
@@ -177,6 +200,7 @@ class SlackChat:
     app: Quart
     fake: Any
     channel: str = "slack"
+    clock: Clock = field(default_factory=Clock)
     last: list[dict[str, Any]] = field(default_factory=list)
 
     async def _after(self, send: Any) -> Screen:
@@ -229,8 +253,8 @@ class SlackChat:
 
 
 @contextlib.asynccontextmanager
-async def _demo(settings: Settings) -> AsyncIterator[Quart]:
-    application = create_app(settings)
+async def _demo(settings: Settings, clock: Clock) -> AsyncIterator[Quart]:
+    application = create_app(settings, clock=clock)
     async with application.test_app():
         await replace_business(load_business_file(DEMO_FILE))
         yield application
@@ -240,9 +264,10 @@ async def _demo(settings: Settings) -> AsyncIterator[Quart]:
 async def open_driver(channel: str, empty_db_url: str, httpserver: Any) -> AsyncIterator[Driver]:
     """The app with ``channel`` on, and a person using it (``httpserver``: pytest-httpserver's,
     for Twilio's fake)."""
+    clock = Clock()
     if channel == "web":
-        async with _demo(Settings(database_url=empty_db_url, public_url=PUBLIC)) as app:
-            yield WebChat(app)
+        async with _demo(Settings(database_url=empty_db_url, public_url=PUBLIC), clock) as app:
+            yield WebChat(app, clock=clock)
     elif channel == "telegram":
         from tests.channels.telegram.conftest import Person, settings_for
         from tests.channels.telegram.fake import FakeTelegram
@@ -250,8 +275,8 @@ async def open_driver(channel: str, empty_db_url: str, httpserver: Any) -> Async
         telegram = FakeTelegram()
         await telegram.start()
         try:
-            async with _demo(settings_for(empty_db_url, telegram)) as app:
-                yield TelegramChat(app, Person(app.test_client(), telegram), telegram)
+            async with _demo(settings_for(empty_db_url, telegram), clock) as app:
+                yield TelegramChat(app, Person(app.test_client(), telegram), telegram, clock=clock)
         finally:
             await telegram.close()
     elif channel in ("sms", "whatsapp"):
@@ -260,15 +285,15 @@ async def open_driver(channel: str, empty_db_url: str, httpserver: Any) -> Async
         from tests.channels.sms.fake import FakeTwilio
 
         twilio = FakeTwilio(httpserver, ACCOUNT, TOKEN)
-        async with _demo(sms_settings(empty_db_url, twilio.base)) as app:
-            yield SmsChat(app, Phone(app, kind=channel), channel, twilio)
+        async with _demo(sms_settings(empty_db_url, twilio.base), clock) as app:
+            yield SmsChat(app, Phone(app, kind=channel), channel, twilio, clock=clock)
     else:
         from tests.channels.slack.fake import start_fake
         from tests.channels.slack.test_slack import settings as slack_settings
 
         slack = await start_fake()
         try:
-            async with _demo(slack_settings(empty_db_url, slack)) as app:
-                yield SlackChat(app, slack)
+            async with _demo(slack_settings(empty_db_url, slack), clock) as app:
+                yield SlackChat(app, slack, clock=clock)
         finally:
             await slack.server.close()

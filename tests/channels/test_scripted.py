@@ -1,21 +1,24 @@
 """One scripted conversation, run through every chat channel with its real SDK against its
-local fake (issue 13): book, list, move, cancel, join a waitlist, ask for a person, garbage
-and another language. Every channel must end in the same bookings. The script knows no
-channel: it talks through a :class:`~tests.channels.drivers.Driver`.
+local fake (issue 13): book, list, move, cancel, a held slot that expires, join a waitlist,
+ask for a person, garbage and another language. Every channel must end in the same
+bookings. The script knows no channel: it talks through a
+:class:`~tests.channels.drivers.Driver`.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
+from channels.services import SERVICES
 from core import models as m
-from tests.channels.drivers import Driver, open_driver
+from slotwise.container import Services
+from tests.channels.drivers import Driver, WebChat, open_driver
 
 
-@pytest.fixture(params=["web", "telegram", "sms", "slack"])
+@pytest.fixture(params=["web", "telegram", "sms", "whatsapp", "slack"])
 async def driver(
     request: pytest.FixtureRequest, empty_db_url: str, httpserver: Any
 ) -> AsyncIterator[Driver]:
@@ -55,6 +58,8 @@ async def test_the_same_conversation_ends_in_the_same_bookings_on_every_channel(
     assert asked.text.startswith("Cancel Haircut with Ana, Wed"), asked.text
     assert (await driver.pick_nth(1)).text.startswith("Cancelled: Haircut")
 
+    await a_held_slot_that_expires(driver)
+
     await driver.say("haircut on Sunday")
     assert "waitlist" in (await driver.say("put me on the waitlist")).text
     assert "staff to reply" in (await driver.say("talk to a person")).text
@@ -63,8 +68,43 @@ async def test_the_same_conversation_ends_in_the_same_bookings_on_every_channel(
 
     bookings = [
         (b.service.slug, str(b.status.value), b.start.weekday(), b.source_channel)
-        for b in await m.Booking.all().prefetch_related("service")
+        for b in await m.Booking.all().order_by("created_at").prefetch_related("service")
     ]
-    assert bookings == [("haircut", "cancelled", 2, driver.channel)]
+    assert bookings == [
+        ("haircut", "cancelled", 2, driver.channel),
+        ("haircut", "confirmed", 3, "web"),  # the time the lapsed hold had kept
+        ("haircut", "confirmed", 3, driver.channel),  # a fresh one after it
+    ]
     assert await m.WaitlistEntry.all().count() == 1
     assert await m.Outbox.filter(kind="staff_handover").count() == 1
+
+
+async def a_held_slot_that_expires(driver: Driver) -> None:
+    """The customer picks a time and lets the hold's lease pass (the app's clock is moved
+    on, nothing sleeps); another customer books that time on the web chat meanwhile. The
+    confirmation then says the hold ran out and offers fresh times, one of which books."""
+    offered = await driver.say("haircut on Thursday afternoon")
+    assert "Free times for Haircut" in offered.text
+    first = offered.options[0]
+    held = await driver.pick_nth(1)
+    assert "I'm holding Thu" in held.text, held.text
+    assert "Shall I book it?" in held.text  # name and contact are known by now
+    lease = cast(Services, driver.app.extensions[SERVICES]).settings.hold_ttl_seconds
+    driver.clock.advance(seconds=lease + 1)
+
+    other = WebChat(driver.app, session="o" * 24, clock=driver.clock)
+    seen = await other.say("haircut on Thursday afternoon")
+    assert seen.options[0] == first  # the lapsed hold keeps it from no one
+    assert "What name" in (await other.pick_nth(1)).text
+    await other.say("Grace Hopper")
+    await other.say("grace@example.com")
+    assert (await other.pick_nth(1)).text.startswith("Booked! Haircut with")
+
+    lapsed = await driver.pick_nth(1)  # yes, a hold's lease too late
+    assert "my hold on that time ran out and someone else booked it" in lapsed.text, lapsed.text
+    assert "Here are the closest free times" in lapsed.text
+    assert lapsed.options[0].startswith("Thu"), lapsed.options  # fresh, real times...
+    assert first not in lapsed.options  # ...without the one taken
+    assert "Shall I book it?" in (await driver.pick_nth(1)).text
+    booked = await driver.pick_nth(1)
+    assert booked.text.startswith("Booked! Haircut with"), booked.text

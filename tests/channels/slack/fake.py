@@ -30,6 +30,9 @@ class FakeSlack:
     calls: list[Call] = field(default_factory=list)
     refuse: dict[str, str] = field(default_factory=dict)
     """Per channel (a user id), the ``error`` chat.postMessage answers with."""
+    slow: asyncio.Event | None = None
+    """While set and not yet fired, a ``response_url`` call is recorded and then left
+    waiting for it: the app's work after the ack is still going on."""
 
     @property
     def api_base(self) -> str:
@@ -102,6 +105,8 @@ async def start_fake() -> FakeSlack:
         data = await _body(request)
         data["to"] = request.match_info["name"]
         fake.calls.append(Call("respond", data))
+        if fake.slow is not None:
+            await fake.slow.wait()
         return web.Response(text="ok")
 
     app.router.add_post("/api/auth.test", auth_test)

@@ -7,6 +7,7 @@ count, no carrier word asked for, no buttons mentioned).
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from quart import Quart
@@ -27,6 +28,9 @@ def fits(phone: Phone) -> None:
         assert len(message) <= traits.max_text, message
         lines = [line for line in message.splitlines() if line[:2].rstrip(".").isdigit()]
         assert len(lines) <= traits.max_options, message
+        for line in lines:  # an option's words may be typed back instead of its number
+            words = {w.upper() for w in re.findall(r"\w+", line.partition(". ")[2])}
+            assert not words & traits.reserved_words, f"offers {line!r}: {message!r}"
         assert_fits(Reply(message), traits)
 
 

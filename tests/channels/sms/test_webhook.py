@@ -43,8 +43,9 @@ async def test_a_signature_over_another_url_or_other_fields_is_refused(app: Quar
     assert not await customers.opted_out("sms", CUSTOMER)
 
 
-async def test_a_resend_has_one_effect_and_an_empty_answer(app: Quart) -> None:
-    phone = Phone(app)
+@pytest.mark.parametrize("kind", ["sms", "whatsapp"])
+async def test_a_resend_has_one_effect_and_an_empty_answer(app: Quart, kind: str) -> None:
+    phone = Phone(app, kind=kind)
     assert "booking assistant" in await phone.text("hi", sid="SMonce")
     assert await phone.text("hi", sid="SMonce") == ""
     assert await phone.text("hi", sid="SMonce") == ""

@@ -13,6 +13,7 @@ from quart import Quart
 
 from channels.base import SendFailed
 from channels.telegram.blueprint import BOT
+from channels.telegram.channel import MAX_RETRY_WAIT, TelegramChannel
 from channels.telegram.render import CALLBACK_BYTES, callback_of, parse_callback, resolve
 from channels.telegram.updates import TelegramBot
 from core import models as m
@@ -248,18 +249,30 @@ async def test_a_blocked_bot_marks_the_customer_unreachable(app: Quart, fake: Fa
     assert identity.unreachable_at is not None
 
 
-async def test_a_rate_limit_waits_and_retries_once(app: Quart, fake: FakeTelegram) -> None:
+async def test_a_rate_limit_waits_retry_after_and_retries_once(
+    app: Quart, fake: FakeTelegram
+) -> None:
     from bot.replies import Reply
 
-    channel = telegram_of(app).channel
-    fake.fail("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:  # the wait is recorded, not slept
+        waits.append(seconds)
+
+    channel = TelegramChannel(telegram_of(app).channel.bot, sleep=sleep)
+    fake.fail("sendMessage", 429, "Too Many Requests: retry after 7", retry_after=7)
     await channel.send("4242", [Reply("Your reminder")])
+    assert waits == [7]
     assert [c.params["text"] for c in fake.of("sendMessage")] == ["Your reminder"] * 2
+    fake.fail("sendMessage", 429, "Too Many Requests: retry after 600", retry_after=600)
+    await channel.send("4242", [Reply("Later")])
+    assert waits == [7, MAX_RETRY_WAIT]  # a long flood wait is not sat out in a webhook
     fake.fail("sendMessage", 429, "Too Many Requests", retry_after=1)
     fake.fail("sendMessage", 429, "Too Many Requests", retry_after=1)
     with pytest.raises(SendFailed) as failed:
         await channel.send("4242", [Reply("Again")])
-    assert not failed.value.permanent
+    assert not failed.value.permanent  # the worker tries again later
+    assert waits == [7, MAX_RETRY_WAIT, 1]
 
 
 # --- callback data -------------------------------------------------------------------------
