@@ -6,8 +6,10 @@ window bookings can reach (the longest booking window of the services the
 person gives, plus a day), and replaces that object's rows in ``external_busy``
 (times only: no title, no place, no attendees). Once a day the whole calendar
 is read again, because a weekly event's occurrences are only stored as far as
-the window reached then. The engine reads ``external_busy`` with the bookings
-(``core.store``), so the slots change as soon as a sync lands. Our own events
+the window reached then. A sync that changes the busy time gives the connection
+a new ``busy_version`` in the same transaction; the store reads the busy time
+with the resource's rules when that version is new to it (and keeps it until
+the next one), so the slots change as soon as a sync lands. Our own events
 (the bookings written there) are recognised by their address and UID and not
 read back as busy time.
 
@@ -29,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -228,6 +231,9 @@ class Calendars:
             update: dict[str, object] = {"sync_token": changes.token}
             if full:
                 update["full_sync_at"] = now
+            if full or touched:
+                # Committed with the rows: the next slot query reads the new busy time.
+                update["busy_version"] = uuid.uuid4()
             await m.CalendarConnection.filter(id=connection.id).update(**update)
 
     async def _push(

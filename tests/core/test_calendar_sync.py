@@ -10,6 +10,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from core import models as m
+from core.availability import explain_start
 from core.bookings import Actor, CustomerInput
 from core.calendars import Calendars, Credentials
 from core.calendars.remote import Changes
@@ -121,8 +122,8 @@ async def test_an_event_there_takes_the_slots_here_and_its_removal_gives_them_ba
     assert remote.opened_with == (BASE, "ana", "app-password")
     assert not await free(setup, 10)
     assert await free(setup, 12)
-    snapshot = await load_snapshot(at(TUESDAY, 0), at(TUESDAY, 23))
-    assert [b.ref for b in snapshot.busy] == [EXTERNAL]  # no title kept
+    explanation, _ = await explain_start("solo", at(TUESDAY, 10), setup.clock.now, "ana")
+    assert [r.ref for r in explanation.reasons] == [EXTERNAL]  # no title kept
 
     remote.event("dentist.ics", "20261201T120000Z", "20261201T130000Z")  # moved there
     await calendars.sync("ana")
@@ -254,11 +255,13 @@ async def test_overlapping_events_are_one_stretch_of_busy_time(
     remote.event("d.ics", "20261201T140000Z", "20261201T150000Z")
     await calendars.connect("ana", BASE, "ana", "pw")
     snapshot = await load_snapshot(at(TUESDAY, 0), at(TUESDAY, 23))
-    spans = [(b.start, b.end) for b in snapshot.busy if b.ref == EXTERNAL]
-    assert spans == [
-        (at(TUESDAY, 10), at(TUESDAY, 12, 30)),
-        (at(TUESDAY, 14), at(TUESDAY, 15)),
-    ]
+    away = snapshot.resources["ana"].away
+    assert away is not None
+    assert away.spans == (
+        (int(at(TUESDAY, 10).timestamp()), int(at(TUESDAY, 12, 30).timestamp())),
+        (int(at(TUESDAY, 14).timestamp()), int(at(TUESDAY, 15).timestamp())),
+    )
+    assert snapshot.busy == ()  # not booking busy time: subtracted from the open time
     assert not await free(setup, 11)
     assert await free(setup, 13)
 
@@ -299,3 +302,37 @@ async def test_an_event_on_a_booking_is_told_to_the_staff_member_once(
     text = render_staff(MessageKind.STAFF_CALENDAR_CONFLICT, facts, Speaker("en", "UTC", "UTC"))
     assert "An event in your own calendar overlaps your booking Solo" in text.text
     assert "for Alice" in text.text
+
+
+async def test_busy_time_is_read_again_exactly_when_a_sync_changed_it(
+    setup: Setup, calendars: Calendars, remote: FakeCalendar
+) -> None:
+    remote.event("dentist.ics", "20261201T100000Z", "20261201T110000Z")
+    await calendars.connect("ana", BASE, "ana", "pw")
+    version = (await m.CalendarConnection.get()).busy_version
+    first = await load_snapshot(at(TUESDAY, 0), at(TUESDAY, 23))
+    await calendars.sync("ana")  # nothing changed there
+    assert (await m.CalendarConnection.get()).busy_version == version
+    again = await load_snapshot(at(TUESDAY, 0), at(TUESDAY, 23))
+    assert again.resources["ana"].away is first.resources["ana"].away  # kept, not read again
+
+    remote.event("lunch.ics", "20261201T120000Z", "20261201T130000Z")
+    await calendars.sync("ana")
+    assert (await m.CalendarConnection.get()).busy_version != version
+    assert not await free(setup, 12)  # the very next query sees it
+    later = await load_snapshot(at(TUESDAY, 0), at(TUESDAY, 23))
+    away = later.resources["ana"].away
+    assert away is not None
+    assert len(away.spans) == 2
+    assert later.resources["ben"].away is None  # no calendar connected
+
+
+async def test_a_rule_edit_does_not_count_an_event_there_as_a_misfit(
+    setup: Setup, calendars: Calendars, remote: FakeCalendar
+) -> None:
+    from core.importing import _misfits
+
+    await setup.service.book("solo", at(TUESDAY, 10), ALICE, provider="ana")
+    remote.event("dentist.ics", "20261201T100000Z", "20261201T110000Z")
+    await calendars.connect("ana", BASE, "ana", "pw")
+    assert await _misfits(setup.clock.now) == ()

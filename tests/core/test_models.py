@@ -78,6 +78,7 @@ async def test_all_migrations_are_applied_and_a_rerun_applies_nothing(db: TestDa
         "0013_waitlist_noshow",
         "0014_notify_settings",
         "0015_users",
+        "0017_h17",
     ]
     assert await migrate(db.url) == []
     # migrate() runs in a context of its own: the open database is still usable.
@@ -260,6 +261,7 @@ async def test_migrate_creates_a_relative_sqlite_files_directory(
         "0013_waitlist_noshow",
         "0014_notify_settings",
         "0015_users",
+        "0017_h17",
     ]
     assert (tmp_path / "var" / "data" / "slotwise.db").is_file()
     async with database(url):
