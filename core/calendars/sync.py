@@ -29,6 +29,7 @@ time the person said they do not have.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import uuid
@@ -57,6 +58,7 @@ Opener = Callable[[str, str, str], RemoteCalendar]
 """Opens a calendar from its address, user name and password (tests open fakes)."""
 
 FULL_SYNC_EVERY = timedelta(days=1)
+_UNEXPECTED = "the sync failed unexpectedly (see the worker's log); it is tried again later"
 DEFAULT_WINDOW_DAYS = 60
 _CHUNK = 500
 
@@ -85,12 +87,16 @@ class Calendars:
         clock: Callable[[], datetime],
         *,
         every: timedelta = timedelta(minutes=5),
+        parallel: int = 4,
         opener: Opener | None = None,
     ) -> None:
+        if parallel < 1:
+            raise ValueError("parallel must be at least 1")
         self._credentials = credentials
         self._public_url = public_url
         self._clock = clock
         self._every = every
+        self._parallel = parallel
         self._open = opener or (lambda url, user, password: DavCalendar(url, user, password))
 
     async def connect(self, resource: str, url: str, username: str, password: str) -> Connection:
@@ -143,12 +149,34 @@ class Calendars:
             .prefetch_related("resource")
             .order_by("due_at", "id")
         )
-        done = []
-        for connection in due:
-            await self._sync(connection, connection.resource, now)
+        return await self._sync_many(due, now)
+
+    async def sync_all(self) -> list[Connection]:
+        """Every connected calendar now, whatever its state (``slotwise calendar sync``)."""
+        rows = await m.CalendarConnection.all().prefetch_related("resource").order_by("id")
+        return await self._sync_many(rows, self._clock())
+
+    async def _sync_many(
+        self, rows: Sequence[m.CalendarConnection], now: datetime
+    ) -> list[Connection]:
+        """Syncs the connections side by side, at most ``parallel`` at a time: each waits
+        mostly on its server, and one slow server must not hold up everyone else's
+        busy time. The results come in the order of ``rows``."""
+        gate = asyncio.Semaphore(self._parallel)
+
+        async def one(connection: m.CalendarConnection) -> Connection:
+            async with gate:
+                try:
+                    await self._sync(connection, connection.resource, now)
+                except Exception:  # one calendar's bug must not end the others' round
+                    log.exception("calendar of %s: the sync failed", connection.resource.slug)
+                    await _mark(connection, "failing", _UNEXPECTED, now + self._every)
             await connection.refresh_from_db()
-            done.append(await _shown(connection))
-        return done
+            return await _shown(connection)
+
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(one(connection)) for connection in rows]
+        return [task.result() for task in tasks]
 
     async def _sync(
         self, connection: m.CalendarConnection, resource: m.Resource, now: datetime | None = None

@@ -3,6 +3,7 @@ round trip with a real CalDAV server is in tests/core/test_calendar_radicale.py)
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from types import TracebackType
 
@@ -336,3 +337,100 @@ async def test_a_rule_edit_does_not_count_an_event_there_as_a_misfit(
     remote.event("dentist.ics", "20261201T100000Z", "20261201T110000Z")
     await calendars.connect("ana", BASE, "ana", "pw")
     assert await _misfits(setup.clock.now) == ()
+
+
+class Gauge:
+    """How many calendars are open at once, and the most there were."""
+
+    def __init__(self) -> None:
+        self.now = 0
+        self.most = 0
+        self.closed = 0
+        self.all_others_closed = asyncio.Event()
+
+
+class CountedCalendar(FakeCalendar):
+    def __init__(self, gauge: Gauge, others: int) -> None:
+        super().__init__()
+        self.gauge = gauge
+        self.others = others
+        self.slow = False
+
+    async def __aenter__(self) -> FakeCalendar:
+        self.gauge.now += 1
+        self.gauge.most = max(self.gauge.most, self.gauge.now)
+        return await super().__aenter__()
+
+    async def changes(self, token: str | None) -> Changes:
+        if self.slow:  # answers only once every other calendar has been synced
+            await asyncio.wait_for(self.gauge.all_others_closed.wait(), timeout=30)
+        return await super().changes(token)
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.gauge.now -= 1
+        if not self.slow:
+            self.gauge.closed += 1
+            if self.gauge.closed == self.others:
+                self.gauge.all_others_closed.set()
+
+
+def counted(setup: Setup, parallel: int) -> tuple[Calendars, dict[str, CountedCalendar], Gauge]:
+    gauge = Gauge()
+    names = ("ana", "ben", "room", "studio")
+    remotes = {name: CountedCalendar(gauge, len(names) - 1) for name in names}
+    key = Fernet.generate_key().decode()
+    calendars = Calendars(
+        Credentials(key),
+        PUBLIC,
+        setup.clock,
+        parallel=parallel,
+        opener=lambda url, user, password: remotes[user],
+    )
+    return calendars, remotes, gauge
+
+
+async def test_one_slow_server_does_not_hold_up_the_others(setup: Setup) -> None:
+    calendars, remotes, gauge = counted(setup, parallel=4)
+    for name, remote in remotes.items():
+        remote.event(f"{name}.ics", "20261201T100000Z", "20261201T110000Z")
+        await calendars.connect(name, f"https://dav.example/{name}/", name, "pw")
+    remotes["ana"].slow = True  # first in line: synced one after another, it would hang
+    gauge.closed = 0
+    setup.clock.advance(minutes=5)
+    done = await calendars.sync_due()
+    assert [(c.resource, c.state) for c in done] == [
+        ("ana", "ok"),
+        ("ben", "ok"),
+        ("room", "ok"),
+        ("studio", "ok"),
+    ]
+    gauge.closed = 0
+    gauge.all_others_closed.clear()
+    assert [c.state for c in await calendars.sync_all()] == ["ok"] * 4  # the command's way
+
+
+async def test_no_more_calendars_are_synced_at_once_than_allowed(setup: Setup) -> None:
+    calendars, remotes, gauge = counted(setup, parallel=2)
+    for name in remotes:
+        await calendars.connect(name, f"https://dav.example/{name}/", name, "pw")
+    gauge.most = 0
+    assert len(await calendars.sync_all()) == 4
+    assert gauge.most == 2
+
+
+async def test_an_unexpected_failure_of_one_calendar_leaves_the_others_synced(
+    setup: Setup,
+) -> None:
+    calendars, remotes, _ = counted(setup, parallel=4)
+    for name in remotes:
+        await calendars.connect(name, f"https://dav.example/{name}/", name, "pw")
+    remotes["ben"].fail = RuntimeError("a bug")
+    states = {c.resource: (c.state, c.last_error) for c in await calendars.sync_all()}
+    assert states["ben"][0] == "failing"
+    assert "unexpectedly" in states["ben"][1]
+    assert [states[n][0] for n in ("ana", "room", "studio")] == ["ok"] * 3
