@@ -7,8 +7,16 @@ it to that. Every route says who may open it (:mod:`admin.access`), and
 ``tests/admin/test_access.py`` walks them all.
 """
 
-from admin import pages, rules, signin
+from admin import calendars, pages, rules, signin
 from admin.blueprint import admin, register_admin
 from admin.config import AdminConfig
 
-__all__ = ["AdminConfig", "admin", "pages", "register_admin", "rules", "signin"]
+__all__ = [
+    "AdminConfig",
+    "admin",
+    "calendars",
+    "pages",
+    "register_admin",
+    "rules",
+    "signin",
+]

@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 
 from quart import Request
 
+from core.calendars import Calendars
+from core.feeds import FeedService
 from core.users import Lockout, SessionPolicy
 
 __all__ = ["AdminConfig"]
@@ -34,3 +36,7 @@ class AdminConfig:
     """``Secure`` cookies: on when the public address is https."""
     clock: Callable[[], datetime] = _now
     address: Callable[[Request], str] = _peer
+    calendars: Callable[[], Calendars] | None = None
+    """Staff members' own calendars (the Calendars page); ``None``: the page says so."""
+    feeds: Callable[[], FeedService] | None = None
+    """Feed addresses, from the services opened when the app serves."""

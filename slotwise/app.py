@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from contextlib import AsyncExitStack
+from dataclasses import replace
 
 from quart import Quart, Request, Response, request
 from quart_schema import Info, QuartSchema
@@ -24,14 +25,14 @@ from channels.feeds import feeds
 from channels.manage import PUBLIC_URL, manage
 from channels.offer import offer_page
 from channels.problems import RETRY_AFTER, database_unavailable, masked_path, problem
-from channels.services import SERVICES
+from channels.services import SERVICES, services_of
 from channels.slack import register_slack
 from channels.sms import register_twilio
 from channels.telegram import register_telegram
 from channels.webchat import HANDLER, webchat
 from channels.webchat.blueprint import LIMITS
 from core.db import unavailable
-from slotwise.container import Services
+from slotwise.container import Services, calendars_of
 from slotwise.health import register_health
 from slotwise.logs import register_request_ids
 from slotwise.metrics import register_metrics
@@ -63,7 +64,7 @@ def create_app(settings: Settings | None = None) -> Quart:
     register_twilio(app, settings)
     register_slack(app, settings)
     register_telegram(app, settings)  # off (404) without SLOTWISE_TELEGRAM_TOKEN
-    register_admin(app, admin_config(settings))
+    register_admin(app, replace(admin_config(settings), feeds=lambda: services_of(app).feeds))
     register_health(app, settings)  # /healthz, /readyz
     register_metrics(app, settings)  # /metrics, off (404) without SLOTWISE_METRICS_TOKEN
     register_request_ids(app)  # X-Request-Id in, out, and on every log line between
@@ -146,4 +147,5 @@ def admin_config(settings: Settings) -> AdminConfig:
         ),
         secure_cookies=settings.base_url.startswith("https://"),
         address=address,
+        calendars=lambda: calendars_of(settings),
     )

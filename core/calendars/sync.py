@@ -42,6 +42,7 @@ from zoneinfo import ZoneInfo
 from tortoise.transactions import in_transaction
 
 from core import models as m
+from core.bookings.types import Actor
 from core.calendars.busy import busy_of, uids_of
 from core.calendars.credentials import Credentials
 from core.calendars.remote import DavCalendar, RemoteCalendar
@@ -50,7 +51,7 @@ from core.outbox.kinds import MessageKind, booking_key
 from core.text.calendar import FeedEvent, booking_uid, calendar_object
 from core.text.links import host_of
 
-__all__ = ["Calendars", "Connection", "Opener", "connection_of"]
+__all__ = ["Calendars", "Connection", "Opener", "StaffCalendar", "connection_of", "staff_calendars"]
 
 log = logging.getLogger(__name__)
 
@@ -99,15 +100,27 @@ class Calendars:
         self._parallel = parallel
         self._open = opener or (lambda url, user, password: DavCalendar(url, user, password))
 
-    async def connect(self, resource: str, url: str, username: str, password: str) -> Connection:
+    async def connect(
+        self,
+        resource: str,
+        url: str,
+        username: str,
+        password: str,
+        *,
+        actor: Actor | None = None,
+    ) -> Connection:
         """Stores the connection (replacing one the resource had) and syncs it at once; the
-        result says whether the server took it (``state``/``last_error``)."""
+        result says whether the server took it (``state``/``last_error``). With an
+        ``actor``, the audit log says who connected which address (never the password)."""
         _check_url(url)
         if not username.strip():
             raise InvalidRequest("the user name is empty", field="username")
+        if not password:
+            raise InvalidRequest("the password is empty", field="password")
         row = await _resource(resource)
         sealed = self._credentials.seal(password)
         async with in_transaction():
+            before = await m.CalendarConnection.get_or_none(resource_id=row.id)
             await m.CalendarConnection.filter(resource_id=row.id).delete()
             await m.CalendarConnection.create(
                 resource_id=row.id,
@@ -116,20 +129,46 @@ class Calendars:
                 secret=sealed,
                 due_at=self._clock(),
             )
-        return await self.sync(resource)
+        shown = await self.sync(resource)
+        if actor is not None:
+            await self._audit(row, actor, "calendar.connect", _audited(before), _audited(shown))
+        return shown
 
-    async def disconnect(self, resource: str) -> None:
+    async def disconnect(self, resource: str, *, actor: Actor | None = None) -> None:
         """Forgets the connection and the busy time read from it. The events written there
         stay in that calendar (it is theirs); they no longer follow the bookings."""
         row = await _resource(resource)
-        if not await m.CalendarConnection.filter(resource_id=row.id).delete():
+        before = await m.CalendarConnection.get_or_none(resource_id=row.id)
+        if before is None or not await m.CalendarConnection.filter(id=before.id).delete():
             raise NotFound(f"{resource!r} has no calendar connected")
+        if actor is not None:
+            await self._audit(row, actor, "calendar.disconnect", _audited(before), None)
+
+    async def _audit(
+        self,
+        resource: m.Resource,
+        actor: Actor,
+        action: str,
+        before: dict[str, str] | None,
+        after: dict[str, str] | None,
+    ) -> None:
+        """In the audit log with the rule changes (``calendar.*``, the resource's id)."""
+        await m.RuleHistory.create(
+            business_id=resource.business_id,
+            at=self._clock(),
+            actor=actor.label[:250],
+            channel=actor.channel,
+            action=action,
+            subject=resource.slug,
+            before=before,
+            after=after,
+        )
 
     async def connections(self) -> list[Connection]:
         rows = await m.CalendarConnection.all().prefetch_related("resource").order_by("id")
         return [await _shown(row) for row in rows]
 
-    async def sync(self, resource: str) -> Connection:
+    async def sync(self, resource: str, *, actor: Actor | None = None) -> Connection:
         """Reads and writes one connection now, whatever its state."""
         row = await _resource(resource)
         connection = await m.CalendarConnection.get_or_none(resource_id=row.id)
@@ -138,7 +177,10 @@ class Calendars:
         await self._sync(connection, row)
         await connection.refresh_from_db()
         await connection.fetch_related("resource")
-        return await _shown(connection)
+        shown = await _shown(connection)
+        if actor is not None:
+            await self._audit(row, actor, "calendar.sync", None, _audited(shown))
+        return shown
 
     async def sync_due(self, now: datetime | None = None) -> list[Connection]:
         """The worker's round: every connection that is due at ``now`` and not refused."""
@@ -371,6 +413,48 @@ async def _tell_of_clashes(
                 },
                 available_at=now,
             )
+
+
+def _audited(connection: Connection | m.CalendarConnection | None) -> dict[str, str] | None:
+    """What the audit log keeps of a connection: where and how it fared; no password."""
+    if connection is None:
+        return None
+    return {
+        "url": connection.url,
+        "username": connection.username,
+        "state": connection.state,
+        "last_error": connection.last_error,
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class StaffCalendar:
+    """A staff member and their calendar connection, if any (the admin panel's list)."""
+
+    resource: str
+    name: str
+    connection: Connection | None
+
+
+async def staff_calendars(resource: str | None = None) -> list[StaffCalendar]:
+    """Every staff member (or just ``resource``) in the business file's order, with how
+    their calendar fares. Reads only."""
+    query = m.Resource.filter(kind=m.ResourceKind.STAFF)
+    if resource is not None:
+        query = m.Resource.filter(slug=resource)
+    rows = await query.order_by("position", "id")
+    connections = {
+        c.resource_id: c
+        for c in await m.CalendarConnection.filter(
+            resource_id__in=[r.id for r in rows]
+        ).prefetch_related("resource")
+    }
+    found = []
+    for row in rows:
+        connection = connections.get(row.id)
+        shown = await _shown(connection) if connection is not None else None
+        found.append(StaffCalendar(row.slug, row.name, shown))
+    return found
 
 
 async def connection_of(resource: str) -> Connection | None:
