@@ -20,6 +20,7 @@ from admin.words import Words, words_for
 from core import directory
 from core.audit import audit_log
 from core.bookings import STATUSES, BookingLine, find_bookings
+from core.calendars import clashing
 from core.errors import InvalidRequest, NoBusiness
 from core.users import SessionInfo, UserRole, list_users
 
@@ -97,6 +98,7 @@ async def bookings() -> Response:
         statuses=statuses,
         day_text=words.day(filters.day),
         staff=user.role is UserRole.STAFF,
+        clashes=await clashing([line.booking.id for line in lines]),
     )
 
 

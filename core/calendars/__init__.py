@@ -8,6 +8,7 @@ from core.calendars.sync import (
     Calendars,
     Connection,
     StaffCalendar,
+    clashing,
     connection_of,
     staff_calendars,
 )
@@ -18,6 +19,7 @@ __all__ = [
     "Connection",
     "Credentials",
     "StaffCalendar",
+    "clashing",
     "connection_of",
     "staff_calendars",
 ]

@@ -33,7 +33,7 @@ import asyncio
 import hashlib
 import logging
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
@@ -51,7 +51,15 @@ from core.outbox.kinds import MessageKind, booking_key
 from core.text.calendar import FeedEvent, booking_uid, calendar_object
 from core.text.links import host_of
 
-__all__ = ["Calendars", "Connection", "Opener", "StaffCalendar", "connection_of", "staff_calendars"]
+__all__ = [
+    "Calendars",
+    "Connection",
+    "Opener",
+    "StaffCalendar",
+    "clashing",
+    "connection_of",
+    "staff_calendars",
+]
 
 log = logging.getLogger(__name__)
 
@@ -455,6 +463,30 @@ async def staff_calendars(resource: str | None = None) -> list[StaffCalendar]:
         shown = await _shown(connection) if connection is not None else None
         found.append(StaffCalendar(row.slug, row.name, shown))
     return found
+
+
+async def clashing(booking_ids: Collection[int]) -> set[int]:
+    """Which of these bookings (confirmed ones) an event in the staff member's own calendar
+    lands on: the admin panel's day list marks them (nothing is cancelled by itself)."""
+    if not booking_ids:
+        return set()
+    rows = await m.BookingResource.filter(
+        booking_id__in=list(booking_ids), booking__status=m.BookingStatus.CONFIRMED
+    ).values_list("booking_id", "resource_id", "appointment_start", "appointment_end")
+    if not rows:
+        return set()
+    lo = min(r[2] for r in rows)
+    hi = max(r[3] for r in rows)
+    busy: dict[int, list[tuple[datetime, datetime]]] = {}
+    for resource_id, start, end in await m.ExternalBusy.filter(
+        resource_id__in=sorted({r[1] for r in rows}), end__gt=lo, start__lt=hi
+    ).values_list("resource_id", "start", "end"):
+        busy.setdefault(resource_id, []).append((start, end))
+    return {
+        booking_id
+        for booking_id, resource_id, start, end in rows
+        if any(a < end and b > start for a, b in busy.get(resource_id, ()))
+    }
 
 
 async def connection_of(resource: str) -> Connection | None:

@@ -131,3 +131,28 @@ async def test_without_csrf_nothing_is_connected(calendars_app: Quart, clock: Cl
     response = await admin.post("/admin/calendars/ana/connect", form=CONNECT)
     assert response.status_code == 403
     assert not await m.CalendarConnection.exists()
+
+
+async def test_the_day_list_marks_a_booking_an_event_there_lands_on(
+    calendars_app: Quart, clock: Clock, remote: FakeCalendar
+) -> None:
+    from datetime import timedelta
+
+    from channels.services import services_of
+    from tests.admin.test_pages import ADA, BOB, DAY, START
+
+    service = services_of(calendars_app).bookings
+    hit = await service.book("haircut", START, ADA, provider="ana")
+    missed = await service.book("haircut", START + timedelta(hours=2), BOB, provider="ana")
+    stamp = "%Y%m%dT%H%M%SZ"
+    remote.event(
+        "dentist.ics",
+        (START + timedelta(minutes=15)).strftime(stamp),
+        (START + timedelta(minutes=45)).strftime(stamp),
+    )
+    admin = await signed_in(calendars_app, clock, "admin")
+    assert (await post(admin, "/admin/calendars/ana/connect", CONNECT))[0] == 200
+    page = await (await admin.get(f"/admin/bookings?date={DAY}")).get_data(as_text=True)
+    assert f'id="clash-{hit.id}"' in page
+    assert f'id="clash-{missed.id}"' not in page
+    assert await m.Booking.filter(id=hit.id, status="confirmed").exists()  # kept
