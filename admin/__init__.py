@@ -9,6 +9,7 @@ it to that. Every route says who may open it (:mod:`admin.access`), and
 
 from admin import (  # noqa: F401 (each module's routes hang on the blueprint)
     calendar,
+    calendars,
     customers,
     pages,
     rules,
@@ -28,6 +29,7 @@ __all__ = [
     "AdminConfig",
     "admin",
     "calendar",
+    "calendars",
     "customers",
     "pages",
     "register_admin",

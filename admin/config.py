@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 from quart import Request
 
 from core.bookings import BookingService
+from core.calendars import Calendars
+from core.feeds import FeedService
 from core.users import Lockout, SessionPolicy
 
 __all__ = ["AdminConfig"]
@@ -39,3 +41,7 @@ class AdminConfig:
     """Webhooks may go to private and loopback addresses (tests, closed networks)."""
     bookings: Callable[[], BookingService] | None = None
     """The app's booking service (cancel, move, no-show); ``None``: one without holds."""
+    calendars: Callable[[], Calendars] | None = None
+    """Staff members' own calendars (the Calendars page); ``None``: the page says so."""
+    feeds: Callable[[], FeedService] | None = None
+    """Feed addresses, from the services opened when the app serves."""

@@ -30,6 +30,7 @@ from admin.words import Words, words_for
 from core import directory
 from core.audit import AuditEntry, audit_log
 from core.bookings import STATUSES, Actor, BookingLine, BookingService, find_bookings
+from core.calendars import clashing
 from core.errors import (
     InvalidRequest,
     NoBusiness,
@@ -189,6 +190,7 @@ async def bookings() -> Response:
         day_text=span,
         csv_url=url_for("admin.bookings_csv") + "?" + urlencode(filters.query()),
         staff=_staff(user),
+        clashes=await clashing([line.booking.id for line in lines]),
     )
 
 

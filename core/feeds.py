@@ -253,6 +253,7 @@ async def _rules_stamp(business: m.Business, slug: str) -> datetime:
     creation (an import). Blocks and days off carry it as their DTSTAMP."""
     last = (
         await m.RuleHistory.filter(business_id=business.id, subject=slug)
+        .exclude(action__startswith="calendar.")  # their own calendar: not a rule of ours
         .order_by("-at")
         .first()
         .values_list("at", flat=True)

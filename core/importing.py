@@ -452,7 +452,7 @@ async def _misfits(now: datetime, touched: set[str] | None = None) -> tuple[Misf
     """Confirmed bookings that have not ended and that the rules now in force would refuse;
     with ``touched`` (resource slugs, and ``service:<id>``), only bookings that occupy one
     of those resources or are of one of those services."""
-    rules = await load_rules()
+    rules = await load_rules(away=False)  # an event in their own calendar is no misfit
     snapshot = rules.snapshot
     query = m.BookingResource.filter(
         booking__status=m.BookingStatus.CONFIRMED, booking__end__gt=now

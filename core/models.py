@@ -18,6 +18,7 @@ as naive ISO text (see :class:`Block`).
 from __future__ import annotations
 
 import secrets
+import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -697,6 +698,9 @@ class CalendarConnection(Model):
     """The last full read (recurring events are expanded over a window that moves on)."""
     due_at = UTCDatetimeField(null=True)
     created_at = UTCDatetimeField(auto_now_add=True)
+    busy_version = fields.UUIDField(null=True, default=uuid.uuid4)
+    """New whenever the busy time read from it changes: the key under which a process
+    keeps that busy time (``core.store``), so a slot query need not read it again."""
 
     resource_id: int
 

@@ -54,8 +54,11 @@ from core.business import (
 )
 from core.customers import CUSTOMER_FIELDS, customer_values, email_key
 from core.db import connection
+from core.engine.intervals import Intervals
 from core.engine.slots import pool_variants
 from core.engine.snapshot import (
+    AWAY_REF,
+    Away,
     Block,
     Busy,
     DayHours,
@@ -948,9 +951,13 @@ async def load_service_rules(
     )
 
 
-async def complete_rules(base: ServiceRules) -> Rules:
-    """The rules of the resources ``base`` names: one query."""
-    loaded = await _resources(base.business_id, None if base.wanted is None else set(base.wanted))
+async def complete_rules(base: ServiceRules, *, away: bool = True) -> Rules:
+    """The rules of the resources ``base`` names: one query (two when a calendar's busy
+    time changed since this process last read it). ``away``: with the busy time from
+    staff members' own calendars (what slots and bookings need; not what a rule edit
+    checks its bookings against)."""
+    wanted = None if base.wanted is None else set(base.wanted)
+    loaded = await _resources(base.business_id, wanted, away=away)
     return Rules(
         business_id=base.business_id,
         snapshot=Snapshot(
@@ -970,6 +977,7 @@ async def load_rules(
     provider: str | None = None,
     resources: Collection[str] | None = None,
     every_service: bool = True,
+    away: bool = True,
 ) -> Rules:
     """The business's rules: every service, and the resources a query can use.
 
@@ -983,7 +991,8 @@ async def load_rules(
     return await complete_rules(
         await load_service_rules(
             service_ids, provider=provider, resources=resources, every_service=every_service
-        )
+        ),
+        away=away,
     )
 
 
@@ -992,7 +1001,7 @@ async def load_resources(business_id: int, slugs: Collection[str]) -> dict[str, 
 
     What the booking service re-reads under lock, where every query counts.
     """
-    return {r.id: r for _, r in await _resources(business_id, set(slugs))}
+    return {r.id: r for _, r in await _resources(business_id, set(slugs), away=True)}
 
 
 async def load_busy(
@@ -1002,8 +1011,9 @@ async def load_busy(
     *,
     except_bookings: Collection[int] = (),
 ) -> tuple[Busy, ...]:
-    """Busy time of confirmed bookings, and from staff members' own calendars, on these
-    resources (slug to database id) that overlaps ``[start, end)``; one query.
+    """Busy time of confirmed bookings on these resources (slug to database id) that
+    overlaps ``[start, end)``; one query. (Busy time from staff members' own calendars
+    comes with the resources: ``Resource.away``.)
 
     ``except_bookings`` leaves bookings out: the ones being moved.
     """
@@ -1133,11 +1143,15 @@ def _info(
     )
 
 
-async def _resources(business_id: int, wanted: set[str] | None) -> list[tuple[int, Resource]]:
+async def _resources(
+    business_id: int, wanted: set[str] | None, *, away: bool = False
+) -> list[tuple[int, Resource]]:
     """Resources in file order with their hours, overrides and blocks: one query.
 
     The four tables come back as one ``UNION ALL`` of rows of the same shape:
     (table, resource id, order, order, text, number, number, text, text, text).
+    With ``away``, also the version of each connected calendar's busy time, and that
+    busy time (:func:`_away`: read again only when its version is new to us).
     """
     sql = _Sql()
 
@@ -1157,6 +1171,13 @@ async def _resources(business_id: int, wanted: set[str] | None) -> list[tuple[in
         which('"resource_id"'),
         which('"resource_id"'),
     )
+    calendars = ""
+    if away:
+        calendars = (
+            f'UNION ALL SELECT \'c\', "resource_id", "id", 0, CAST("busy_version" AS TEXT), '
+            f"{null_int}, {null_int}, {null_text}, {null_text}, {null_text} "
+            f'FROM "calendar_connection" WHERE {which(chr(34) + "resource_id" + chr(34))} '
+        )
     rows = await sql.rows(
         f'SELECT \'r\', "id", "position", "id", "slug", "capacity", '
         f'CASE WHEN "active" THEN 1 ELSE 0 END, "name", "kind", "timezone" '
@@ -1170,14 +1191,18 @@ async def _resources(business_id: int, wanted: set[str] | None) -> list[tuple[in
         f'UNION ALL SELECT \'b\', "resource_id", "id", 0, "start", {null_int}, {null_int}, '
         f'"end", "rrule", "reason" '
         f'FROM "block" WHERE {of_blocks} '
+        f"{calendars}"
         "ORDER BY 1, 3, 4"
     )
     resources: list[tuple[int, str, int, bool, str, str, str | None]] = []
     hours: dict[int, dict[int, list[tuple[int, int]]]] = defaultdict(dict)
     overrides: dict[int, dict[date, list[tuple[int, int]]]] = defaultdict(dict)
     blocks: dict[int, list[Block]] = defaultdict(list)
-    for table, resource_id, _, _, text, a, b, d, e, f in rows:
-        if table == "r":
+    versions: dict[int, tuple[int, str]] = {}
+    for table, resource_id, order, _, text, a, b, d, e, f in rows:
+        if table == "c":
+            versions[resource_id] = (order, text or "")
+        elif table == "r":
             resources.append((resource_id, text, a, bool(b), d, e, f))
         elif table == "h":
             day_hours = hours[resource_id].setdefault(int(text), [])
@@ -1196,6 +1221,7 @@ async def _resources(business_id: int, wanted: set[str] | None) -> list[tuple[in
                     reason=f,
                 )
             )
+    elsewhere = await _away(versions) if versions else {}
     return [
         (
             resource_id,
@@ -1209,10 +1235,54 @@ async def _resources(business_id: int, wanted: set[str] | None) -> list[tuple[in
                 date_overrides=_day_hours(overrides.get(resource_id, {})),
                 blocks=tuple(blocks.get(resource_id, ())),
                 active=active,
+                away=elsewhere.get(resource_id),
             ),
         )
         for resource_id, slug, capacity, active, name, kind, timezone in resources
     ]
+
+
+_AWAY: dict[tuple[int, str], Away] = {}
+"""Busy time of each connected calendar by (connection id, ``busy_version``): the version
+is a new random UUID whenever a sync changes that busy time, so an entry is never stale
+and, unlike a counter, never mistaken for one of another database in the same process."""
+_AWAY_SIZE = 4096
+
+
+async def _away(versions: Mapping[int, tuple[int, str]]) -> dict[int, Away]:
+    """Busy time from the own calendars of these resources (by database id, with their
+    connection and its version), read only for the versions not already known.
+
+    Fifty thousand rows read and merged at every slot query were most of its time; now a
+    query reads one row per calendar, and the engine reuses open time already net of
+    the busy time (its cache is keyed by the :class:`Away` value).
+    """
+    missing = {key for key in versions.values() if key not in _AWAY}
+    if missing:
+        if len(_AWAY) + len(missing) > _AWAY_SIZE:
+            _AWAY.clear()
+        spans: dict[int, list[tuple[int, int]]] = {cid: [] for cid, _ in missing}
+        sql = _Sql()
+        if sql.postgres:
+            rows = await sql.rows(
+                "SELECT connection_id, FLOOR(EXTRACT(EPOCH FROM start))::bigint, "
+                'CEIL(EXTRACT(EPOCH FROM "end"))::bigint FROM external_busy '
+                f"WHERE {sql.among('connection_id', sorted(spans))}"
+            )
+            for cid, lo, hi in rows:
+                spans[cid].append((lo, hi))
+        else:
+            rows = await sql.rows(
+                'SELECT connection_id, start, "end" FROM external_busy '
+                f"WHERE {sql.among('connection_id', sorted(spans))}"
+            )
+            for cid, lo, hi in rows:
+                first = datetime.fromisoformat(lo).timestamp()
+                last = datetime.fromisoformat(hi).timestamp()
+                spans[cid].append((math.floor(first), math.ceil(last)))
+        for cid, version in missing:
+            _AWAY[cid, version] = Away(Intervals(spans[cid]).spans)
+    return {resource_id: _AWAY[key] for resource_id, key in versions.items()}
 
 
 def _kind(value: Any) -> ResourceKind:
@@ -1311,17 +1381,13 @@ _BUSY_SQL = (
     "SELECT resource_id, booking_id, occupied_start, occupied_end, seats, "
     "appointment_start, appointment_end, id{seconds} FROM booking_resource "
     "WHERE resource_id {resources} AND occupied_end > {lo} AND occupied_start < {hi} AND active "
-    "UNION ALL "
-    'SELECT e.resource_id, NULL, e.start, e."end", r.capacity, NULL, NULL, e.id{e_seconds} '
-    "FROM external_busy e JOIN resource r ON r.id = e.resource_id "
-    'WHERE e.resource_id {resources} AND e."end" > {lo} AND e.start < {hi} '
     "ORDER BY 3, 8"
 )
-"""Bookings' occupancy and, after them, the busy time read from staff members' own
-calendars (``core.calendars``), which fills the resource whatever its capacity."""
+"""Bookings' occupancy. Busy time from staff members' own calendars is not here: it is
+part of the resource (:func:`_away`), subtracted once from its open time."""
 
-EXTERNAL = "an event in their own calendar"
-"""The ``ref`` of busy time from a staff member's own calendar (no title is kept)."""
+EXTERNAL = AWAY_REF
+"""How an explanation names busy time from a staff member's own calendar."""
 
 
 _PG_SECONDS = (
@@ -1329,14 +1395,10 @@ _PG_SECONDS = (
     "CEIL(EXTRACT(EPOCH FROM occupied_end))::bigint"
 )
 """The occupied window in whole seconds, as the slot search wants it (``Busy.seconds``)."""
-_PG_EXTERNAL_SECONDS = (
-    ', FLOOR(EXTRACT(EPOCH FROM e.start))::bigint, CEIL(EXTRACT(EPOCH FROM e."end"))::bigint'
-)
 
 
 async def _busy(slugs: dict[int, str], start: datetime, end: datetime) -> tuple[Busy, ...]:
-    """One raw query on the occupancy table and the busy time read from staff members'
-    own calendars, over their resource-and-time indexes.
+    """One raw query on the occupancy table, over its resource-and-time index.
 
     ``active`` is the exclusion constraint's own notion of "occupies", true
     exactly while the booking is confirmed. Raw SQL because Tortoise's model
@@ -1349,25 +1411,15 @@ async def _busy(slugs: dict[int, str], start: datetime, end: datetime) -> tuple[
     resource_ids = sorted(slugs)
     start, end = start.astimezone(UTC), end.astimezone(UTC)
     if conn.capabilities.dialect == "postgres":
-        sql = _BUSY_SQL.format(
-            resources="= ANY($1::int[])",
-            lo="$2",
-            hi="$3",
-            seconds=_PG_SECONDS,
-            e_seconds=_PG_EXTERNAL_SECONDS,
-        )
+        sql = _BUSY_SQL.format(resources="= ANY($1::int[])", lo="$2", hi="$3", seconds=_PG_SECONDS)
         _, rows = await conn.execute_query(sql, [resource_ids, start, end])
-        booked = tuple(
+        return tuple(
             Busy(slugs[r[0]], r[2], r[3], r[4], f"booking {r[1]}", r[5], r[6], (r[8], r[9]))
             for r in rows
-            if r[1] is not None
         )
-        away = [(slugs[r[0]], r[2], r[3], r[4], r[8], r[9]) for r in rows if r[1] is None]
-        return booked + _merged(away)
     marks = ", ".join("?" * len(resource_ids))
-    sql = _BUSY_SQL.format(resources=f"IN ({marks})", lo="?", hi="?", seconds="", e_seconds="")
-    arguments = [*resource_ids, _text(start), _text(end)]
-    _, rows = await conn.execute_query(sql, arguments * 2)
+    sql = _BUSY_SQL.format(resources=f"IN ({marks})", lo="?", hi="?", seconds="")
+    _, rows = await conn.execute_query(sql, [*resource_ids, _text(start), _text(end)])
     # SQLite hands back text; bookings share their times, so parse each text once.
     parsed: dict[str, datetime] = {}
 
@@ -1385,7 +1437,7 @@ async def _busy(slugs: dict[int, str], start: datetime, end: datetime) -> tuple[
             value = seconds[text, rounding] = rounding(instant(text).timestamp())
         return value
 
-    booked = tuple(
+    return tuple(
         Busy(
             slugs[r[0]],
             instant(r[2]),
@@ -1397,39 +1449,7 @@ async def _busy(slugs: dict[int, str], start: datetime, end: datetime) -> tuple[
             (second(r[2], math.floor), second(r[3], math.ceil)),
         )
         for r in rows
-        if r[1] is not None
     )
-    away = [
-        (
-            slugs[r[0]],
-            instant(r[2]),
-            instant(r[3]),
-            r[4],
-            second(r[2], math.floor),
-            second(r[3], math.ceil),
-        )
-        for r in rows
-        if r[1] is None
-    ]
-    return booked + _merged(away)
-
-
-def _merged(away: list[tuple[str, datetime, datetime, int, int, int]]) -> tuple[Busy, ...]:
-    """Busy time from staff members' own calendars, overlapping and touching stretches of a
-    resource joined into one: each fills the resource, so the union says the same, and a
-    full calendar overlaps itself a lot (half the rows, on the benchmark's)."""
-    merged: list[Busy] = []
-    away.sort(key=lambda a: (a[0], a[4], a[5]))
-    index = 0
-    while index < len(away):
-        resource, first, last, seats, lo, hi = away[index]
-        index += 1
-        while index < len(away) and away[index][0] == resource and away[index][4] <= hi:
-            if away[index][5] > hi:
-                last, hi = away[index][2], away[index][5]
-            index += 1
-        merged.append(Busy(resource, first, last, seats, EXTERNAL, None, None, (lo, hi)))
-    return tuple(merged)
 
 
 _text = sqlite_text

@@ -35,7 +35,7 @@ from channels.webchat import HANDLER, webchat
 from channels.webchat.blueprint import LIMITS
 from core.bookings import utc_now
 from core.db import unavailable
-from slotwise.container import Services
+from slotwise.container import Services, calendars_of
 from slotwise.health import register_health
 from slotwise.logs import register_request_ids
 from slotwise.metrics import register_metrics
@@ -71,7 +71,14 @@ def create_app(
     register_twilio(app, settings)
     register_slack(app, settings)
     register_telegram(app, settings)  # off (404) without SLOTWISE_TELEGRAM_TOKEN
-    register_admin(app, replace(admin_config(settings), bookings=lambda: services_of(app).bookings))
+    register_admin(
+        app,
+        replace(
+            admin_config(settings),
+            bookings=lambda: services_of(app).bookings,
+            feeds=lambda: services_of(app).feeds,
+        ),
+    )
     register_health(app, settings)  # /healthz, /readyz
     register_metrics(app, settings)  # /metrics, off (404) without SLOTWISE_METRICS_TOKEN
     register_request_ids(app)  # X-Request-Id in, out, and on every log line between
@@ -155,4 +162,5 @@ def admin_config(settings: Settings) -> AdminConfig:
         secure_cookies=settings.base_url.startswith("https://"),
         address=address,
         webhooks_allow_private=settings.webhooks_allow_private,
+        calendars=lambda: calendars_of(settings),
     )

@@ -814,12 +814,13 @@ async def calendar_connect(
 @_db_option
 @friendly
 async def calendar_sync(resource: str | None, db_url: str | None) -> None:
-    """Read and write RESOURCE's calendar now (every connected calendar without RESOURCE)."""
+    """Read and write RESOURCE's calendar now (every connected calendar without RESOURCE,
+    several at a time: SLOTWISE_CALENDAR_SYNC_PARALLEL)."""
 
     async def run(calendars: Any) -> list[Any]:
         if resource is not None:
             return [await calendars.sync(resource)]
-        return [await calendars.sync(c.resource) for c in await calendars.connections()]
+        return list(await calendars.sync_all())
 
     for shown in await _with_calendars(db_url, run):
         click.echo(_calendar_line(shown))

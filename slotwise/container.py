@@ -84,6 +84,7 @@ def calendars_of(settings: Settings, clock: Callable[[], datetime] = utc_now) ->
         settings.base_url,
         clock,
         every=timedelta(minutes=settings.calendar_sync_minutes),
+        parallel=settings.calendar_sync_parallel,
     )
 
 

@@ -195,6 +195,12 @@ class Settings(BaseSettings):
     calendar_sync_minutes: int = Field(
         default=5, gt=0, description="How often the worker reads and writes connected calendars."
     )
+    calendar_sync_parallel: int = Field(
+        default=4,
+        gt=0,
+        description="How many connected calendars are synced at the same time (one slow "
+        "server does not hold up the others).",
+    )
 
     @property
     def slack_configured(self) -> bool:

@@ -4,6 +4,22 @@ See :mod:`core.calendars.sync` for how, and ``docs/calendars.md`` for users.
 """
 
 from core.calendars.credentials import MAKE_KEY, Credentials
-from core.calendars.sync import Calendars, Connection, connection_of
+from core.calendars.sync import (
+    Calendars,
+    Connection,
+    StaffCalendar,
+    clashing,
+    connection_of,
+    staff_calendars,
+)
 
-__all__ = ["MAKE_KEY", "Calendars", "Connection", "Credentials", "connection_of"]
+__all__ = [
+    "MAKE_KEY",
+    "Calendars",
+    "Connection",
+    "Credentials",
+    "StaffCalendar",
+    "clashing",
+    "connection_of",
+    "staff_calendars",
+]

@@ -6,8 +6,10 @@ window bookings can reach (the longest booking window of the services the
 person gives, plus a day), and replaces that object's rows in ``external_busy``
 (times only: no title, no place, no attendees). Once a day the whole calendar
 is read again, because a weekly event's occurrences are only stored as far as
-the window reached then. The engine reads ``external_busy`` with the bookings
-(``core.store``), so the slots change as soon as a sync lands. Our own events
+the window reached then. A sync that changes the busy time gives the connection
+a new ``busy_version`` in the same transaction; the store reads the busy time
+with the resource's rules when that version is new to it (and keeps it until
+the next one), so the slots change as soon as a sync lands. Our own events
 (the bookings written there) are recognised by their address and UID and not
 read back as busy time.
 
@@ -27,9 +29,11 @@ time the person said they do not have.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
-from collections.abc import Callable, Sequence
+import uuid
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
@@ -38,6 +42,7 @@ from zoneinfo import ZoneInfo
 from tortoise.transactions import in_transaction
 
 from core import models as m
+from core.bookings.types import Actor
 from core.calendars.busy import busy_of, uids_of
 from core.calendars.credentials import Credentials
 from core.calendars.remote import DavCalendar, RemoteCalendar
@@ -46,7 +51,15 @@ from core.outbox.kinds import MessageKind, booking_key
 from core.text.calendar import FeedEvent, booking_uid, calendar_object
 from core.text.links import host_of
 
-__all__ = ["Calendars", "Connection", "Opener", "connection_of"]
+__all__ = [
+    "Calendars",
+    "Connection",
+    "Opener",
+    "StaffCalendar",
+    "clashing",
+    "connection_of",
+    "staff_calendars",
+]
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +67,7 @@ Opener = Callable[[str, str, str], RemoteCalendar]
 """Opens a calendar from its address, user name and password (tests open fakes)."""
 
 FULL_SYNC_EVERY = timedelta(days=1)
+_UNEXPECTED = "the sync failed unexpectedly (see the worker's log); it is tried again later"
 DEFAULT_WINDOW_DAYS = 60
 _CHUNK = 500
 
@@ -82,23 +96,39 @@ class Calendars:
         clock: Callable[[], datetime],
         *,
         every: timedelta = timedelta(minutes=5),
+        parallel: int = 4,
         opener: Opener | None = None,
     ) -> None:
+        if parallel < 1:
+            raise ValueError("parallel must be at least 1")
         self._credentials = credentials
         self._public_url = public_url
         self._clock = clock
         self._every = every
+        self._parallel = parallel
         self._open = opener or (lambda url, user, password: DavCalendar(url, user, password))
 
-    async def connect(self, resource: str, url: str, username: str, password: str) -> Connection:
+    async def connect(
+        self,
+        resource: str,
+        url: str,
+        username: str,
+        password: str,
+        *,
+        actor: Actor | None = None,
+    ) -> Connection:
         """Stores the connection (replacing one the resource had) and syncs it at once; the
-        result says whether the server took it (``state``/``last_error``)."""
+        result says whether the server took it (``state``/``last_error``). With an
+        ``actor``, the audit log says who connected which address (never the password)."""
         _check_url(url)
         if not username.strip():
             raise InvalidRequest("the user name is empty", field="username")
+        if not password:
+            raise InvalidRequest("the password is empty", field="password")
         row = await _resource(resource)
         sealed = self._credentials.seal(password)
         async with in_transaction():
+            before = await m.CalendarConnection.get_or_none(resource_id=row.id)
             await m.CalendarConnection.filter(resource_id=row.id).delete()
             await m.CalendarConnection.create(
                 resource_id=row.id,
@@ -107,20 +137,46 @@ class Calendars:
                 secret=sealed,
                 due_at=self._clock(),
             )
-        return await self.sync(resource)
+        shown = await self.sync(resource)
+        if actor is not None:
+            await self._audit(row, actor, "calendar.connect", _audited(before), _audited(shown))
+        return shown
 
-    async def disconnect(self, resource: str) -> None:
+    async def disconnect(self, resource: str, *, actor: Actor | None = None) -> None:
         """Forgets the connection and the busy time read from it. The events written there
         stay in that calendar (it is theirs); they no longer follow the bookings."""
         row = await _resource(resource)
-        if not await m.CalendarConnection.filter(resource_id=row.id).delete():
+        before = await m.CalendarConnection.get_or_none(resource_id=row.id)
+        if before is None or not await m.CalendarConnection.filter(id=before.id).delete():
             raise NotFound(f"{resource!r} has no calendar connected")
+        if actor is not None:
+            await self._audit(row, actor, "calendar.disconnect", _audited(before), None)
+
+    async def _audit(
+        self,
+        resource: m.Resource,
+        actor: Actor,
+        action: str,
+        before: dict[str, str] | None,
+        after: dict[str, str] | None,
+    ) -> None:
+        """In the audit log with the rule changes (``calendar.*``, the resource's id)."""
+        await m.RuleHistory.create(
+            business_id=resource.business_id,
+            at=self._clock(),
+            actor=actor.label[:250],
+            channel=actor.channel,
+            action=action,
+            subject=resource.slug,
+            before=before,
+            after=after,
+        )
 
     async def connections(self) -> list[Connection]:
         rows = await m.CalendarConnection.all().prefetch_related("resource").order_by("id")
         return [await _shown(row) for row in rows]
 
-    async def sync(self, resource: str) -> Connection:
+    async def sync(self, resource: str, *, actor: Actor | None = None) -> Connection:
         """Reads and writes one connection now, whatever its state."""
         row = await _resource(resource)
         connection = await m.CalendarConnection.get_or_none(resource_id=row.id)
@@ -129,7 +185,10 @@ class Calendars:
         await self._sync(connection, row)
         await connection.refresh_from_db()
         await connection.fetch_related("resource")
-        return await _shown(connection)
+        shown = await _shown(connection)
+        if actor is not None:
+            await self._audit(row, actor, "calendar.sync", None, _audited(shown))
+        return shown
 
     async def sync_due(self, now: datetime | None = None) -> list[Connection]:
         """The worker's round: every connection that is due at ``now`` and not refused."""
@@ -140,12 +199,34 @@ class Calendars:
             .prefetch_related("resource")
             .order_by("due_at", "id")
         )
-        done = []
-        for connection in due:
-            await self._sync(connection, connection.resource, now)
+        return await self._sync_many(due, now)
+
+    async def sync_all(self) -> list[Connection]:
+        """Every connected calendar now, whatever its state (``slotwise calendar sync``)."""
+        rows = await m.CalendarConnection.all().prefetch_related("resource").order_by("id")
+        return await self._sync_many(rows, self._clock())
+
+    async def _sync_many(
+        self, rows: Sequence[m.CalendarConnection], now: datetime
+    ) -> list[Connection]:
+        """Syncs the connections side by side, at most ``parallel`` at a time: each waits
+        mostly on its server, and one slow server must not hold up everyone else's
+        busy time. The results come in the order of ``rows``."""
+        gate = asyncio.Semaphore(self._parallel)
+
+        async def one(connection: m.CalendarConnection) -> Connection:
+            async with gate:
+                try:
+                    await self._sync(connection, connection.resource, now)
+                except Exception:  # one calendar's bug must not end the others' round
+                    log.exception("calendar of %s: the sync failed", connection.resource.slug)
+                    await _mark(connection, "failing", _UNEXPECTED, now + self._every)
             await connection.refresh_from_db()
-            done.append(await _shown(connection))
-        return done
+            return await _shown(connection)
+
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(one(connection)) for connection in rows]
+        return [task.result() for task in tasks]
 
     async def _sync(
         self, connection: m.CalendarConnection, resource: m.Resource, now: datetime | None = None
@@ -228,6 +309,9 @@ class Calendars:
             update: dict[str, object] = {"sync_token": changes.token}
             if full:
                 update["full_sync_at"] = now
+            if full or touched:
+                # Committed with the rows: the next slot query reads the new busy time.
+                update["busy_version"] = uuid.uuid4()
             await m.CalendarConnection.filter(id=connection.id).update(**update)
 
     async def _push(
@@ -337,6 +421,72 @@ async def _tell_of_clashes(
                 },
                 available_at=now,
             )
+
+
+def _audited(connection: Connection | m.CalendarConnection | None) -> dict[str, str] | None:
+    """What the audit log keeps of a connection: where and how it fared; no password."""
+    if connection is None:
+        return None
+    return {
+        "url": connection.url,
+        "username": connection.username,
+        "state": connection.state,
+        "last_error": connection.last_error,
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class StaffCalendar:
+    """A staff member and their calendar connection, if any (the admin panel's list)."""
+
+    resource: str
+    name: str
+    connection: Connection | None
+
+
+async def staff_calendars(resource: str | None = None) -> list[StaffCalendar]:
+    """Every staff member (or just ``resource``) in the business file's order, with how
+    their calendar fares. Reads only."""
+    query = m.Resource.filter(kind=m.ResourceKind.STAFF)
+    if resource is not None:
+        query = m.Resource.filter(slug=resource)
+    rows = await query.order_by("position", "id")
+    connections = {
+        c.resource_id: c
+        for c in await m.CalendarConnection.filter(
+            resource_id__in=[r.id for r in rows]
+        ).prefetch_related("resource")
+    }
+    found = []
+    for row in rows:
+        connection = connections.get(row.id)
+        shown = await _shown(connection) if connection is not None else None
+        found.append(StaffCalendar(row.slug, row.name, shown))
+    return found
+
+
+async def clashing(booking_ids: Collection[int]) -> set[int]:
+    """Which of these bookings (confirmed ones) an event in the staff member's own calendar
+    lands on: the admin panel's day list marks them (nothing is cancelled by itself)."""
+    if not booking_ids:
+        return set()
+    rows = await m.BookingResource.filter(
+        booking_id__in=list(booking_ids), booking__status=m.BookingStatus.CONFIRMED
+    ).values_list("booking_id", "resource_id", "appointment_start", "appointment_end")
+    if not rows:
+        return set()
+    lo = min(r[2] for r in rows)
+    hi = max(r[3] for r in rows)
+    busy: dict[int, list[tuple[datetime, datetime]]] = {}
+    for resource_id, start, end in await m.ExternalBusy.filter(
+        resource_id__in=sorted({r[1] for r in rows}), end__gt=lo, start__lt=hi
+    ).values_list("resource_id", "start", "end"):
+        busy.setdefault(resource_id, []).append((start, end))
+    return {
+        booking_id
+        for booking_id, resource_id, start, end in rows
+        if any(a < end and b > start for a, b in busy.get(resource_id, ()))
+    }
 
 
 async def connection_of(resource: str) -> Connection | None:

@@ -13,8 +13,10 @@ from core.engine.intervals import Intervals
 from core.engine.nearest import nearest
 from core.engine.slots import find_slots, service_of
 from core.engine.snapshot import (
+    AWAY_REF,
     RESOURCE_KINDS,
     WEEKDAYS,
+    Away,
     Block,
     Busy,
     DayHours,
@@ -26,8 +28,10 @@ from core.engine.snapshot import (
 )
 
 __all__ = [
+    "AWAY_REF",
     "RESOURCE_KINDS",
     "WEEKDAYS",
+    "Away",
     "Block",
     "Busy",
     "DayHours",

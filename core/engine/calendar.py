@@ -118,11 +118,13 @@ def _rules_of(resource: Resource) -> _OpenKey:
         tuple(sorted(resource.weekly_hours.items())),
         tuple(sorted(resource.date_overrides.items())),
         resource.blocks,
+        resource.away,
     )
 
 
 def open_instants(resource: Resource, business_zone: str, start: int, end: int) -> Intervals:
-    """Instants of ``[start, end)`` at which the resource is open and not blocked.
+    """Instants of ``[start, end)`` at which the resource is open, not blocked and not
+    busy elsewhere (:class:`~core.engine.snapshot.Away`).
 
     Computed once per version of the resource's rules and window, then reused: the
     rules are read afresh for every query, but rarely change, and expanding
@@ -145,7 +147,17 @@ def _compute_open(resource: Resource, business_zone: str, start: int, end: int) 
     segs = resource_segments(resource, business_zone, start, end)
     wall_start, wall_end = _wall_range(segs)
     wall = open_wall(resource, wall_start, wall_end) - blocked_wall(resource, wall_start, wall_end)
-    return wall_to_instants(wall, segs).clip(start, end)
+    found = wall_to_instants(wall, segs).clip(start, end)
+    if resource.away is not None:
+        found = found - away_instants(resource, start, end)
+    return found
+
+
+def away_instants(resource: Resource, start: int, end: int) -> Intervals:
+    """Instants of ``[start, end)`` the resource is busy elsewhere."""
+    if resource.away is None:
+        return Intervals()
+    return Intervals(resource.away.spans).clip(start, end)
 
 
 def hours_instants(resource: Resource, business_zone: str, start: int, end: int) -> Intervals:

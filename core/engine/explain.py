@@ -13,10 +13,10 @@ from datetime import datetime
 from functools import partial
 from typing import Literal
 
-from core.engine.calendar import blocks_meeting, hours_instants
+from core.engine.calendar import away_instants, blocks_meeting, hours_instants
 from core.engine.intervals import Intervals
 from core.engine.slots import ServicePlan, bookable_bounds, service_of
-from core.engine.snapshot import Busy, Slot, Snapshot
+from core.engine.snapshot import AWAY_REF, Busy, Slot, Snapshot
 from core.engine.zones import instant_seconds, instant_wall, segments, to_datetime
 
 ReasonCode = Literal[
@@ -151,6 +151,16 @@ def _resource_reasons(snapshot: Snapshot, plan: ServicePlan, at: int) -> list[Re
                             "blocked", start=to_datetime(a), end=to_datetime(b), note=block.reason
                         )
                     )
+            for a, b in away_instants(resource, window_start, window_end) & hours:
+                reasons.append(
+                    reason(
+                        "busy",
+                        start=to_datetime(a),
+                        end=to_datetime(b),
+                        ref=AWAY_REF,
+                        buffer_only=not (a < appointment[1] and b > appointment[0]),
+                    )
+                )
             reasons.extend(
                 _capacity_reasons(
                     snapshot, plan, resource_id, window_start, window_end, appointment

@@ -34,6 +34,40 @@ class Block:
     reason: str = ""
 
 
+AWAY_REF = "an event in their own calendar"
+"""What an explanation names as the cause of :class:`Away` time (no title is kept)."""
+
+
+class Away:
+    """Instants a resource is busy elsewhere (a staff member's own calendar), as sorted,
+    disjoint ``(start, end)`` seconds since the epoch.
+
+    Unlike a :class:`Busy` item it takes the resource whole, whatever its capacity, so
+    the engine subtracts it from the resource's open time, and that open time is
+    remembered per version of the rules (:func:`core.engine.calendar.open_instants`).
+    Thousands of spans would make a poor cache key to hash at every query, so the hash
+    is computed once, when whoever reads them builds the value (the store keeps one per
+    version of the calendar's busy time); equality still compares the spans.
+    """
+
+    __slots__ = ("_hash", "spans")
+
+    def __init__(self, spans: tuple[tuple[int, int], ...]) -> None:
+        self.spans = spans
+        self._hash = hash(spans)
+
+    def __eq__(self, other: object) -> bool:
+        return self is other or (
+            isinstance(other, Away) and self._hash == other._hash and self.spans == other.spans
+        )
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __repr__(self) -> str:
+        return f"Away({len(self.spans)} spans)"
+
+
 @dataclass(frozen=True, slots=True)
 class Resource:
     id: str
@@ -47,6 +81,8 @@ class Resource:
     date_overrides: Mapping[date, DayHours] = field(default_factory=dict)
     blocks: tuple[Block, ...] = ()
     active: bool = True
+    away: Away | None = None
+    """Busy time from the resource's own calendar, when one is connected."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,7 @@ round trip with a real CalDAV server is in tests/core/test_calendar_radicale.py)
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from types import TracebackType
 
@@ -10,6 +11,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from core import models as m
+from core.availability import explain_start
 from core.bookings import Actor, CustomerInput
 from core.calendars import Calendars, Credentials
 from core.calendars.remote import Changes
@@ -121,8 +123,8 @@ async def test_an_event_there_takes_the_slots_here_and_its_removal_gives_them_ba
     assert remote.opened_with == (BASE, "ana", "app-password")
     assert not await free(setup, 10)
     assert await free(setup, 12)
-    snapshot = await load_snapshot(at(TUESDAY, 0), at(TUESDAY, 23))
-    assert [b.ref for b in snapshot.busy] == [EXTERNAL]  # no title kept
+    explanation, _ = await explain_start("solo", at(TUESDAY, 10), setup.clock.now, "ana")
+    assert [r.ref for r in explanation.reasons] == [EXTERNAL]  # no title kept
 
     remote.event("dentist.ics", "20261201T120000Z", "20261201T130000Z")  # moved there
     await calendars.sync("ana")
@@ -254,11 +256,13 @@ async def test_overlapping_events_are_one_stretch_of_busy_time(
     remote.event("d.ics", "20261201T140000Z", "20261201T150000Z")
     await calendars.connect("ana", BASE, "ana", "pw")
     snapshot = await load_snapshot(at(TUESDAY, 0), at(TUESDAY, 23))
-    spans = [(b.start, b.end) for b in snapshot.busy if b.ref == EXTERNAL]
-    assert spans == [
-        (at(TUESDAY, 10), at(TUESDAY, 12, 30)),
-        (at(TUESDAY, 14), at(TUESDAY, 15)),
-    ]
+    away = snapshot.resources["ana"].away
+    assert away is not None
+    assert away.spans == (
+        (int(at(TUESDAY, 10).timestamp()), int(at(TUESDAY, 12, 30).timestamp())),
+        (int(at(TUESDAY, 14).timestamp()), int(at(TUESDAY, 15).timestamp())),
+    )
+    assert snapshot.busy == ()  # not booking busy time: subtracted from the open time
     assert not await free(setup, 11)
     assert await free(setup, 13)
 
@@ -299,3 +303,134 @@ async def test_an_event_on_a_booking_is_told_to_the_staff_member_once(
     text = render_staff(MessageKind.STAFF_CALENDAR_CONFLICT, facts, Speaker("en", "UTC", "UTC"))
     assert "An event in your own calendar overlaps your booking Solo" in text.text
     assert "for Alice" in text.text
+
+
+async def test_busy_time_is_read_again_exactly_when_a_sync_changed_it(
+    setup: Setup, calendars: Calendars, remote: FakeCalendar
+) -> None:
+    remote.event("dentist.ics", "20261201T100000Z", "20261201T110000Z")
+    await calendars.connect("ana", BASE, "ana", "pw")
+    version = (await m.CalendarConnection.get()).busy_version
+    first = await load_snapshot(at(TUESDAY, 0), at(TUESDAY, 23))
+    await calendars.sync("ana")  # nothing changed there
+    assert (await m.CalendarConnection.get()).busy_version == version
+    again = await load_snapshot(at(TUESDAY, 0), at(TUESDAY, 23))
+    assert again.resources["ana"].away is first.resources["ana"].away  # kept, not read again
+
+    remote.event("lunch.ics", "20261201T120000Z", "20261201T130000Z")
+    await calendars.sync("ana")
+    assert (await m.CalendarConnection.get()).busy_version != version
+    assert not await free(setup, 12)  # the very next query sees it
+    later = await load_snapshot(at(TUESDAY, 0), at(TUESDAY, 23))
+    away = later.resources["ana"].away
+    assert away is not None
+    assert len(away.spans) == 2
+    assert later.resources["ben"].away is None  # no calendar connected
+
+
+async def test_a_rule_edit_does_not_count_an_event_there_as_a_misfit(
+    setup: Setup, calendars: Calendars, remote: FakeCalendar
+) -> None:
+    from core.importing import _misfits
+
+    await setup.service.book("solo", at(TUESDAY, 10), ALICE, provider="ana")
+    remote.event("dentist.ics", "20261201T100000Z", "20261201T110000Z")
+    await calendars.connect("ana", BASE, "ana", "pw")
+    assert await _misfits(setup.clock.now) == ()
+
+
+class Gauge:
+    """How many calendars are open at once, and the most there were."""
+
+    def __init__(self) -> None:
+        self.now = 0
+        self.most = 0
+        self.closed = 0
+        self.all_others_closed = asyncio.Event()
+
+
+class CountedCalendar(FakeCalendar):
+    def __init__(self, gauge: Gauge, others: int) -> None:
+        super().__init__()
+        self.gauge = gauge
+        self.others = others
+        self.slow = False
+
+    async def __aenter__(self) -> FakeCalendar:
+        self.gauge.now += 1
+        self.gauge.most = max(self.gauge.most, self.gauge.now)
+        return await super().__aenter__()
+
+    async def changes(self, token: str | None) -> Changes:
+        if self.slow:  # answers only once every other calendar has been synced
+            await asyncio.wait_for(self.gauge.all_others_closed.wait(), timeout=30)
+        return await super().changes(token)
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.gauge.now -= 1
+        if not self.slow:
+            self.gauge.closed += 1
+            if self.gauge.closed == self.others:
+                self.gauge.all_others_closed.set()
+
+
+def counted(setup: Setup, parallel: int) -> tuple[Calendars, dict[str, CountedCalendar], Gauge]:
+    gauge = Gauge()
+    names = ("ana", "ben", "room", "studio")
+    remotes = {name: CountedCalendar(gauge, len(names) - 1) for name in names}
+    key = Fernet.generate_key().decode()
+    calendars = Calendars(
+        Credentials(key),
+        PUBLIC,
+        setup.clock,
+        parallel=parallel,
+        opener=lambda url, user, password: remotes[user],
+    )
+    return calendars, remotes, gauge
+
+
+async def test_one_slow_server_does_not_hold_up_the_others(setup: Setup) -> None:
+    calendars, remotes, gauge = counted(setup, parallel=4)
+    for name, remote in remotes.items():
+        remote.event(f"{name}.ics", "20261201T100000Z", "20261201T110000Z")
+        await calendars.connect(name, f"https://dav.example/{name}/", name, "pw")
+    remotes["ana"].slow = True  # first in line: synced one after another, it would hang
+    gauge.closed = 0
+    setup.clock.advance(minutes=5)
+    done = await calendars.sync_due()
+    assert [(c.resource, c.state) for c in done] == [
+        ("ana", "ok"),
+        ("ben", "ok"),
+        ("room", "ok"),
+        ("studio", "ok"),
+    ]
+    gauge.closed = 0
+    gauge.all_others_closed.clear()
+    assert [c.state for c in await calendars.sync_all()] == ["ok"] * 4  # the command's way
+
+
+async def test_no_more_calendars_are_synced_at_once_than_allowed(setup: Setup) -> None:
+    calendars, remotes, gauge = counted(setup, parallel=2)
+    for name in remotes:
+        await calendars.connect(name, f"https://dav.example/{name}/", name, "pw")
+    gauge.most = 0
+    assert len(await calendars.sync_all()) == 4
+    assert gauge.most == 2
+
+
+async def test_an_unexpected_failure_of_one_calendar_leaves_the_others_synced(
+    setup: Setup,
+) -> None:
+    calendars, remotes, _ = counted(setup, parallel=4)
+    for name in remotes:
+        await calendars.connect(name, f"https://dav.example/{name}/", name, "pw")
+    remotes["ben"].fail = RuntimeError("a bug")
+    states = {c.resource: (c.state, c.last_error) for c in await calendars.sync_all()}
+    assert states["ben"][0] == "failing"
+    assert "unexpectedly" in states["ben"][1]
+    assert [states[n][0] for n in ("ana", "room", "studio")] == ["ok"] * 3

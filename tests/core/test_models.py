@@ -80,6 +80,7 @@ async def test_all_migrations_are_applied_and_a_rerun_applies_nothing(db: TestDa
         "0015_users",
         "0016_morning_summary",
         "0017_webhooks",
+        "0018_calendar_busy_version",
     ]
     assert await migrate(db.url) == []
     # migrate() runs in a context of its own: the open database is still usable.
@@ -264,6 +265,7 @@ async def test_migrate_creates_a_relative_sqlite_files_directory(
         "0015_users",
         "0016_morning_summary",
         "0017_webhooks",
+        "0018_calendar_busy_version",
     ]
     assert (tmp_path / "var" / "data" / "slotwise.db").is_file()
     async with database(url):
