@@ -8,6 +8,7 @@ it to that. Every route says who may open it (:mod:`admin.access`), and
 """
 
 from admin import pages, rules, signin
+from admin import reports as reports
 from admin.blueprint import admin, register_admin
 from admin.config import AdminConfig
 

@@ -1,0 +1,597 @@
+"""Reports with charts (admins and sysadmins): ``/admin/reports`` shows every report of a
+period as a table, the truth, which works without script, and a chart that
+``static/reports.js`` draws from the report's JSON (``/admin/api/reports/<name>``) when
+the vendored Chart.js is there. Each report has its CSV (``/admin/reports/<name>.csv``).
+
+The figures come from :mod:`core.reports`; here they become columns and rows (raw
+values, written for the user by Babel in their language) and chart data. Each report has
+its own routes, made in a loop, so the route walks of the tests and of the bench see
+every one.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_skeleton, format_time, get_day_names
+from babel.numbers import format_decimal, format_percent
+from quart import Response, abort, jsonify, request, url_for
+
+from admin.access import ADMINS, config, current_user, data, page
+from admin.blueprint import admin, asset, render, vendored
+from admin.words import Words, words_for
+from core import reports as r
+from core.directory import business_info
+from core.errors import NoBusiness
+
+__all__ = ["REPORTS", "Report", "build_report"]
+
+Kind = Literal["text", "int", "hours", "percent", "date", "heat"]
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    label: str
+    kind: Kind
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """One report of a period: its table (raw values) and its chart's data."""
+
+    name: str
+    title: str
+    about: str
+    columns: list[Column]
+    rows: list[list[Any]]
+    chart: dict[str, Any]
+    heat_max: float = 0
+    """The largest value of a weekday × hour table (its cells are shaded by it)."""
+
+
+@dataclass
+class Facts:
+    """What the reports of one request read, each read once (the page shows them all)."""
+
+    period: r.Period
+    now: datetime
+    found: dict[str, Any] = field(default_factory=dict)
+
+    async def get(self, key: str, read: Callable[[], Awaitable[Any]]) -> Any:
+        if key not in self.found:
+            self.found[key] = await read()
+        return self.found[key]
+
+    async def uses(self) -> list[r.Use]:
+        uses: list[r.Use] = await self.get("uses", lambda: r.utilization(self.period))
+        return uses
+
+    async def starts_grid(self) -> r.Grid:
+        grid: r.Grid = await self.get("peak", lambda: r.peak_hours(self.period))
+        return grid
+
+    async def empty(self) -> r.EmptyTime:
+        found: r.EmptyTime = await self.get("empty", lambda: r.empty_time(self.period, self.now))
+        return found
+
+
+# --------------------------------------------------------------------------- the reports
+
+
+def _hours(minutes: int) -> float:
+    return round(minutes / 60, 2)
+
+
+async def _utilization(facts: Facts, words: Words, rooms: bool) -> Report:
+    _ = words._
+    uses = [u for u in await facts.uses() if (u.kind != "staff") == rooms]
+    name = "rooms" if rooms else "providers"
+    title = _("Utilization per room") if rooms else _("Utilization per provider")
+    return Report(
+        name=name,
+        title=title,
+        about=_(
+            "Booked time over open time (open: the weekly hours and date overrides, less "
+            "blocks; booked: appointments without buffers, cancelled ones left out). For a "
+            "resource with several seats, seat-hours over open hours times the seats."
+        ),
+        columns=[
+            Column(_("Resource"), "text"),
+            Column(_("Open hours"), "hours"),
+            Column(_("Booked hours"), "hours"),
+            Column(_("Utilization"), "percent"),
+        ],
+        rows=[[u.name, _hours(u.open_min), _hours(u.booked_min), u.share] for u in uses],
+        chart={
+            "type": "bar",
+            "horizontal": True,
+            "percent": True,
+            "labels": [u.name for u in uses],
+            "datasets": [
+                {
+                    "label": _("Utilization"),
+                    "data": [
+                        None if u.share is None else float(_tenth(u.share) * 100) for u in uses
+                    ],
+                }
+            ],
+        },
+    )
+
+
+def _weekdays(words: Words) -> list[str]:
+    names = get_day_names("abbreviated", locale=words.lang)
+    return [str(names[i]) for i in range(7)]
+
+
+def _hour_label(hour: int, words: Words) -> str:
+    return str(format_time(time(hour), "short", locale=words.lang))
+
+
+def _heat(name: str, title: str, about: str, grid: r.Grid, words: Words, unit: Kind) -> Report:
+    """A weekday × hour table: only the hours from the first to the last with anything in
+    them (9 to 17 when all are empty)."""
+    used = [h for h in range(24) if any(day[h] for day in grid)]
+    first, last = (used[0], used[-1]) if used else (9, 17)
+    hours = list(range(first, last + 1))
+    days = _weekdays(words)
+    values = [[round(grid[d][h], 2) for h in hours] for d in range(7)]
+    return Report(
+        name=name,
+        title=title,
+        about=about,
+        columns=[
+            Column(words._("Weekday"), "text"),
+            *(Column(_hour_label(h, words), unit) for h in hours),
+        ],
+        rows=[[days[d], *values[d]] for d in range(7)],
+        chart={
+            "type": "heatmap",
+            "rows": days,
+            "columns": [_hour_label(h, words) for h in hours],
+            "values": values,
+            "label": title,
+        },
+        heat_max=max((v for row in values for v in row), default=0),
+    )
+
+
+async def _peak(facts: Facts, words: Words) -> Report:
+    _ = words._
+    return _heat(
+        "peak",
+        _("Peak hours"),
+        _(
+            "Bookings (not cancelled) by the weekday and hour they start, in the business's "
+            "timezone."
+        ),
+        await facts.starts_grid(),
+        words,
+        "int",
+    )
+
+
+def _channel_name(channel: str, words: Words) -> str:
+    _ = words._
+    named = {
+        "": _("unknown"),
+        "file": _("imported from a file"),
+        "admin": _("admin panel"),
+        "api": "API",
+        "sms": "SMS",
+        "telegram": "Telegram",
+        "whatsapp": "WhatsApp",
+        "slack": "Slack",
+        "web": _("web"),
+        "webchat": _("web chat"),
+    }
+    return named.get(channel, channel)
+
+
+def _tally_report(name: str, title: str, about: str, tallies: list[r.Tally], w: Words) -> Report:
+    _ = w._
+    return Report(
+        name=name,
+        title=title,
+        about=about,
+        columns=[
+            Column(_("Channel") if name == "channels" else _("Service"), "text"),
+            Column(_("Bookings"), "int"),
+            Column(_("Kept"), "int"),
+            Column(_("Cancelled"), "int"),
+            Column(_("No-shows"), "int"),
+        ],
+        rows=[[t.name, t.total, t.kept, t.cancelled, t.no_show] for t in tallies],
+        chart={
+            "type": "bar",
+            "stacked": True,
+            "labels": [t.name for t in tallies],
+            "datasets": [
+                {"label": _("Kept"), "data": [t.kept for t in tallies]},
+                {"label": _("Cancelled"), "data": [t.cancelled for t in tallies]},
+                {"label": _("No-shows"), "data": [t.no_show for t in tallies]},
+            ],
+        },
+    )
+
+
+async def _channels(facts: Facts, words: Words) -> Report:
+    tallies = [
+        r.Tally(t.key, _channel_name(t.key, words), t.total, t.cancelled, t.no_show)
+        for t in await r.by_channel(facts.period)
+    ]
+    return _tally_report(
+        "channels",
+        words._("Bookings by channel"),
+        words._(
+            "Bookings that start in the period by where they were made; kept: neither "
+            "cancelled nor a no-show."
+        ),
+        tallies,
+        words,
+    )
+
+
+async def _services(facts: Facts, words: Words) -> Report:
+    return _tally_report(
+        "services",
+        words._("Bookings by service"),
+        words._(
+            "Bookings that start in the period by service; kept: neither cancelled nor a no-show."
+        ),
+        await r.by_service(facts.period),
+        words,
+    )
+
+
+def _lead_label(key: str, words: Words) -> str:
+    _ = words._
+    return {
+        "under-2h": _("under 2 hours"),
+        "2h-1d": _("2 to 24 hours"),
+        "1-2d": _("1 to 2 days"),
+        "2-7d": _("2 to 7 days"),
+        "7-14d": _("1 to 2 weeks"),
+        "14-30d": _("2 weeks to 30 days"),
+        "30-60d": _("30 to 60 days"),
+        "60d-": _("60 days or more"),
+    }[key]
+
+
+async def _lead(facts: Facts, words: Words) -> Report:
+    _ = words._
+    buckets = await r.lead_times(facts.period)
+    labels = [_lead_label(b.key, words) for b in buckets]
+    return Report(
+        name="lead",
+        title=_("Lead time"),
+        about=_(
+            "How long before the start people booked: bookings that start in the period, "
+            "not cancelled, imported ones left out."
+        ),
+        columns=[Column(_("Booked ahead"), "text"), Column(_("Bookings"), "int")],
+        rows=[[label, b.count] for label, b in zip(labels, buckets, strict=True)],
+        chart={
+            "type": "bar",
+            "labels": labels,
+            "datasets": [{"label": _("Bookings"), "data": [b.count for b in buckets]}],
+        },
+    )
+
+
+def _date_label(day: date, words: Words) -> str:
+    return str(format_skeleton("yMMMEd", day, locale=words.lang))
+
+
+async def _outcomes(facts: Facts, words: Words) -> Report:
+    _ = words._
+    found = await r.outcomes(facts.period)
+    weekly = facts.period.weekly
+    labels = [_date_label(o.start, words) for o in found]
+    return Report(
+        name="outcomes",
+        title=_("Cancellations and no-shows"),
+        about=_(
+            "Bookings by the week they start in, from Mondays, with cancellations and no-shows."
+        )
+        if weekly
+        else _("Bookings by the day they start, with cancellations and no-shows."),
+        columns=[
+            Column(_("Week of") if weekly else _("Day"), "date"),
+            Column(_("Bookings"), "int"),
+            Column(_("Cancelled"), "int"),
+            Column(_("No-shows"), "int"),
+        ],
+        rows=[[o.start, o.total, o.cancelled, o.no_show] for o in found],
+        chart={
+            "type": "line",
+            "labels": labels,
+            "datasets": [
+                {"label": _("Bookings"), "data": [o.total for o in found]},
+                {"label": _("Cancelled"), "data": [o.cancelled for o in found]},
+                {"label": _("No-shows"), "data": [o.no_show for o in found]},
+            ],
+        },
+    )
+
+
+async def _empty(facts: Facts, words: Words) -> Report:
+    _ = words._
+    empty = await facts.empty()
+    uses = sorted(empty.by_resource, key=lambda u: -empty.empty_min(u))
+    return Report(
+        name="empty",
+        title=_("Empty time per resource"),
+        about=_(
+            "Open time in which nothing at all was booked, from the first day of the "
+            "period until now, the emptiest first."
+        ),
+        columns=[
+            Column(_("Resource"), "text"),
+            Column(_("Open hours"), "hours"),
+            Column(_("Empty hours"), "hours"),
+            Column(_("Empty"), "percent"),
+        ],
+        rows=[
+            [
+                u.name,
+                _hours(u.open_min),
+                _hours(empty.empty_min(u)),
+                empty.empty_min(u) / u.open_min if u.open_min else None,
+            ]
+            for u in uses
+        ],
+        chart={
+            "type": "bar",
+            "horizontal": True,
+            "labels": [u.name for u in uses],
+            "datasets": [
+                {"label": _("Empty hours"), "data": [_hours(empty.empty_min(u)) for u in uses]}
+            ],
+        },
+    )
+
+
+async def _empty_hours(facts: Facts, words: Words) -> Report:
+    _ = words._
+    return _heat(
+        "empty-hours",
+        _("Empty hours by weekday and hour"),
+        _(
+            "Open hours of all resources together in which nothing was booked, from the "
+            "first day of the period until now, by weekday and hour."
+        ),
+        (await facts.empty()).hours,
+        words,
+        "hours",
+    )
+
+
+async def _providers(facts: Facts, words: Words) -> Report:
+    return await _utilization(facts, words, rooms=False)
+
+
+async def _rooms(facts: Facts, words: Words) -> Report:
+    return await _utilization(facts, words, rooms=True)
+
+
+Builder = Callable[[Facts, Words], Awaitable[Report]]
+REPORTS: dict[str, Builder] = {
+    "providers": _providers,
+    "rooms": _rooms,
+    "peak": _peak,
+    "channels": _channels,
+    "services": _services,
+    "lead": _lead,
+    "outcomes": _outcomes,
+    "empty": _empty,
+    "empty-hours": _empty_hours,
+}
+"""Every report, in the page's order."""
+
+
+async def build_report(name: str, facts: Facts, words: Words) -> Report:
+    return await REPORTS[name](facts, words)
+
+
+# --------------------------------------------------------------------------- the period
+
+
+class PeriodError(ValueError):
+    """A period the form cannot give: the message names the field and the fix."""
+
+
+async def _period(words: Words) -> r.Period:
+    """The period of the query string (``from``, ``to``: local dates); by default the
+    past 30 days and the coming 30."""
+    _ = words._
+    zone = words.home_zone
+    today = config().clock().astimezone(ZoneInfo(zone)).date()
+    default = r.default_period(today, zone)
+    days: dict[str, date] = {}
+    for key, label, fallback in (
+        ("from", _("From"), default.first),
+        ("to", _("To"), default.last),
+    ):
+        text = request.args.get(key, "").strip()
+        try:
+            days[key] = date.fromisoformat(text) if text else fallback
+        except ValueError:
+            raise PeriodError(
+                _("{field}: write the day as YYYY-MM-DD, for example 2026-12-01.").format(
+                    field=label
+                )
+            ) from None
+    if days["to"] < days["from"]:
+        raise PeriodError(_("To: choose a day on or after the first day."))
+    if (days["to"] - days["from"]).days >= r.MAX_DAYS:
+        raise PeriodError(
+            _("To: a report covers at most {days} days; choose an earlier last day.").format(
+                days=r.MAX_DAYS
+            )
+        )
+    return r.Period(days["from"], days["to"], zone)
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def cell_text(value: Any, kind: Kind, words: Words) -> str:
+    """A value as the user reads it (Babel, their language)."""
+    if value is None:
+        return "—"
+    if kind == "int":
+        return str(format_decimal(value, locale=words.lang))
+    if kind == "hours":
+        return str(format_decimal(value, "#,##0.#", locale=words.lang))
+    if kind == "percent":
+        # The language's own pattern ("7.7%", "7,7 %"), to a tenth of a percent.
+        return str(format_percent(_tenth(value), locale=words.lang, decimal_quantization=False))
+    if kind == "date":
+        return _date_label(value, words)
+    return str(value)
+
+
+def _tenth(share: float) -> Decimal:
+    """A share to a tenth of a percent, halves rounded up (3.75% is 3.8%)."""
+    return Decimal(repr(share)).quantize(Decimal("0.001"), ROUND_HALF_UP)
+
+
+def heat_level(value: Any, report: Report) -> int:
+    """0 (nothing) to 5 (the most): the shade of a weekday × hour cell."""
+    if not value or not report.heat_max:
+        return 0
+    return max(1, min(5, round(5 * float(value) / report.heat_max)))
+
+
+_FORMULA = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def csv_value(value: Any, kind: Kind) -> Any:
+    """A value for a spreadsheet: numbers as numbers (a share in percent), dates in ISO,
+    and text that a spreadsheet would run as a formula made inert with a leading quote."""
+    if value is None:
+        return ""
+    if kind == "percent":
+        return float(_tenth(value) * 100)
+    if kind == "date":
+        return value.isoformat()
+    if isinstance(value, str) and value.startswith(_FORMULA):
+        return "'" + value
+    return value
+
+
+def report_csv(report: Report) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(
+        csv_value(c.label + (" (%)" if c.kind == "percent" else ""), "text") for c in report.columns
+    )
+    for row in report.rows:
+        writer.writerow(csv_value(v, c.kind) for v, c in zip(row, report.columns, strict=True))
+    return out.getvalue()
+
+
+def report_json(report: Report, period: r.Period, words: Words) -> dict[str, Any]:
+    return {
+        "report": report.name,
+        "title": report.title,
+        "from": period.first.isoformat(),
+        "to": period.last.isoformat(),
+        "locale": words.lang,
+        "columns": [{"label": c.label, "kind": c.kind} for c in report.columns],
+        "rows": [[v.isoformat() if isinstance(v, date) else v for v in row] for row in report.rows],
+        "chart": report.chart,
+    }
+
+
+# --------------------------------------------------------------------------- routes
+
+
+async def _setup() -> tuple[Words, r.Period | None, str]:
+    words = await words_for(current_user())
+    try:
+        return words, await _period(words), ""
+    except PeriodError as error:
+        return words, None, str(error)
+
+
+@admin.get("/reports")
+@page(*ADMINS)
+async def reports() -> Response:
+    words, period, problem = await _setup()
+    try:
+        await business_info()
+    except NoBusiness:
+        return await render("no_business.html")
+    args = {"from": request.args.get("from", ""), "to": request.args.get("to", "")}
+    if period is None:
+        return await render(
+            "reports.html", status=400, problem=problem, reports=[], args=args, period=None
+        )
+    facts = Facts(period, config().clock())
+    built = [await build_report(name, facts, words) for name in REPORTS]
+    query = {"from": period.first.isoformat(), "to": period.last.isoformat()}
+    return await render(
+        "reports.html",
+        problem="",
+        reports=built,
+        args=query,
+        period=period,
+        period_text=words._("{first} to {last}").format(
+            first=_date_label(period.first, words), last=_date_label(period.last, words)
+        ),
+        cell=lambda value, kind: cell_text(value, kind, words),
+        heat=heat_level,
+        data_url=lambda name: url_for(f"admin.report_data_{_endpoint(name)}", **query),
+        csv_url=lambda name: url_for(f"admin.report_csv_{_endpoint(name)}", **query),
+        chart_js=asset("vendor/chart.umd.min.js") if vendored("chart.umd.min.js") else None,
+        reports_js=asset("reports.js"),
+    )
+
+
+def _endpoint(name: str) -> str:
+    return name.replace("-", "_")
+
+
+def _data_view(name: str) -> Callable[[], Awaitable[Response]]:
+    async def report_data() -> Response:
+        words, period, problem = await _setup()
+        if period is None:
+            abort(400, problem)
+        report = await build_report(name, Facts(period, config().clock()), words)
+        return jsonify(report_json(report, period, words))
+
+    report_data.__name__ = f"report_data_{_endpoint(name)}"
+    return data(*ADMINS)(report_data)
+
+
+def _csv_view(name: str) -> Callable[[], Awaitable[Response]]:
+    async def report_csv_download() -> Response:
+        words, period, problem = await _setup()
+        if period is None:
+            abort(400, problem)
+        report = await build_report(name, Facts(period, config().clock()), words)
+        filename = f"slotwise-{name}-{period.first.isoformat()}-{period.last.isoformat()}.csv"
+        return Response(
+            report_csv(report),
+            content_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
+
+    report_csv_download.__name__ = f"report_csv_{_endpoint(name)}"
+    return page(*ADMINS)(report_csv_download)
+
+
+for _name in REPORTS:
+    admin.add_url_rule(
+        f"/api/reports/{_name}", f"report_data_{_endpoint(_name)}", _data_view(_name)
+    )
+    admin.add_url_rule(f"/reports/{_name}.csv", f"report_csv_{_endpoint(_name)}", _csv_view(_name))
