@@ -64,7 +64,7 @@ async def test_the_page_shows_every_report_as_a_table(
         ["SMS", "1", "0", "1", "0"],
     ]
     assert _table(html, "services")[1] == ["Haircut", "5", "3", "1", "1"]
-    lead = dict((row[0], row[1]) for row in _table(html, "lead")[1:])
+    lead = {row[0]: row[1] for row in _table(html, "lead")[1:]}
     assert lead["2 to 7 days"] == "2"
     assert lead["60 days or more"] == "1"
     assert _table(html, "outcomes")[1:3] == [
