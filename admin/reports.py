@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_skeleton, format_time, get_day_names
 from babel.numbers import format_decimal, format_percent
 from quart import Response, abort, jsonify, request, url_for
+from quart.typing import ResponseReturnValue
 
 from admin.access import ADMINS, config, current_user, data, page
 from admin.blueprint import admin, asset, render, vendored
@@ -538,7 +539,7 @@ async def reports() -> Response:
         )
     facts = Facts(period, config().clock())
     built = [await build_report(name, facts, words) for name in REPORTS]
-    query = {"from": period.first.isoformat(), "to": period.last.isoformat()}
+    query: dict[str, Any] = {"from": period.first.isoformat(), "to": period.last.isoformat()}
     return await render(
         "reports.html",
         problem="",
@@ -561,7 +562,7 @@ def _endpoint(name: str) -> str:
     return name.replace("-", "_")
 
 
-def _data_view(name: str) -> Callable[[], Awaitable[Response]]:
+def _data_view(name: str) -> Callable[[], Awaitable[ResponseReturnValue]]:
     async def report_data() -> Response:
         words, period, problem = await _setup()
         if period is None:
@@ -573,7 +574,7 @@ def _data_view(name: str) -> Callable[[], Awaitable[Response]]:
     return data(*ADMINS)(report_data)
 
 
-def _csv_view(name: str) -> Callable[[], Awaitable[Response]]:
+def _csv_view(name: str) -> Callable[[], Awaitable[ResponseReturnValue]]:
     async def report_csv_download() -> Response:
         words, period, problem = await _setup()
         if period is None:
