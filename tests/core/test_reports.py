@@ -88,14 +88,19 @@ def local(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=BERLIN)
 
 
-async def load_report_business() -> None:
-    """The business with its bookings as the table says (channels, statuses, made at)."""
+def business_file() -> str:
+    """The business file of the business and its bookings (all confirmed, from a file)."""
     lines = [
         f'  - {{service: {service}, start: "{local(start).astimezone(UTC).isoformat()}", '
         f"resources: [{resource}], token: {token}}}"
         for token, (service, start, resource, *_) in BOOKINGS.items()
     ]
-    await replace_business(parse_business(BUSINESS + "\n".join(lines) + "\n"))
+    return BUSINESS + "\n".join(lines) + "\n"
+
+
+async def load_report_business() -> None:
+    """The business with its bookings as the table says (channels, statuses, made at)."""
+    await replace_business(parse_business(business_file()))
     for token, (*_, channel, status, made) in BOOKINGS.items():
         changes: dict[str, object] = {"source_channel": channel, "status": status}
         if made is not None:
