@@ -13,16 +13,18 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime
+from datetime import time as clock_time
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_skeleton, format_time, get_day_names
 from babel.numbers import format_decimal, format_percent
-from quart import Response, abort, jsonify, request, url_for
+from quart import Response, abort, current_app, jsonify, request, url_for
 from quart.typing import ResponseReturnValue
 
 from admin.access import ADMINS, config, current_user, data, page
@@ -31,6 +33,7 @@ from admin.words import Words, words_for
 from core import reports as r
 from core.directory import business_info
 from core.errors import NoBusiness
+from core.store import Rules, load_rules
 
 __all__ = ["REPORTS", "Report", "build_report"]
 
@@ -57,30 +60,66 @@ class Report:
     """The largest value of a weekday × hour table (its cells are shaded by it)."""
 
 
+CACHE = "slotwise.admin.reports"
+"""``app.extensions`` key of the figures read lately (see :func:`facts_for`)."""
+CACHE_SECONDS = 60.0
+CACHE_SIZE = 16
+
+
 @dataclass
 class Facts:
-    """What the reports of one request read, each read once (the page shows them all)."""
+    """What the reports of a period read, each read once: the page shows them all, then its
+    charts ask for the same figures again (see :func:`facts_for`)."""
 
     period: r.Period
     now: datetime
     found: dict[str, Any] = field(default_factory=dict)
+    made: float = field(default_factory=time.monotonic)
 
     async def get(self, key: str, read: Callable[[], Awaitable[Any]]) -> Any:
         if key not in self.found:
             self.found[key] = await read()
         return self.found[key]
 
+    async def rules(self) -> Rules:
+        rules: Rules = await self.get("rules", load_rules)
+        return rules
+
     async def uses(self) -> list[r.Use]:
-        uses: list[r.Use] = await self.get("uses", lambda: r.utilization(self.period))
+        rules = await self.rules()
+        uses: list[r.Use] = await self.get("uses", lambda: r.utilization(self.period, rules))
         return uses
 
     async def starts_grid(self) -> r.Grid:
-        grid: r.Grid = await self.get("peak", lambda: r.peak_hours(self.period))
+        rules = await self.rules()
+        grid: r.Grid = await self.get("peak", lambda: r.peak_hours(self.period, rules))
         return grid
 
     async def empty(self) -> r.EmptyTime:
-        found: r.EmptyTime = await self.get("empty", lambda: r.empty_time(self.period, self.now))
+        rules = await self.rules()
+        found: r.EmptyTime = await self.get(
+            "empty", lambda: r.empty_time(self.period, self.now, rules)
+        )
         return found
+
+
+def facts_for(period: r.Period) -> Facts:
+    """The figures of this period read in the last minute, or a fresh start.
+
+    The page and the nine requests of its charts come within a second or two and want the
+    same figures: reading them once halves the work. A report is at most a minute old;
+    the period and the minute of the panel's clock are the key.
+    """
+    now = config().clock()
+    cache: dict[tuple[Any, ...], Facts] = current_app.extensions.setdefault(CACHE, {})
+    key = (period, now.replace(second=0, microsecond=0))
+    found = cache.get(key)
+    if found is not None and time.monotonic() - found.made < CACHE_SECONDS:
+        return found
+    if len(cache) >= CACHE_SIZE:
+        cache.clear()
+    cache[key] = Facts(period, now)
+    return cache[key]
 
 
 # --------------------------------------------------------------------------- the reports
@@ -133,7 +172,7 @@ def _weekdays(words: Words) -> list[str]:
 
 
 def _hour_label(hour: int, words: Words) -> str:
-    return str(format_time(time(hour), "short", locale=words.lang))
+    return str(format_time(clock_time(hour), "short", locale=words.lang))
 
 
 def _heat(name: str, title: str, about: str, grid: r.Grid, words: Words, unit: Kind) -> Report:
@@ -226,7 +265,7 @@ def _tally_report(name: str, title: str, about: str, tallies: list[r.Tally], w: 
 async def _channels(facts: Facts, words: Words) -> Report:
     tallies = [
         r.Tally(t.key, _channel_name(t.key, words), t.total, t.cancelled, t.no_show)
-        for t in await r.by_channel(facts.period)
+        for t in await r.by_channel(facts.period, await facts.rules())
     ]
     return _tally_report(
         "channels",
@@ -247,7 +286,7 @@ async def _services(facts: Facts, words: Words) -> Report:
         words._(
             "Bookings that start in the period by service; kept: neither cancelled nor a no-show."
         ),
-        await r.by_service(facts.period),
+        await r.by_service(facts.period, await facts.rules()),
         words,
     )
 
@@ -268,7 +307,7 @@ def _lead_label(key: str, words: Words) -> str:
 
 async def _lead(facts: Facts, words: Words) -> Report:
     _ = words._
-    buckets = await r.lead_times(facts.period)
+    buckets = await r.lead_times(facts.period, await facts.rules())
     labels = [_lead_label(b.key, words) for b in buckets]
     return Report(
         name="lead",
@@ -293,7 +332,7 @@ def _date_label(day: date, words: Words) -> str:
 
 async def _outcomes(facts: Facts, words: Words) -> Report:
     _ = words._
-    found = await r.outcomes(facts.period)
+    found = await r.outcomes(facts.period, await facts.rules())
     weekly = facts.period.weekly
     labels = [_date_label(o.start, words) for o in found]
     return Report(
@@ -537,7 +576,7 @@ async def reports() -> Response:
         return await render(
             "reports.html", status=400, problem=problem, reports=[], args=args, period=None
         )
-    facts = Facts(period, config().clock())
+    facts = facts_for(period)
     built = [await build_report(name, facts, words) for name in REPORTS]
     query: dict[str, Any] = {"from": period.first.isoformat(), "to": period.last.isoformat()}
     return await render(
@@ -567,7 +606,7 @@ def _data_view(name: str) -> Callable[[], Awaitable[ResponseReturnValue]]:
         words, period, problem = await _setup()
         if period is None:
             abort(400, problem)
-        report = await build_report(name, Facts(period, config().clock()), words)
+        report = await build_report(name, facts_for(period), words)
         return jsonify(report_json(report, period, words))
 
     report_data.__name__ = f"report_data_{_endpoint(name)}"
@@ -579,7 +618,7 @@ def _csv_view(name: str) -> Callable[[], Awaitable[ResponseReturnValue]]:
         words, period, problem = await _setup()
         if period is None:
             abort(400, problem)
-        report = await build_report(name, Facts(period, config().clock()), words)
+        report = await build_report(name, facts_for(period), words)
         filename = f"slotwise-{name}-{period.first.isoformat()}-{period.last.isoformat()}.csv"
         return Response(
             report_csv(report),

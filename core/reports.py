@@ -276,14 +276,14 @@ def _grid(cells: dict[tuple[int, int], float]) -> Grid:
 # --------------------------------------------------------------------------- reports
 
 
-async def utilization(period: Period) -> list[Use]:
+async def utilization(period: Period, rules: Rules | None = None) -> list[Use]:
     """Every resource, in the business file's order, with its booked and open minutes.
 
     Booked minutes are summed by the database (appointments clipped to the period, times
     their seats); open minutes come from the engine. A resource that is neither open nor
     booked in the period (an inactive one) is left out.
     """
-    rules = await load_rules()
+    rules = rules or await load_rules()
     start, end = instant_seconds(period.start), instant_seconds(period.end)
     sql = _Sql()
     a_start, a_end = sql.epoch('br."appointment_start"'), sql.epoch('br."appointment_end"')
@@ -321,21 +321,21 @@ def _use(resource: Resource, open_min: int, booked_min: int) -> Use:
     )
 
 
-async def _starts(period: Period) -> tuple[Rules, list[tuple[int, str, int]]]:
+async def _starts(period: Period, rules: Rules | None) -> list[tuple[int, str, int]]:
     """(quarter hour of the start as epoch seconds / 900, status, bookings), one query."""
-    rules = await load_rules()
+    rules = rules or await load_rules()
     sql = _Sql()
     bucket = sql.epoch('b."start"') + f" / {_BUCKET}"
     rows = await sql.rows(
         f'SELECT {bucket}, b."status", COUNT(*) FROM "booking" b '
         f"WHERE {_in_period(sql, rules, period)} GROUP BY 1, 2"
     )
-    return rules, [(int(q), str(status), int(n)) for q, status, n in rows]
+    return [(int(q), str(status), int(n)) for q, status, n in rows]
 
 
-async def peak_hours(period: Period) -> Grid:
+async def peak_hours(period: Period, rules: Rules | None = None) -> Grid:
     """Bookings (not cancelled) by the local weekday and hour they start."""
-    _, rows = await _starts(period)
+    rows = await _starts(period, rules)
     wall = _Wall(period.timezone, instant_seconds(period.start), instant_seconds(period.end))
     cells: dict[tuple[int, int], float] = defaultdict(int)
     for quarter, status, count in rows:
@@ -344,10 +344,10 @@ async def peak_hours(period: Period) -> Grid:
     return _grid(cells)
 
 
-async def outcomes(period: Period) -> list[Outcome]:
+async def outcomes(period: Period, rules: Rules | None = None) -> list[Outcome]:
     """Per local day of the start (per week, from Mondays, over a long period): bookings,
     of which cancelled and no-shows. Every day (or week) of the period has its row."""
-    _, rows = await _starts(period)
+    rows = await _starts(period, rules)
     wall = _Wall(period.timezone, instant_seconds(period.start), instant_seconds(period.end))
     counts: dict[date, list[int]] = {}
     day = _row_start(period.first, period.weekly)
@@ -368,9 +368,11 @@ def _row_start(day: date, weekly: bool) -> date:
     return day - timedelta(days=day.weekday()) if weekly else day
 
 
-async def _tallies(period: Period) -> tuple[Rules, list[tuple[int, str, str, int]]]:
+async def _tallies(
+    period: Period, rules: Rules | None
+) -> tuple[Rules, list[tuple[int, str, str, int]]]:
     """(service id, channel, status, bookings), one query."""
-    rules = await load_rules()
+    rules = rules or await load_rules()
     sql = _Sql()
     rows = await sql.rows(
         f'SELECT b."service_id", b."source_channel", b."status", COUNT(*) FROM "booking" b '
@@ -388,10 +390,10 @@ def _add(found: dict[str, dict[str, int]], key: str, status: str, count: int) ->
         numbers["no_show"] += count
 
 
-async def by_channel(period: Period) -> list[Tally]:
+async def by_channel(period: Period, rules: Rules | None = None) -> list[Tally]:
     """Bookings that start in the period by the channel they were made through, the
     busiest first (``file``: imported from a business file)."""
-    _, rows = await _tallies(period)
+    _, rows = await _tallies(period, rules)
     found: dict[str, dict[str, int]] = {}
     for _, channel, status, count in rows:
         _add(found, channel, status, count)
@@ -399,10 +401,10 @@ async def by_channel(period: Period) -> list[Tally]:
     return sorted(tallies, key=lambda t: (-t.total, t.key))
 
 
-async def by_service(period: Period) -> list[Tally]:
+async def by_service(period: Period, rules: Rules | None = None) -> list[Tally]:
     """Bookings that start in the period by service, in the business file's order; a
     service without bookings is listed with zeros."""
-    rules, rows = await _tallies(period)
+    rules, rows = await _tallies(period, rules)
     slugs = {db_id: slug for slug, db_id in rules.service_ids.items()}
     found: dict[str, dict[str, int]] = {}
     for service_id, _, status, count in rows:
@@ -415,39 +417,36 @@ async def by_service(period: Period) -> list[Tally]:
     ]
 
 
-async def lead_times(period: Period) -> list[LeadBucket]:
+async def lead_times(period: Period, rules: Rules | None = None) -> list[LeadBucket]:
     """Bookings that start in the period (not cancelled) by how long before their start
     they were made. Bookings imported from a business file are left out: when they were
     imported says nothing about when they were made."""
-    rules = await load_rules()
+    rules = rules or await load_rules()
     sql = _Sql()
     made, start = sql.epoch('b."created_at"'), sql.epoch('b."start"')
-    lead = f"({start} - {made})"
-    cases = " ".join(
-        f"WHEN {lead} < {upper} THEN {index}"
-        for index, (_, _, upper) in enumerate(LEAD_BUCKETS)
-        if upper is not None
-    )
+    # Grouped by whole hours ahead (one expression a row; every range bound is whole hours).
     rows = await sql.rows(
-        f'SELECT CASE {cases} ELSE {len(LEAD_BUCKETS) - 1} END, COUNT(*) FROM "booking" b '
+        f'SELECT ({start} - {made}) / {_HOUR}, COUNT(*) FROM "booking" b '
         f"WHERE {_in_period(sql, rules, period)} AND b.\"status\" <> '{_CANCELLED}' "
         f'AND b."source_channel" <> {sql.arg(IMPORT_CHANNEL)} GROUP BY 1'
     )
-    counts = {int(index): int(n) for index, n in rows}
+    counts: dict[int, int] = defaultdict(int)
+    for hours, n in rows:
+        counts[_lead_bucket(int(hours) * _HOUR)] += int(n)
     return [
         LeadBucket(key, lower, upper, counts.get(index, 0))
         for index, (key, lower, upper) in enumerate(LEAD_BUCKETS)
     ]
 
 
-async def empty_time(period: Period, now: datetime) -> EmptyTime:
+async def empty_time(period: Period, now: datetime, rules: Rules | None = None) -> EmptyTime:
     """Open time of each resource with no booking at all on it, from the period's start
     until now (or the period's end): per resource, and by local weekday and hour.
 
     The appointments come from the database as epoch seconds (one query); open minus
     booked is the engine's interval arithmetic.
     """
-    rules = await load_rules()
+    rules = rules or await load_rules()
     start = instant_seconds(period.start)
     until = min(period.end, max(now, period.start))
     end = instant_seconds(until)
@@ -477,6 +476,14 @@ async def empty_time(period: Period, now: datetime) -> EmptyTime:
         uses.append(_use(resource, open_s // 60, (open_s - empty_s) // 60))
     hours = {cell: seconds / _HOUR for cell, seconds in cells.items()}
     return EmptyTime(until=until, by_resource=tuple(uses), hours=_grid(hours))
+
+
+def _lead_bucket(seconds: int) -> int:
+    """The index in :data:`LEAD_BUCKETS` of a lead time (negative: the first)."""
+    for index, (_, _, upper) in enumerate(LEAD_BUCKETS):
+        if upper is None or seconds < upper:
+            return index
+    return len(LEAD_BUCKETS) - 1  # pragma: no cover - the last range has no upper bound
 
 
 def _spread(spans: Iterable[tuple[int, int]], wall: _Wall, cells: dict[Any, float]) -> None:
