@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from datetime import time as clock_time
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -84,6 +85,11 @@ class Facts:
     async def rules(self) -> Rules:
         rules: Rules = await self.get("rules", load_rules)
         return rules
+
+    async def read(self, key: str, report: Callable[[r.Period, Rules], Awaitable[Any]]) -> Any:
+        """A report of :mod:`core.reports` for the period, read once."""
+        rules = await self.rules()
+        return await self.get(key, lambda: report(self.period, rules))
 
     async def uses(self) -> list[r.Use]:
         rules = await self.rules()
@@ -172,7 +178,12 @@ def _weekdays(words: Words) -> list[str]:
 
 
 def _hour_label(hour: int, words: Words) -> str:
-    return str(format_time(clock_time(hour), "short", locale=words.lang))
+    return _hour_text(hour, words.lang)
+
+
+@lru_cache(maxsize=256)
+def _hour_text(hour: int, lang: str) -> str:
+    return str(format_time(clock_time(hour), "short", locale=lang))
 
 
 def _heat(name: str, title: str, about: str, grid: r.Grid, words: Words, unit: Kind) -> Report:
@@ -286,7 +297,7 @@ async def _services(facts: Facts, words: Words) -> Report:
         words._(
             "Bookings that start in the period by service; kept: neither cancelled nor a no-show."
         ),
-        await r.by_service(facts.period, await facts.rules()),
+        await facts.read("services", r.by_service),
         words,
     )
 
@@ -307,7 +318,7 @@ def _lead_label(key: str, words: Words) -> str:
 
 async def _lead(facts: Facts, words: Words) -> Report:
     _ = words._
-    buckets = await r.lead_times(facts.period, await facts.rules())
+    buckets = await facts.read("lead", r.lead_times)
     labels = [_lead_label(b.key, words) for b in buckets]
     return Report(
         name="lead",
@@ -327,12 +338,12 @@ async def _lead(facts: Facts, words: Words) -> Report:
 
 
 def _date_label(day: date, words: Words) -> str:
-    return str(format_skeleton("yMMMEd", day, locale=words.lang))
+    return _cell_text(day, "date", words.lang)
 
 
 async def _outcomes(facts: Facts, words: Words) -> Report:
     _ = words._
-    found = await r.outcomes(facts.period, await facts.rules())
+    found = await facts.read("outcomes", r.outcomes)
     weekly = facts.period.weekly
     labels = [_date_label(o.start, words) for o in found]
     return Report(
@@ -485,17 +496,23 @@ async def _period(words: Words) -> r.Period:
 
 def cell_text(value: Any, kind: Kind, words: Words) -> str:
     """A value as the user reads it (Babel, their language)."""
+    return _cell_text(value, kind, words.lang)
+
+
+@lru_cache(maxsize=4096)
+def _cell_text(value: Any, kind: Kind, lang: str) -> str:
+    """Remembered: a report's tables repeat their numbers, and Babel takes its time."""
     if value is None:
         return "—"
     if kind == "int":
-        return str(format_decimal(value, locale=words.lang))
+        return str(format_decimal(value, locale=lang))
     if kind == "hours":
-        return str(format_decimal(value, "#,##0.#", locale=words.lang))
+        return str(format_decimal(value, "#,##0.#", locale=lang))
     if kind == "percent":
         # The language's own pattern ("7.7%", "7,7 %"), to a tenth of a percent.
-        return str(format_percent(_tenth(value), locale=words.lang, decimal_quantization=False))
+        return str(format_percent(_tenth(value), locale=lang, decimal_quantization=False))
     if kind == "date":
-        return _date_label(value, words)
+        return str(format_skeleton("yMMMEd", value, locale=lang))
     return str(value)
 
 
