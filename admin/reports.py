@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_skeleton, format_time, get_day_names
 from babel.numbers import format_decimal, format_percent
+from markupsafe import Markup
 from quart import Response, abort, current_app, jsonify, request, url_for
 from quart.typing import ResponseReturnValue
 
@@ -521,6 +522,27 @@ def _tenth(share: float) -> Decimal:
     return Decimal(repr(share)).quantize(Decimal("0.001"), ROUND_HALF_UP)
 
 
+def table_rows(report: Report, words: Words) -> list[Markup]:
+    """Each row of the report's table as HTML (values escaped by ``Markup.format``): built
+    here, not cell by cell in the template, where a hundred rows took a tenth of a second."""
+    heat = report.chart.get("type") == "heatmap"
+    kinds = [c.kind for c in report.columns]
+    rows = []
+    for row in report.rows:
+        cells = [Markup('<th scope="row">{}</th>').format(cell_text(row[0], kinds[0], words))]
+        for value, kind in zip(row[1:], kinds[1:], strict=True):
+            if heat:
+                text = cell_text(value, kind, words) if value else ""
+                level = heat_level(value, report)
+                cells.append(Markup('<td class="number heat-{}">{}</td>').format(level, text))
+            else:
+                cells.append(
+                    Markup('<td class="number">{}</td>').format(cell_text(value, kind, words))
+                )
+        rows.append(Markup("<tr>{}</tr>").format(Markup("").join(cells)))
+    return rows
+
+
 def heat_level(value: Any, report: Report) -> int:
     """0 (nothing) to 5 (the most): the shade of a weekday × hour cell."""
     if not value or not report.heat_max:
@@ -605,8 +627,7 @@ async def reports() -> Response:
         period_text=words._("{first} to {last}").format(
             first=_date_label(period.first, words), last=_date_label(period.last, words)
         ),
-        cell=lambda value, kind: cell_text(value, kind, words),
-        heat=heat_level,
+        rows_of=lambda report: table_rows(report, words),
         data_url=lambda name: url_for(f"admin.report_data_{_endpoint(name)}", **query),
         csv_url=lambda name: url_for(f"admin.report_csv_{_endpoint(name)}", **query),
         chart_js=asset("vendor/chart.umd.min.js") if vendored("chart.umd.min.js") else None,

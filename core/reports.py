@@ -464,7 +464,7 @@ async def empty_time(period: Period, now: datetime, rules: Rules | None = None) 
         for resource_id, lo, hi in rows:
             booked[int(resource_id)].append((int(lo), int(hi)))
     wall = _Wall(period.timezone, start, max(end, start + 1))
-    cells: dict[tuple[int, int], float] = defaultdict(float)
+    cells = [0.0] * (7 * 24)
     uses = []
     for slug, resource in rules.snapshot.resources.items():
         opened = _open(resource, rules, start, end) if end > start else Intervals()
@@ -474,7 +474,7 @@ async def empty_time(period: Period, now: datetime, rules: Rules | None = None) 
         _spread(empty.spans, wall, cells)
         open_s, empty_s = opened.total(), empty.total()
         uses.append(_use(resource, open_s // 60, (open_s - empty_s) // 60))
-    hours = {cell: seconds / _HOUR for cell, seconds in cells.items()}
+    hours = {(i // 24, i % 24): seconds / _HOUR for i, seconds in enumerate(cells) if seconds}
     return EmptyTime(until=until, by_resource=tuple(uses), hours=_grid(hours))
 
 
@@ -486,14 +486,15 @@ def _lead_bucket(seconds: int) -> int:
     return len(LEAD_BUCKETS) - 1  # pragma: no cover - the last range has no upper bound
 
 
-def _spread(spans: Iterable[tuple[int, int]], wall: _Wall, cells: dict[Any, float]) -> None:
-    """Add each span's seconds to the local (weekday, hour) cells it covers."""
+def _spread(spans: Iterable[tuple[int, int]], wall: _Wall, cells: list[float]) -> None:
+    """Add each span's seconds to the local weekday × hour cells it covers (``cells`` is
+    7 × 24 long, Monday 0:00 first). Spans are cut where the zone's offset changes, so
+    each piece moves to wall time by one addition; the rest is integer arithmetic (this
+    runs for every open hour of every resource)."""
     for lo, hi in spans:
-        at = lo
-        while at < hi:
-            local = wall(at)
-            step = min(hi - at, _HOUR - local % _HOUR)
-            # A change of offset inside the step is at most a few per year: it moves
-            # those seconds by one hour, which the report may bear.
-            cells[_weekday_hour(local)] += step
-            at += step
+        for seg_lo, seg_hi, offset in wall.segments:
+            at, end = max(lo, seg_lo) + offset, min(hi, seg_hi) + offset
+            while at < end:
+                step = min(end - at, _HOUR - at % _HOUR)
+                cells[((at // _DAY + 3) % 7) * 24 + at % _DAY // _HOUR] += step
+                at += step

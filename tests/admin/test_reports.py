@@ -164,6 +164,8 @@ async def test_the_csv_does_not_let_a_name_run_as_a_formula(
         as_text=True
     )
     assert "'@SUM(A1)" in channels
+    page = await (await admin.get(f"/admin/reports?{PERIOD}")).get_data(as_text=True)
+    assert "=HYPERLINK(&#34;http://evil.example&#34;,&#34;x&#34;)" in page  # escaped in HTML
     assert csv_value("-2", "text") == "'-2"
     assert csv_value(-2, "int") == -2  # a number stays a number
     assert csv_value("+1 lunch", "text") == "'+1 lunch"
