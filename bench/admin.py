@@ -39,6 +39,7 @@ from admin.access import ACCESS, CONFIG, SESSION_COOKIE, Access
 from admin.reports import CACHE as REPORTS_CACHE
 from bench.__main__ import calibration_ms
 from bench.business import FIRST_DAY, build
+from core import models as m
 from core.db import connection, migrate
 from core.store import replace_business
 from core.users import UserRole, enrol, enrolment, invite
@@ -94,6 +95,7 @@ async def _spread_bookings() -> None:
 
 async def _admin_cookie(app: Quart) -> str:
     """An admin enrolled with a two-factor key, and a session of theirs (the cookie)."""
+    await m.User.filter(email="bench@example.org").delete()  # of an earlier run
     user, token = await invite("bench@example.org", "admin", None, now=NOW)
     shown = await enrolment(token, now=NOW)
     await enrol(token, PASSWORD, pyotp.TOTP(shown.secret).at(NOW), now=NOW)
@@ -170,7 +172,9 @@ async def measure(url: str, runs: int) -> tuple[list[Figure], list[str]]:
             if path is None:
                 skipped.append(rule.rule)
                 continue
-            cold, warm, status = [], [], 0
+            cold: list[float] = []
+            warm: list[float] = []
+            status = 0
             for index in range(2 * runs + 1):  # the first is a warm-up
                 if index % 2:
                     app.extensions.pop(REPORTS_CACHE, None)
