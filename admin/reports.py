@@ -98,14 +98,20 @@ class Facts:
         rules = await self.rules()
         return await self.get(key, lambda: report(self.period, rules))
 
+    async def counted(self, key: str, report: Callable[..., Awaitable[Any]]) -> Any:
+        """A report made from rows another report counts too (read once for both)."""
+        rules = await self.rules()
+        source = r.starts if key in ("peak", "outcomes") else r.tallies
+        rows = await self.get(source.__name__, lambda: source(self.period, rules))
+        return await self.get(key, lambda: report(self.period, rules, rows))
+
     async def uses(self) -> list[r.Use]:
         rules = await self.rules()
         uses: list[r.Use] = await self.get("uses", lambda: r.utilization(self.period, rules))
         return uses
 
     async def starts_grid(self) -> r.Grid:
-        rules = await self.rules()
-        grid: r.Grid = await self.get("peak", lambda: r.peak_hours(self.period, rules))
+        grid: r.Grid = await self.counted("peak", r.peak_hours)
         return grid
 
     async def empty(self) -> r.EmptyTime:
@@ -283,7 +289,7 @@ def _tally_report(name: str, title: str, about: str, tallies: list[r.Tally], w: 
 async def _channels(facts: Facts, words: Words) -> Report:
     tallies = [
         r.Tally(t.key, _channel_name(t.key, words), t.total, t.cancelled, t.no_show)
-        for t in await r.by_channel(facts.period, await facts.rules())
+        for t in await facts.counted("channels", r.by_channel)
     ]
     return _tally_report(
         "channels",
@@ -304,7 +310,7 @@ async def _services(facts: Facts, words: Words) -> Report:
         words._(
             "Bookings that start in the period by service; kept: neither cancelled nor a no-show."
         ),
-        await facts.read("services", r.by_service),
+        await facts.counted("services", r.by_service),
         words,
     )
 
@@ -350,7 +356,7 @@ def _date_label(day: date, words: Words) -> str:
 
 async def _outcomes(facts: Facts, words: Words) -> Report:
     _ = words._
-    found = await facts.read("outcomes", r.outcomes)
+    found = await facts.counted("outcomes", r.outcomes)
     weekly = facts.period.weekly
     labels = [_date_label(o.start, words) for o in found]
     return Report(

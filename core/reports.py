@@ -38,6 +38,8 @@ __all__ = [
     "LeadBucket",
     "Outcome",
     "Period",
+    "Starts",
+    "Tallies",
     "Tally",
     "Use",
     "by_channel",
@@ -47,6 +49,8 @@ __all__ = [
     "lead_times",
     "outcomes",
     "peak_hours",
+    "starts",
+    "tallies",
     "utilization",
 ]
 
@@ -321,8 +325,13 @@ def _use(resource: Resource, open_min: int, booked_min: int) -> Use:
     )
 
 
-async def _starts(period: Period, rules: Rules | None) -> list[tuple[int, str, int]]:
-    """(quarter hour of the start as epoch seconds / 900, status, bookings), one query."""
+Starts = list[tuple[int, str, int]]
+Tallies = list[tuple[int, str, str, int]]
+
+
+async def starts(period: Period, rules: Rules | None = None) -> Starts:
+    """(quarter hour of the start as epoch seconds / 900, status, bookings), one query:
+    what :func:`peak_hours` and :func:`outcomes` count (read once, give it to both)."""
     rules = rules or await load_rules()
     sql = _Sql()
     bucket = sql.epoch('b."start"') + f" / {_BUCKET}"
@@ -333,9 +342,11 @@ async def _starts(period: Period, rules: Rules | None) -> list[tuple[int, str, i
     return [(int(q), str(status), int(n)) for q, status, n in rows]
 
 
-async def peak_hours(period: Period, rules: Rules | None = None) -> Grid:
+async def peak_hours(
+    period: Period, rules: Rules | None = None, read: Starts | None = None
+) -> Grid:
     """Bookings (not cancelled) by the local weekday and hour they start."""
-    rows = await _starts(period, rules)
+    rows = read if read is not None else await starts(period, rules)
     wall = _Wall(period.timezone, instant_seconds(period.start), instant_seconds(period.end))
     cells: dict[tuple[int, int], float] = defaultdict(int)
     for quarter, status, count in rows:
@@ -344,10 +355,12 @@ async def peak_hours(period: Period, rules: Rules | None = None) -> Grid:
     return _grid(cells)
 
 
-async def outcomes(period: Period, rules: Rules | None = None) -> list[Outcome]:
+async def outcomes(
+    period: Period, rules: Rules | None = None, read: Starts | None = None
+) -> list[Outcome]:
     """Per local day of the start (per week, from Mondays, over a long period): bookings,
     of which cancelled and no-shows. Every day (or week) of the period has its row."""
-    rows = await _starts(period, rules)
+    rows = read if read is not None else await starts(period, rules)
     wall = _Wall(period.timezone, instant_seconds(period.start), instant_seconds(period.end))
     counts: dict[date, list[int]] = {}
     day = _row_start(period.first, period.weekly)
@@ -368,17 +381,16 @@ def _row_start(day: date, weekly: bool) -> date:
     return day - timedelta(days=day.weekday()) if weekly else day
 
 
-async def _tallies(
-    period: Period, rules: Rules | None
-) -> tuple[Rules, list[tuple[int, str, str, int]]]:
-    """(service id, channel, status, bookings), one query."""
+async def tallies(period: Period, rules: Rules | None = None) -> Tallies:
+    """(service id, channel, status, bookings), one query: what :func:`by_channel` and
+    :func:`by_service` count (read once, give it to both)."""
     rules = rules or await load_rules()
     sql = _Sql()
     rows = await sql.rows(
         f'SELECT b."service_id", b."source_channel", b."status", COUNT(*) FROM "booking" b '
         f"WHERE {_in_period(sql, rules, period)} GROUP BY 1, 2, 3"
     )
-    return rules, [(int(s), str(c), str(status), int(n)) for s, c, status, n in rows]
+    return [(int(s), str(c), str(status), int(n)) for s, c, status, n in rows]
 
 
 def _add(found: dict[str, dict[str, int]], key: str, status: str, count: int) -> None:
@@ -390,21 +402,26 @@ def _add(found: dict[str, dict[str, int]], key: str, status: str, count: int) ->
         numbers["no_show"] += count
 
 
-async def by_channel(period: Period, rules: Rules | None = None) -> list[Tally]:
+async def by_channel(
+    period: Period, rules: Rules | None = None, read: Tallies | None = None
+) -> list[Tally]:
     """Bookings that start in the period by the channel they were made through, the
     busiest first (``file``: imported from a business file)."""
-    _, rows = await _tallies(period, rules)
+    rows = read if read is not None else await tallies(period, rules)
     found: dict[str, dict[str, int]] = {}
     for _, channel, status, count in rows:
         _add(found, channel, status, count)
-    tallies = [Tally(key, key, **numbers) for key, numbers in found.items()]
-    return sorted(tallies, key=lambda t: (-t.total, t.key))
+    made = [Tally(key, key, **numbers) for key, numbers in found.items()]
+    return sorted(made, key=lambda t: (-t.total, t.key))
 
 
-async def by_service(period: Period, rules: Rules | None = None) -> list[Tally]:
+async def by_service(
+    period: Period, rules: Rules | None = None, read: Tallies | None = None
+) -> list[Tally]:
     """Bookings that start in the period by service, in the business file's order; a
     service without bookings is listed with zeros."""
-    rules, rows = await _tallies(period, rules)
+    rules = rules or await load_rules()
+    rows = read if read is not None else await tallies(period, rules)
     slugs = {db_id: slug for slug, db_id in rules.service_ids.items()}
     found: dict[str, dict[str, int]] = {}
     for service_id, _, status, count in rows:
