@@ -59,7 +59,8 @@
       box.style.height = Math.max(160, chart.labels.length * 22 + 60) + "px";
     }
     var numbers = new Intl.NumberFormat(data.locale);
-    var value = function (v) { return chart.percent ? numbers.format(v) + " %" : numbers.format(v); };
+    var percent = new Intl.NumberFormat(data.locale, { style: "percent", maximumFractionDigits: 1 });
+    var value = function (v) { return chart.percent ? percent.format(v / 100) : numbers.format(v); };
     var valueAxis = {
       beginAtZero: true,
       stacked: !!chart.stacked,
