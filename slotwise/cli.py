@@ -914,6 +914,7 @@ async def worker_command(
             moment=moment,
             jobs=[lambda at: _calendar_lines(calendars.sync_due(at)), fan_out],
             webhooks=WebhookSender(allow_private=settings.webhooks_allow_private),
+            feed_link=services.feeds.customer_link,
         )
         if once:
             at = _parse_now(now)

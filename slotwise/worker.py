@@ -50,6 +50,7 @@ from typing import TYPE_CHECKING, Literal
 from bot.replies import Attachment, Option, Reply
 from channels.base import Channel, SendFailed
 from core.notify import Broken, Drop, Later, Outgoing, Ready, Sender, prepare_many
+from core.notify.prepare import FeedLink
 from core.notify.summary import queue_summaries
 from core.outbox import (
     Claimed,
@@ -241,8 +242,10 @@ class Worker:
         cascade: Cascade | None = None,
         moment: Moment | None = None,
         webhooks: WebhookSender | None = None,
+        feed_link: FeedLink | None = None,
     ) -> None:
         self.senders = senders
+        self.feed_link = feed_link
         self.webhooks = webhooks or WebhookSender()
         self.cascade = cascade
         self.moment = moment
@@ -271,7 +274,11 @@ class Worker:
                 return []
             try:
                 decided = await prepare_many(
-                    claimed, at, public_url=self.public_url, channels=set(self.senders)
+                    claimed,
+                    at,
+                    public_url=self.public_url,
+                    channels=set(self.senders),
+                    feed_link=self.feed_link,
                 )
             except Exception as error:  # the database: retry them all later, never lose them
                 log.exception("preparing a batch of %d outbox messages failed", len(claimed))

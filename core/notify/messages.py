@@ -86,6 +86,9 @@ class Facts:
     note: str = ""
     """The business's words to the customer with a cancellation (its recorded reason, when
     staff or an admin cancelled: the panel asks for one)."""
+    feed_url: str = ""
+    """The customer's own calendar feed (all their bookings), offered with a confirmation
+    so a calendar app can subscribe once and follow every later booking; empty: none."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +132,9 @@ def render(kind: str, facts: Facts, sp: Speaker) -> Rendered:
     manage = _("To see, move or cancel it: {link}")
     calendar = _("Add it to your calendar: {link}")
     links = [] if cancelled else [(manage, facts.manage_url), (calendar, facts.calendar_url)]
+    if kind == MessageKind.CUSTOMER_CONFIRMATION and facts.feed_url:
+        feed = _("All your bookings in your calendar app, kept up to date: {link}")
+        links.append((feed, facts.feed_url))
     lines = [greeting, lead]
     if cancelled and facts.note:
         lines.append(

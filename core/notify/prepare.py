@@ -22,7 +22,7 @@ business's language and the member's zone.
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -37,6 +37,9 @@ from core.quiet import QuietHours, after_quiet, is_quiet
 from core.text.calendar import booking_ics
 from core.text.i18n import Speaker, pick_language
 from core.text.links import calendar_link, manage_link
+
+FeedLink = Callable[[str], Awaitable[str | None]]
+"""A customer's feed address from a booking's manage token (``FeedService.customer_link``)."""
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +103,8 @@ class _Read:
     """By customer id."""
     next_reminder: dict[int, datetime] = field(default_factory=dict)
     """By booking id: when its first reminder still to come is due."""
+    feed_urls: dict[int, str] = field(default_factory=dict)
+    """By booking id: the customer's feed address, for the confirmations of the batch."""
     staff: dict[int, dict[str, StaffRecipient]] = field(default_factory=dict)
     """By business id."""
 
@@ -161,11 +166,21 @@ async def prepare_many(
     *,
     public_url: str,
     channels: Collection[str] | None = None,
+    feed_link: FeedLink | None = None,
 ) -> list[Ready | Drop | Later | Broken]:
     """:func:`prepare` of each message of a claimed batch, in order, reading what they
     need in a few queries for the whole batch (not a few per message). A message whose
-    own preparation fails is :class:`Broken`; a failed read raises (the whole batch)."""
+    own preparation fails is :class:`Broken`; a failed read raises (the whole batch).
+    ``feed_link`` gives a customer's feed address from a manage token (confirmations
+    offer it); without it they offer the booking's own calendar file only."""
     read = await _read(batch, now)
+    if feed_link is not None:
+        for c in batch:
+            booking = read.bookings.get(c.booking_id or 0)
+            if c.kind == MessageKind.CUSTOMER_CONFIRMATION and booking is not None:
+                link = await feed_link(booking.manage_token)
+                if link:
+                    read.feed_urls[booking.id] = link
     decided: list[Ready | Drop | Later | Broken] = []
     for c in batch:
         try:
@@ -259,6 +274,7 @@ def _decide(
         previous_start=_instant(payload.get("previous_start")),
         reminder_at=reminder_at,
         note=_note(payload),
+        feed_url=read.feed_urls.get(booking.id, ""),
     )
     rendered = render(claimed.kind, facts, sp)
     is_cancel = claimed.kind == MessageKind.CUSTOMER_CANCELLATION

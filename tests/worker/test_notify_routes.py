@@ -13,6 +13,7 @@ from channels.base import SendFailed
 from core import models as m
 from core.bookings import Actor, BookingService
 from core.customers import Route
+from core.feeds import FeedService, FeedSigner
 from core.notify.routing import order_routes
 from core.outbox import MessageKind
 from core.rules import set_reminders
@@ -295,3 +296,34 @@ async def test_a_staff_message_goes_on_the_customers_channel_after_quiet_hours(
     assert "Please bring your X-ray." in reply.text
     history = await m.BookingHistory.get(booking_id=info.id, action="message")
     assert (history.actor, history.data["text"]) == ("staff:Ana", "Please bring your X-ray.")
+
+
+async def test_a_confirmation_offers_the_customers_own_feed_and_the_feed_holds_the_booking(
+    db: TestDatabase,
+) -> None:
+    """Issue 17: customers get their feed from the confirmation too (one subscription
+    follows every later booking); a cancellation offers nothing to subscribe to."""
+    await load_clinic()
+    feeds = FeedService(FeedSigner(b"k" * 32), PUBLIC, lambda: NOW)
+    service = BookingService(None, clock=Clock())
+    booking = await service.book("solo", at(WEDNESDAY, 10), ENGLISH)
+    mail = Recorder()
+    sending = Worker(
+        recording(mail), public_url=PUBLIC, name="w1", clock=lambda: NOW,
+        feed_link=feeds.customer_link,
+    )  # fmt: skip
+    await sending.drain(NOW)
+    link = await feeds.customer_link(booking.manage_token)
+    assert link is not None
+    assert link.startswith(PUBLIC + "/feeds/")
+    feed = await feeds.render(link.rsplit("/", 1)[1].removesuffix(".ics"))
+    assert feed is not None
+    assert f"booking-{booking.id}@".encode() in feed.body
+    await service.cancel(booking.manage_token, actor=ADMIN)
+    await sending.drain(NOW)
+    texts = {msg.kind: msg.text for _, msg in mail.sent}
+    assert (
+        f"All your bookings in your calendar app, kept up to date: {link}"
+        in texts["customer_confirmation"]
+    )
+    assert "/feeds/" not in texts["customer_cancellation"]
