@@ -84,7 +84,7 @@ async def signed_in_page(browser: Browser, base: str, link: str) -> tuple[Page, 
     await page.fill("#password", PASSWORD)
     await page.fill("#code", pyotp.TOTP(secret).now())
     await page.click("button[type=submit]")
-    await expect(page).to_have_url(base + "/admin/bookings")
+    await expect(page).to_have_url(base + "/admin/today")  # sign-in lands on Today
     return page, problems
 
 
