@@ -18,7 +18,7 @@ import hmac
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from functools import wraps
+from functools import lru_cache, wraps
 from typing import Any, Literal, ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
@@ -27,6 +27,7 @@ from quart.typing import ResponseReturnValue
 from quart_schema import hide
 
 from admin.config import AdminConfig
+from core.bookings import Actor, BookingService
 from core.users import SessionInfo, UserRole, session_of
 
 __all__ = [
@@ -36,6 +37,8 @@ __all__ = [
     "CSRF_COOKIE",
     "SESSION_COOKIE",
     "Access",
+    "actor_of",
+    "booking_service",
     "check_csrf",
     "config",
     "current_user",
@@ -170,3 +173,20 @@ def safe_next(target: str | None) -> str:
     ):
         return target
     return url_for("admin.today")
+
+
+def actor_of(user: SessionInfo) -> Actor:
+    """Who a change made in the panel is recorded as: their role's word, their e-mail, the
+    channel ``admin``."""
+    return Actor("staff" if user.role is UserRole.STAFF else "admin", user.email, "admin")
+
+
+@lru_cache(maxsize=1)
+def _own_booking_service() -> BookingService:
+    return BookingService()
+
+
+def booking_service() -> BookingService:
+    """The app's booking service (holds counted as busy); without one, one of our own."""
+    made = config().bookings
+    return made() if made is not None else _own_booking_service()

@@ -22,23 +22,29 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from quart import Response, abort, jsonify, request
 
-from admin.access import ADMINS, ANYONE, config, current_user, data, page
+from admin.access import (
+    ADMINS,
+    ANYONE,
+    actor_of,
+    booking_service,
+    config,
+    current_user,
+    data,
+    page,
+)
 from admin.blueprint import admin, asset, render, vendored
 from admin.explain import policy_words, reason_words
 from admin.words import Words, words_for
 from core import directory
 from core.availability import explain_start
 from core.bookings import (
-    Actor,
     BookingInfo,
     BookingLine,
-    BookingService,
     CustomerInput,
     find_bookings,
     utc_now,
@@ -411,21 +417,6 @@ async def calendar_data() -> Response:
 # --- changing --------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=1)
-def _own_service() -> BookingService:
-    return BookingService()
-
-
-def _service() -> BookingService:
-    """The app's booking service (holds counted as busy); without one, one of our own."""
-    made = config().bookings
-    return made() if made is not None else _own_service()
-
-
-def _actor(user: SessionInfo) -> Actor:
-    return Actor("admin" if user.role in ADMINS else "staff", user.email, "admin")
-
-
 async def _body(words: Words) -> dict[str, Any]:
     body = await request.get_json(silent=True)
     if not isinstance(body, dict):
@@ -536,10 +527,10 @@ async def move() -> Response:
         abort(400, words._("Give a reason for the override (the reason field): it is recorded."))
     offered = await directory.catalogue()
     try:
-        moved = await _service().reschedule(
+        moved = await booking_service().reschedule(
             info.manage_token,
             start,
-            actor=_actor(user),
+            actor=actor_of(user),
             override=override,
             provider=resource,
             reason=reason,
@@ -587,13 +578,13 @@ async def book() -> Response:
         abort(400, words._("Write the customer's phone number or e-mail address."))
     offered = await directory.catalogue()
     try:
-        made = await _service().book(
+        made = await booking_service().book(
             service,
             start,
             CustomerInput(name, phone=phone, email=email),
             provider=resource,
             channel="admin",
-            actor=_actor(user),
+            actor=actor_of(user),
         )
     except NotFound as error:
         abort(404, error.message)

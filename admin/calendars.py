@@ -12,10 +12,9 @@ from __future__ import annotations
 from quart import Response, abort, request
 from quart.typing import ResponseReturnValue
 
-from admin.access import ANYONE, config, current_user, page
+from admin.access import ANYONE, actor_of, config, current_user, page
 from admin.blueprint import admin, render
 from admin.words import Words, words_for
-from core.bookings import Actor
 from core.calendars import Calendars, staff_calendars
 from core.errors import InvalidRequest, NoBusiness, NotFound
 from core.users import SessionInfo, UserRole
@@ -31,10 +30,6 @@ def _check_resource(user: SessionInfo, resource: str) -> None:
     """Staff manage only their own calendar."""
     if user.role is UserRole.STAFF and user.resource != resource:
         abort(403, "staff manage only their own calendar")
-
-
-def _actor(user: SessionInfo) -> Actor:
-    return Actor("staff" if user.role is UserRole.STAFF else "admin", user.email, "admin")
 
 
 def _calendars(words: Words) -> Calendars:
@@ -121,7 +116,7 @@ async def calendar_connect(resource: str) -> Response:
     typed = {"resource": resource, "url": url, "username": username}
     try:
         shown = await _calendars(words).connect(
-            resource, url, username, form.get("password", "")[:500], actor=_actor(user)
+            resource, url, username, form.get("password", "")[:500], actor=actor_of(user)
         )
     except InvalidRequest as error:
         return await _page(status=400, problem=_field_error(words, error), typed=typed)
@@ -142,7 +137,7 @@ async def calendar_sync(resource: str) -> Response:
     _check_resource(user, resource)
     words = await words_for(user)
     try:
-        shown = await _calendars(words).sync(resource, actor=_actor(user))
+        shown = await _calendars(words).sync(resource, actor=actor_of(user))
     except NotFound:
         return await _page(status=404, problem=words._("There is no calendar connected."))
     if shown.state != "ok":
@@ -158,7 +153,7 @@ async def calendar_disconnect(resource: str) -> Response:
     _check_resource(user, resource)
     words = await words_for(user)
     try:
-        await _calendars(words).disconnect(resource, actor=_actor(user))
+        await _calendars(words).disconnect(resource, actor=actor_of(user))
     except NotFound:
         return await _page(status=404, problem=words._("There is no calendar connected."))
     return await _page(

@@ -15,7 +15,6 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -23,13 +22,22 @@ from zoneinfo import ZoneInfo
 from quart import Response, abort, jsonify, redirect, request, url_for
 from quart.typing import ResponseReturnValue
 
-from admin.access import ADMINS, ANYONE, config, current_user, data, page
+from admin.access import (
+    ADMINS,
+    ANYONE,
+    actor_of,
+    booking_service,
+    config,
+    current_user,
+    data,
+    page,
+)
 from admin.blueprint import admin, render
 from admin.explain import policy_words, reason_words
 from admin.words import Words, words_for
 from core import directory
 from core.audit import AuditEntry, audit_log
-from core.bookings import STATUSES, Actor, BookingLine, BookingService, find_bookings
+from core.bookings import STATUSES, BookingLine, find_bookings
 from core.calendars import clashing
 from core.errors import (
     InvalidRequest,
@@ -427,21 +435,6 @@ async def booking(booking_id: str) -> Response:
     return await _booking_page(booking_id)
 
 
-@lru_cache(maxsize=1)
-def _own_service() -> BookingService:
-    return BookingService()
-
-
-def _service() -> BookingService:
-    """The app's booking service (holds counted as busy); without one, one of our own."""
-    made = config().bookings
-    return made() if made is not None else _own_service()
-
-
-def _actor(user: SessionInfo) -> Actor:
-    return Actor("admin" if user.role in ADMINS else "staff", user.email, "admin")
-
-
 async def _change_form(words: Words) -> tuple[str, bool]:
     """The reason (required) and the override (admins only) of a change form."""
     form = await request.form
@@ -462,8 +455,8 @@ async def booking_cancel(booking_id: str) -> ResponseReturnValue:
             booking_id, status=400, problems=[words._("Write the reason for the cancellation.")]
         )
     try:
-        await _service().cancel(
-            line.booking.manage_token, actor=_actor(user), reason=reason, override=override
+        await booking_service().cancel(
+            line.booking.manage_token, actor=actor_of(user), reason=reason, override=override
         )
     except SlotwiseError as error:
         return await _booking_page(booking_id, status=409, problems=[policy_words(words, error)])
@@ -496,10 +489,10 @@ async def booking_move(booking_id: str) -> ResponseReturnValue:
     provider = None if _staff(user) else (form.get("resource") or None)
     names = {r.id: r.name for r in (await directory.catalogue()).resources}
     try:
-        await _service().reschedule(
+        await booking_service().reschedule(
             line.booking.manage_token,
             start,
-            actor=_actor(user),
+            actor=actor_of(user),
             override=override,
             provider=provider,
             reason=reason,
@@ -538,7 +531,7 @@ async def booking_no_show(booking_id: str) -> ResponseReturnValue:
     words = await words_for(user)
     line = await _line(user, booking_id)
     try:
-        await _service().mark_no_show(line.booking.manage_token, actor=_actor(user))
+        await booking_service().mark_no_show(line.booking.manage_token, actor=actor_of(user))
     except PolicyViolation as error:
         problem = (
             words._("A booking can be marked a no-show only after it has started.")

@@ -23,10 +23,9 @@ from babel.dates import get_day_names
 from quart import Response, abort, redirect, request, url_for
 from quart.typing import ResponseReturnValue
 
-from admin.access import ADMINS, ANYONE, config, current_user, page
+from admin.access import ADMINS, ANYONE, actor_of, config, current_user, page
 from admin.blueprint import admin, render
 from admin.words import Words, words_for
-from core.bookings import Actor
 from core.businessfile import Problem
 from core.errors import NoBusiness, NotFound, SlotwiseError
 from core.rules import (
@@ -56,10 +55,6 @@ def check_resource(user: SessionInfo, resource: str) -> None:
     """Staff edit only their own resource's rules."""
     if user.role is UserRole.STAFF and user.resource != resource:
         abort(403, "staff change only their own resource")
-
-
-def actor_of(user: SessionInfo) -> Actor:
-    return Actor("staff" if user.role is UserRole.STAFF else "admin", user.email, "admin")
 
 
 def field_labels(words: Words) -> dict[str, str]:

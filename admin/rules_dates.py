@@ -10,10 +10,9 @@ from datetime import date, timedelta
 import holidays
 from quart import Response, request
 
-from admin.access import ANYONE, page
+from admin.access import ANYONE, actor_of, page
 from admin.blueprint import admin
 from admin.rules import (
-    actor_of,
     check_resource,
     resource_page,
     save,

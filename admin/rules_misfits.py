@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 
 from quart import Response, abort, request
 
-from admin.access import ADMINS, page
+from admin.access import ADMINS, actor_of, page
 from admin.blueprint import admin
-from admin.rules import actor_of, check_resource, problems_of, resource_page, user_now
+from admin.rules import check_resource, problems_of, resource_page, user_now
 from admin.words import words_for
 from channels.services import services
 from core.bookings import find_bookings

@@ -12,10 +12,9 @@ from typing import Any
 from quart import Response, abort, redirect, request, url_for
 from quart.typing import ResponseReturnValue
 
-from admin.access import ADMINS, page
+from admin.access import ADMINS, actor_of, page
 from admin.blueprint import admin, render
 from admin.rules import (
-    actor_of,
     as_number,
     explain,
     problems_of,

@@ -13,9 +13,9 @@ from typing import Any
 from quart import Response, abort, redirect, request, url_for
 from quart.typing import ResponseReturnValue
 
-from admin.access import ADMINS, page
+from admin.access import ADMINS, actor_of, page
 from admin.blueprint import admin, render
-from admin.rules import actor_of, as_number, explain, problems_of, user_now
+from admin.rules import as_number, explain, problems_of, user_now
 from admin.words import words_for
 from core.businessfile import Problem
 from core.errors import NoBusiness, NotFound, SlotwiseError
