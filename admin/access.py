@@ -47,6 +47,8 @@ __all__ = [
     "load_session",
     "page",
     "public",
+    "signed_in",
+    "staff_scope",
 ]
 
 P = ParamSpec("P")
@@ -190,3 +192,19 @@ def booking_service() -> BookingService:
     """The app's booking service (holds counted as busy); without one, one of our own."""
     made = config().bookings
     return made() if made is not None else _own_booking_service()
+
+
+def signed_in() -> SessionInfo:
+    """The user of a view that :func:`page` or :func:`data` guards (so there is one)."""
+    user = current_user()
+    assert user is not None  # the guard saw to it
+    return user
+
+
+def staff_scope(user: SessionInfo) -> str | None:
+    """The resource a staff member's view is limited to; ``None`` for admins."""
+    if user.role is UserRole.STAFF:
+        if not user.resource:
+            abort(403, "no resource is tied to this user")
+        return user.resource
+    return None

@@ -12,18 +12,12 @@ from __future__ import annotations
 from quart import Response, abort, request
 from quart.typing import ResponseReturnValue
 
-from admin.access import ANYONE, actor_of, config, current_user, page
+from admin.access import ANYONE, actor_of, config, page, signed_in
 from admin.blueprint import admin, render
 from admin.words import Words, words_for
 from core.calendars import Calendars, staff_calendars
 from core.errors import InvalidRequest, NoBusiness, NotFound
 from core.users import SessionInfo, UserRole
-
-
-def _user() -> SessionInfo:
-    user = current_user()
-    assert user is not None  # the guard saw to it
-    return user
 
 
 def _check_resource(user: SessionInfo, resource: str) -> None:
@@ -66,7 +60,7 @@ def _field_error(words: Words, error: InvalidRequest) -> str:
 async def _page(
     *, status: int = 200, problem: str = "", done: str = "", typed: dict[str, str] | None = None
 ) -> Response:
-    user = _user()
+    user = signed_in()
     words = await words_for(user)
     if user.role is UserRole.STAFF and not user.resource:
         abort(403, "no resource is tied to this user")
@@ -107,7 +101,7 @@ async def calendars() -> ResponseReturnValue:
 @admin.post("/calendars/<resource>/connect")
 @page(*ANYONE)
 async def calendar_connect(resource: str) -> Response:
-    user = _user()
+    user = signed_in()
     _check_resource(user, resource)
     words = await words_for(user)
     form = await request.form
@@ -133,7 +127,7 @@ async def calendar_connect(resource: str) -> Response:
 @admin.post("/calendars/<resource>/sync")
 @page(*ANYONE)
 async def calendar_sync(resource: str) -> Response:
-    user = _user()
+    user = signed_in()
     _check_resource(user, resource)
     words = await words_for(user)
     try:
@@ -149,7 +143,7 @@ async def calendar_sync(resource: str) -> Response:
 @admin.post("/calendars/<resource>/disconnect")
 @page(*ANYONE)
 async def calendar_disconnect(resource: str) -> Response:
-    user = _user()
+    user = signed_in()
     _check_resource(user, resource)
     words = await words_for(user)
     try:

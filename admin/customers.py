@@ -10,28 +10,13 @@ from __future__ import annotations
 from quart import Response, abort, redirect, request, url_for
 from quart.typing import ResponseReturnValue
 
-from admin.access import ADMINS, ANYONE, current_user, page
+from admin.access import ADMINS, ANYONE, page, signed_in, staff_scope
 from admin.blueprint import admin, render
 from admin.words import words_for
 from core import directory
 from core.customer_records import erase, merge, profile, search
 from core.errors import InvalidRequest, NoBusiness, NotFound
 from core.users import SessionInfo, UserRole
-
-
-def _user() -> SessionInfo:
-    user = current_user()
-    assert user is not None  # the guard saw to it
-    return user
-
-
-def _scope(user: SessionInfo) -> str | None:
-    """The resource a staff member's view is limited to; ``None`` for admins."""
-    if user.role is UserRole.STAFF:
-        if not user.resource:
-            abort(403, "no resource is tied to this user")
-        return user.resource
-    return None
 
 
 def number_of(text: str) -> int:
@@ -57,17 +42,17 @@ def _actor(user: SessionInfo) -> str:
 @admin.get("/customers")
 @page(*ANYONE)
 async def customers() -> Response:
-    user = _user()
+    user = signed_in()
     text = request.args.get("q", "")[:100]
-    found = await search(text, resource=_scope(user))
+    found = await search(text, resource=staff_scope(user))
     return await render("customers.html", found=found, q=text, staff=user.role is UserRole.STAFF)
 
 
 async def _customer_page(customer_id: int, *, status: int = 200, **extra: object) -> Response:
-    user = _user()
+    user = signed_in()
     words = await words_for(user)
     try:
-        shown = await profile(customer_id, resource=_scope(user))
+        shown = await profile(customer_id, resource=staff_scope(user))
     except NotFound:
         abort(404, "there is no such customer")
     services, resources = await names()
@@ -100,7 +85,7 @@ async def customer(customer_id: str) -> Response:
 @page(*ADMINS)
 async def customer_merge(customer_id: str) -> ResponseReturnValue:
     number = number_of(customer_id)
-    words = await words_for(_user())
+    words = await words_for(signed_in())
     form = await request.form
     try:
         duplicate = int(form.get("duplicate", "").strip().lstrip("#"))
@@ -113,7 +98,7 @@ async def customer_merge(customer_id: str) -> ResponseReturnValue:
     if not await _exists(number):
         abort(404, "there is no such customer")
     try:
-        await merge(number, duplicate, actor=_actor(_user()))
+        await merge(number, duplicate, actor=_actor(signed_in()))
     except InvalidRequest:
         return await _customer_page(
             number, status=400, problem=words._("Choose two different customers to merge.")
@@ -137,7 +122,7 @@ async def _exists(customer_id: int) -> bool:
 @page(*ADMINS)
 async def customer_erase(customer_id: str) -> ResponseReturnValue:
     number = number_of(customer_id)
-    words = await words_for(_user())
+    words = await words_for(signed_in())
     form = await request.form
     if form.get("confirm") != "erase":
         return await _customer_page(
@@ -146,7 +131,7 @@ async def customer_erase(customer_id: str) -> ResponseReturnValue:
             problem=words._("Tick the box to confirm: erasing cannot be undone."),
         )
     try:
-        await erase(number, actor=_actor(_user()))
+        await erase(number, actor=_actor(signed_in()))
     except NotFound:
         abort(404, "there is no such customer")
     return redirect(url_for("admin.customer", customer_id=customer_id, erased="1"), 303)

@@ -31,6 +31,7 @@ from admin.access import (
     current_user,
     data,
     page,
+    signed_in,
 )
 from admin.blueprint import admin, render
 from admin.explain import policy_words, reason_words
@@ -63,12 +64,6 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 @page(*ANYONE)
 async def index() -> ResponseReturnValue:
     return redirect(url_for("admin.today"), 303)
-
-
-def _user() -> SessionInfo:
-    user = current_user()
-    assert user is not None  # the guard saw to it
-    return user
 
 
 def _staff(user: SessionInfo) -> bool:
@@ -174,7 +169,7 @@ def status_words(words: Words) -> dict[str, str]:
 @admin.get("/bookings")
 @page(*ANYONE)
 async def bookings() -> Response:
-    user = _user()
+    user = signed_in()
     words = await words_for(user)
     filters = _filters(user, words)
     try:
@@ -206,7 +201,7 @@ async def bookings() -> Response:
 @data(*ANYONE)
 async def bookings_data() -> Response:
     """The same list as JSON (UTC instants), with the same filters and scoping."""
-    user = _user()
+    user = signed_in()
     words = await words_for(user)
     filters = _filters(user, words)
     lines = await _lines(user, words, filters)
@@ -255,7 +250,7 @@ def csv_text(rows: Iterable[Iterable[object]]) -> str:
 async def bookings_csv() -> Response:
     """The filtered list as CSV: the same filters and scoping as the page, times in the
     business's zone (ISO 8601 with the offset)."""
-    user = _user()
+    user = signed_in()
     words = await words_for(user)
     filters = _filters(user, words)
     lines = await _lines(user, words, filters, limit=CSV_LIMIT)
@@ -387,7 +382,7 @@ async def _booking_page(
     alternatives: list[str] | None = None,
     typed: dict[str, str] | None = None,
 ) -> Response:
-    user = _user()
+    user = signed_in()
     words = await words_for(user)
     line = await _line(user, booking_id)
     b = line.booking
@@ -439,14 +434,14 @@ async def _change_form(words: Words) -> tuple[str, bool]:
     """The reason (required) and the override (admins only) of a change form."""
     form = await request.form
     reason = " ".join(form.get("reason", "").split())[:500]
-    override = form.get("override") == "on" and _user().role in ADMINS
+    override = form.get("override") == "on" and signed_in().role in ADMINS
     return reason, override
 
 
 @admin.post("/bookings/<booking_id>/cancel")
 @page(*ANYONE)
 async def booking_cancel(booking_id: str) -> ResponseReturnValue:
-    user = _user()
+    user = signed_in()
     words = await words_for(user)
     line = await _line(user, booking_id)
     reason, override = await _change_form(words)
@@ -466,7 +461,7 @@ async def booking_cancel(booking_id: str) -> ResponseReturnValue:
 @admin.post("/bookings/<booking_id>/move")
 @page(*ANYONE)
 async def booking_move(booking_id: str) -> ResponseReturnValue:
-    user = _user()
+    user = signed_in()
     words = await words_for(user)
     line = await _line(user, booking_id)
     form = await request.form
@@ -527,7 +522,7 @@ async def booking_move(booking_id: str) -> ResponseReturnValue:
 @admin.post("/bookings/<booking_id>/no-show")
 @page(*ANYONE)
 async def booking_no_show(booking_id: str) -> ResponseReturnValue:
-    user = _user()
+    user = signed_in()
     words = await words_for(user)
     line = await _line(user, booking_id)
     try:

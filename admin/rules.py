@@ -23,7 +23,14 @@ from babel.dates import get_day_names
 from quart import Response, abort, redirect, request, url_for
 from quart.typing import ResponseReturnValue
 
-from admin.access import ADMINS, ANYONE, actor_of, config, current_user, page
+from admin.access import (
+    ADMINS,
+    ANYONE,
+    actor_of,
+    config,
+    page,
+    signed_in,
+)
 from admin.blueprint import admin, render
 from admin.words import Words, words_for
 from core.businessfile import Problem
@@ -43,12 +50,6 @@ from core.users import SessionInfo, UserRole
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 PREVIEW_DAYS = 7
-
-
-def user_now() -> SessionInfo:
-    user = current_user()
-    assert user is not None  # the guard saw to it
-    return user
 
 
 def check_resource(user: SessionInfo, resource: str) -> None:
@@ -159,7 +160,7 @@ def today(words: Words) -> date:
 @admin.get("/rules")
 @page(*ANYONE)
 async def rules() -> ResponseReturnValue:
-    user = user_now()
+    user = signed_in()
     if user.role is UserRole.STAFF:
         if not user.resource:
             abort(403, "no resource is tied to this user")
@@ -182,7 +183,7 @@ async def resource_page(
     notice: str = "",
 ) -> Response:
     """The resource's page: what a save did, what was wrong, or the preview of a form."""
-    user = user_now()
+    user = signed_in()
     words = await words_for(user)
     try:
         section = await resource_rules(resource)
@@ -224,7 +225,7 @@ def holiday_countries(words: Words) -> list[tuple[str, str]]:
 @admin.get("/rules/<resource>")
 @page(*ANYONE)
 async def resource_rules_page(resource: str) -> Response:
-    check_resource(user_now(), resource)
+    check_resource(signed_in(), resource)
     return await resource_page(resource)
 
 
@@ -245,7 +246,7 @@ async def save(
 @page(*ANYONE)
 async def resource_hours(resource: str) -> Response:
     """Save the week, or (the "preview" button) show the free slots it would give."""
-    user = user_now()
+    user = signed_in()
     check_resource(user, resource)
     form = await request.form
     typed = {day: form.get(day, "")[:200] for day in DAYS}
@@ -259,7 +260,7 @@ async def _preview(
     resource: str, hours: dict[str, list[list[str]]], typed: dict[str, str]
 ) -> Response:
     """The coming week's free slots under the typed hours, from the engine; nothing saved."""
-    words = await words_for(user_now())
+    words = await words_for(signed_in())
     try:
         section: dict[str, Any] = dict(await resource_rules(resource))
     except (NotFound, NoBusiness):
@@ -301,7 +302,7 @@ def _block(form: Mapping[str, str]) -> dict[str, Any]:
 @admin.post("/rules/<resource>/blocks")
 @page(*ANYONE)
 async def resource_block(resource: str) -> Response:
-    user = user_now()
+    user = signed_in()
     check_resource(user, resource)
     block = _block(await request.form)
     return await save(resource, add_block(resource, block, actor=actor_of(user)))
@@ -310,7 +311,7 @@ async def resource_block(resource: str) -> Response:
 @admin.post("/rules/<resource>/blocks/remove")
 @page(*ANYONE)
 async def resource_block_remove(resource: str) -> Response:
-    user = user_now()
+    user = signed_in()
     check_resource(user, resource)
     form = await request.form
     try:

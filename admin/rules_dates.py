@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import holidays
 from quart import Response, request
 
-from admin.access import ANYONE, actor_of, page
+from admin.access import ANYONE, actor_of, page, signed_in
 from admin.blueprint import admin
 from admin.rules import (
     check_resource,
@@ -18,7 +18,6 @@ from admin.rules import (
     save,
     spans,
     today,
-    user_now,
 )
 from admin.words import words_for
 from core.businessfile import Problem
@@ -44,7 +43,7 @@ async def _refused(resource: str, field: str, message: str) -> Response:
 @page(*ANYONE)
 async def resource_override(resource: str) -> Response:
     """Closed on a date (no hours, or "closed" ticked), or open only at the hours typed."""
-    user = user_now()
+    user = signed_in()
     check_resource(user, resource)
     words = await words_for(user)
     form = await request.form
@@ -60,7 +59,7 @@ async def resource_override(resource: str) -> Response:
 @admin.post("/rules/<resource>/overrides/remove")
 @page(*ANYONE)
 async def resource_override_remove(resource: str) -> Response:
-    user = user_now()
+    user = signed_in()
     check_resource(user, resource)
     words = await words_for(user)
     day = _date((await request.form).get("date", "")[:32])
@@ -84,7 +83,7 @@ def public_holidays(country: str, region: str | None, first: date, days: int) ->
 @admin.post("/rules/<resource>/holidays")
 @page(*ANYONE)
 async def resource_holidays(resource: str) -> Response:
-    user = user_now()
+    user = signed_in()
     check_resource(user, resource)
     words = await words_for(user)
     form = await request.form

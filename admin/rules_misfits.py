@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 
 from quart import Response, abort, request
 
-from admin.access import ADMINS, actor_of, page
+from admin.access import ADMINS, actor_of, page, signed_in
 from admin.blueprint import admin
-from admin.rules import check_resource, problems_of, resource_page, user_now
+from admin.rules import check_resource, problems_of, resource_page
 from admin.words import words_for
 from channels.services import services
 from core.bookings import find_bookings
@@ -21,7 +21,7 @@ from core.errors import SlotwiseError
 @admin.post("/rules/<resource>/misfits/cancel")
 @page(*ADMINS)
 async def resource_misfit_cancel(resource: str) -> Response:
-    user = user_now()
+    user = signed_in()
     check_resource(user, resource)
     form = await request.form
     try:

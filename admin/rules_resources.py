@@ -12,14 +12,13 @@ from typing import Any
 from quart import Response, abort, redirect, request, url_for
 from quart.typing import ResponseReturnValue
 
-from admin.access import ADMINS, actor_of, page
+from admin.access import ADMINS, actor_of, page, signed_in
 from admin.blueprint import admin, render
 from admin.rules import (
     as_number,
     explain,
     problems_of,
     resource_page,
-    user_now,
 )
 from admin.words import words_for
 from core.businessfile import Problem
@@ -51,7 +50,7 @@ def details(form: Mapping[str, str], base: Mapping[str, Any]) -> dict[str, Any]:
 async def _form_page(
     typed: Mapping[str, Any], *, status: int = 200, problems: Sequence[Problem] = ()
 ) -> Response:
-    words = await words_for(user_now())
+    words = await words_for(signed_in())
     return await render(
         "rules_resource_new.html",
         status=status,
@@ -70,7 +69,7 @@ async def resource_new() -> Response:
 @admin.post("/resources/new")
 @page(*ADMINS)
 async def resource_new_post() -> ResponseReturnValue:
-    user = user_now()
+    user = signed_in()
     words = await words_for(user)
     form = await request.form
     resource_id = form.get("id", "").strip()[:64]
@@ -98,7 +97,7 @@ async def resource_details(resource: str) -> Response:
         abort(404, "there is no such resource")
     data = details(await request.form, base)
     try:
-        edit = await put_resource(data, actor=actor_of(user_now()))
+        edit = await put_resource(data, actor=actor_of(signed_in()))
     except SlotwiseError as error:
         return await resource_page(resource, status=400, problems=problems_of(error))
     return await resource_page(resource, edit=edit)
@@ -108,7 +107,7 @@ async def resource_details(resource: str) -> Response:
 @page(*ADMINS)
 async def resource_remove(resource: str) -> ResponseReturnValue:
     try:
-        await remove_resource(resource, actor=actor_of(user_now()))
+        await remove_resource(resource, actor=actor_of(signed_in()))
     except SlotwiseError as error:
         return await resource_page(resource, status=400, problems=problems_of(error))
     return redirect(url_for("admin.rules"), 303)

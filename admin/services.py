@@ -13,9 +13,9 @@ from typing import Any
 from quart import Response, abort, redirect, request, url_for
 from quart.typing import ResponseReturnValue
 
-from admin.access import ADMINS, actor_of, page
+from admin.access import ADMINS, actor_of, page, signed_in
 from admin.blueprint import admin, render
-from admin.rules import as_number, explain, problems_of, user_now
+from admin.rules import as_number, explain, problems_of
 from admin.words import words_for
 from core.businessfile import Problem
 from core.errors import NoBusiness, NotFound, SlotwiseError
@@ -107,7 +107,7 @@ async def _form(
     problems: Sequence[Problem] = (),
     edit: RuleEdit | None = None,
 ) -> Response:
-    words = await words_for(user_now())
+    words = await words_for(signed_in())
     return await render(
         "services_form.html",
         status=status,
@@ -140,7 +140,7 @@ async def service_new() -> Response:
 @admin.post("/services/new")
 @page(*ADMINS)
 async def service_new_post() -> ResponseReturnValue:
-    words = await words_for(user_now())
+    words = await words_for(signed_in())
     form = await request.form
     service_id = form.get("id", "").strip()[:64]
     data = {"id": service_id, **service_data(form, {})}
@@ -153,7 +153,7 @@ async def service_new_post() -> ResponseReturnValue:
         problem = Problem("id", words._("{id} is taken; choose another id.").format(id=service_id))
         return await _form(typed, new=True, status=400, problems=[problem])
     try:
-        await put_service(data, actor=actor_of(user_now()))
+        await put_service(data, actor=actor_of(signed_in()))
     except SlotwiseError as error:
         return await _form(typed, new=True, status=400, problems=problems_of(error))
     return redirect(url_for("admin.service_page", service=service_id), 303)
@@ -179,7 +179,7 @@ async def service_save(service: str) -> Response:
     data = service_data(form, await _service(service))
     typed = {**typed_of(data), "requires": form.get("requires", "")[:2000]}
     try:
-        edit = await put_service(data, actor=actor_of(user_now()))
+        edit = await put_service(data, actor=actor_of(signed_in()))
     except SlotwiseError as error:
         return await _form(typed, new=False, status=400, problems=problems_of(error))
     return await _form(typed_of(await _service(service)), new=False, edit=edit)
@@ -190,7 +190,7 @@ async def service_save(service: str) -> Response:
 async def service_remove(service: str) -> ResponseReturnValue:
     await _service(service)
     try:
-        await remove_service(service, actor=actor_of(user_now()))
+        await remove_service(service, actor=actor_of(signed_in()))
     except SlotwiseError as error:
         typed = typed_of(await _service(service))
         return await _form(typed, new=False, status=400, problems=problems_of(error))

@@ -13,7 +13,7 @@ from typing import Any
 
 from quart import Response, abort, request
 
-from admin.access import config, current_user, page
+from admin.access import config, page, signed_in
 from admin.blueprint import admin, render
 from admin.customers import number_of
 from admin.words import words_for
@@ -28,12 +28,6 @@ from core.users import SessionInfo, UserRole
 from core.webhooks import EVENT_NAMES, create_webhook, delete_webhook, list_webhooks
 
 SYSADMIN = UserRole.SYSADMIN
-
-
-def _user() -> SessionInfo:
-    user = current_user()
-    assert user is not None  # the guard saw to it
-    return user
 
 
 def _actor_label(user: SessionInfo) -> str:
@@ -67,7 +61,7 @@ async def settings() -> Response:
 @admin.post("/settings/apikeys")
 @page(SYSADMIN)
 async def apikey_create() -> Response:
-    words = await words_for(_user())
+    words = await words_for(signed_in())
     form = await request.form
     try:
         client, key = await create_api_key(form.get("name", "")[:120], form.get("role", "client"))
@@ -79,7 +73,7 @@ async def apikey_create() -> Response:
         )
         return await _page(status=400, problem=problem)
     await audit_admin_action(
-        actor=_actor_label(_user()),
+        actor=_actor_label(signed_in()),
         action="api_key_created",
         subject=f"api key {client.name}"[:100],
         before={},
@@ -97,20 +91,20 @@ async def apikey_revoke() -> Response:
     except NotFound:
         abort(404, "there is no such key")
     await audit_admin_action(
-        actor=_actor_label(_user()),
+        actor=_actor_label(signed_in()),
         action="api_key_revoked",
         subject=f"api key {client.name}"[:100],
         before={"name": client.name},
         after={"revoked": True},
     )
-    words = await words_for(_user())
+    words = await words_for(signed_in())
     return await _page(saved=words._("The key {name} no longer works.").format(name=client.name))
 
 
 @admin.post("/settings/webhooks")
 @page(SYSADMIN)
 async def webhook_create() -> Response:
-    words = await words_for(_user())
+    words = await words_for(signed_in())
     form = await request.form
     events = [e for e in form.getlist("events") if isinstance(e, str)][:10]
     try:
@@ -118,7 +112,7 @@ async def webhook_create() -> Response:
             form.get("url", "")[:600],
             events,
             allow_private=config().webhooks_allow_private,
-            created_by=_user().email,
+            created_by=signed_in().email,
         )
     except InvalidRequest as error:
         problem = (
@@ -131,7 +125,7 @@ async def webhook_create() -> Response:
         )
         return await _page(status=400, problem=problem, typed_url=form.get("url", "")[:600])
     await audit_admin_action(
-        actor=_actor_label(_user()),
+        actor=_actor_label(signed_in()),
         action="webhook_created",
         subject=f"webhook {hook.id}",
         before={},
@@ -149,20 +143,20 @@ async def webhook_delete(webhook_id: str) -> Response:
     except NotFound:
         abort(404, "there is no such webhook")
     await audit_admin_action(
-        actor=_actor_label(_user()),
+        actor=_actor_label(signed_in()),
         action="webhook_deleted",
         subject=f"webhook {hook.id}",
         before={"url": hook.url, "events": list(hook.events)},
         after={},
     )
-    words = await words_for(_user())
+    words = await words_for(signed_in())
     return await _page(saved=words._("The webhook was removed."))
 
 
 @admin.post("/settings/business")
 @page(SYSADMIN)
 async def business_save() -> Response:
-    user = _user()
+    user = signed_in()
     words = await words_for(user)
     form = await request.form
     try:

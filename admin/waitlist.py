@@ -9,40 +9,25 @@ from __future__ import annotations
 from quart import Response, abort, redirect, request, url_for
 from quart.typing import ResponseReturnValue
 
-from admin.access import ANYONE, config, current_user, page
+from admin.access import ANYONE, config, page, signed_in, staff_scope
 from admin.blueprint import admin, render
 from admin.customers import names, number_of
 from admin.words import words_for
 from core.errors import NotFound
-from core.users import SessionInfo, UserRole
 from core.waitlist_admin import remove_entry, waitlist
 
 STATES = ("waiting", "booked", "expired", "removed")
 
 
-def _user() -> SessionInfo:
-    user = current_user()
-    assert user is not None  # the guard saw to it
-    return user
-
-
-def _scope(user: SessionInfo) -> str | None:
-    if user.role is UserRole.STAFF:
-        if not user.resource:
-            abort(403, "no resource is tied to this user")
-        return user.resource
-    return None
-
-
 @admin.get("/waitlist")
 @page(*ANYONE)
 async def waitlist_page() -> Response:
-    user = _user()
+    user = signed_in()
     words = await words_for(user)
     status = request.args.get("status") or None
     if status is not None and status not in STATES:
         abort(400, words._("Choose a state from the list."))
-    lines = await waitlist(resource=_scope(user), status=status)
+    lines = await waitlist(resource=staff_scope(user), status=status)
     states = {
         "waiting": words._("waiting"),
         "booked": words._("booked"),
@@ -66,10 +51,10 @@ async def waitlist_page() -> Response:
 @page(*ANYONE)
 async def waitlist_remove(entry_id: str) -> ResponseReturnValue:
     number = number_of(entry_id)
-    user = _user()
+    user = signed_in()
     try:
         await remove_entry(
-            number, actor=f"admin:{user.email}", now=config().clock(), resource=_scope(user)
+            number, actor=f"admin:{user.email}", now=config().clock(), resource=staff_scope(user)
         )
     except NotFound:
         abort(404, "there is no such waitlist entry")
