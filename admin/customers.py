@@ -87,8 +87,11 @@ async def customer_merge(customer_id: str) -> ResponseReturnValue:
     number = number_of(customer_id)
     words = await words_for(signed_in())
     form = await request.form
+    typed = form.get("duplicate", "").strip().lstrip("#")
     try:
-        duplicate = int(form.get("duplicate", "").strip().lstrip("#"))
+        if not (typed.isascii() and typed.isdigit()) or len(typed) > 12:
+            raise ValueError(typed)  # a row number fits 12 digits; more would overflow the db
+        duplicate = int(typed)
     except ValueError:
         return await _customer_page(
             number,

@@ -6,6 +6,7 @@ import re
 from dataclasses import replace
 from datetime import timedelta
 
+import pytest
 from quart import Quart
 
 from admin.access import CONFIG
@@ -215,3 +216,21 @@ async def test_the_business_details_are_a_rule_edit_with_history(app: Quart, clo
     assert wrong.status_code == 400
     assert "timezone" in page
     assert (await m.Business.get()).timezone == "Europe/Berlin"
+
+
+@pytest.mark.parametrize("typed", ["9" * 40, "-3", "4\x00", "٣", "abc"])
+async def test_a_duplicate_number_that_is_not_a_row_number_is_a_400_naming_the_fix(
+    app: Quart, clock: Clock, typed: str
+) -> None:
+    """Too long (it would overflow the database's integer), signed, control characters,
+    non-ASCII digits: the form says how to write it, nothing is merged."""
+    await services_of(app).bookings.book("haircut", START, ADA, provider="ana")
+    admin = await signed_in(app, clock, "admin")
+    ada = await customer_id("Ada Lovelace")
+    token = await csrf(admin, f"/admin/customers/{ada}")
+    answer = await admin.post(
+        f"/admin/customers/{ada}/merge", form={"csrf_token": token, "duplicate": typed}
+    )
+    assert answer.status_code == 400
+    assert "Write the number of the duplicate customer" in await answer.get_data(as_text=True)
+    assert await m.Customer.filter(id=ada).exists()
