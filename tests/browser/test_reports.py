@@ -114,6 +114,26 @@ async def test_the_reports_draw_their_charts_and_work_without_script(
     )
     assert painted > 100
     await expect(page.locator("#table-providers tbody tr")).to_have_count(2)
+    # Every axis says each value once: a share axis of small numbers ("0.05%, 0.1%, 0.15%")
+    # once read "0.1%, 0.1%, 0.2%" because its labels kept one decimal whatever the step.
+    axes = await page.evaluate(
+        "() => [...document.querySelectorAll('.chart canvas')]"
+        ".map(c => window.Chart && window.Chart.getChart(c)).filter(Boolean)"
+        ".flatMap(ch => Object.entries(ch.scales).map(([id, s]) =>"
+        " [ch.canvas.closest('.chart').dataset.report + ' ' + id,"
+        " s.ticks.map(t => String(t.label))]))"
+    )
+    for axis, labels in axes:
+        assert len(labels) == len(set(labels)), (axis, labels)
+    steps = {"small shares": [0, 0.05, 0.1, 0.15, 0.2], "halves": [0, 2.5, 5, 7.5, 10]}
+    for name, values in steps.items():
+        labels = await page.evaluate(
+            "values => values.map((v, i, all) => window.slotwiseAxisLabel("
+            "'en-GB', true, v, all.map(value => ({value}))))",
+            values,
+        )
+        assert len(labels) == len(set(labels)), (name, labels)
+    assert labels == ["0%", "2.5%", "5%", "7.5%", "10%"]
     await shots.take(page, "reports")
     await page.screenshot(path=str(shots.folder / "reports-full.png"), full_page=True)
     assert problems == []
