@@ -207,13 +207,15 @@ async def test_sign_out_deletes_the_cookie_and_pages_are_not_kept(app: Quart, cl
     assert (await client.get("/admin/bookings")).status_code == 302
 
 
-def test_the_panels_scripts_keep_nothing_in_the_browser() -> None:
+def test_the_panels_scripts_keep_nothing_in_the_browser_and_run_no_data() -> None:
     scripts = list(STATIC.glob("*.js"))
     assert scripts
     for script in scripts:
         text = script.read_text()
         for store in ("localStorage", "sessionStorage", "indexedDB", "document.cookie"):
             assert store not in text, f"{script.name} uses {store}"
+        for risky in ("innerHTML", "outerHTML", "insertAdjacentHTML", "eval(", "new Function"):
+            assert risky not in text, f"{script.name} uses {risky}"  # data is text, never code
 
 
 # --- V2.1, V2.5, V4.3.1: passwords and second factors ---------------------------------------
@@ -426,10 +428,15 @@ async def test_changes_are_posts_and_other_methods_get_405(app: Quart, clock: Cl
 async def test_the_calendar_api_takes_only_a_json_object(app: Quart, clock: Clock) -> None:
     client = await signed_in(app, clock, "admin")
     token = await csrf(client, "/admin/calendar")
-    for body in ({"data": "booking=1"}, {"json": [1, 2]}, {"data": "{not json"}):
-        response = await client.post(
-            "/admin/api/calendar/move", headers={"X-CSRF-Token": token}, **body
-        )
+    bodies: list[dict[str, Any]] = [
+        {"data": "booking=1"},
+        {"json": [1, 2]},
+        {"data": "{not json", "headers": {"Content-Type": "application/json"}},
+        {"data": '{"booking": 1}', "headers": {"Content-Type": "text/plain"}},
+    ]
+    for body in bodies:
+        headers = {"X-CSRF-Token": token, **body.pop("headers", {})}
+        response = await client.post("/admin/api/calendar/move", headers=headers, **body)
         assert response.status_code == 400, body
         assert response.headers["Content-Type"] == "application/problem+json"
 
