@@ -201,8 +201,9 @@ class Shooter:
             print(f"  skipped {name}: {error}", file=sys.stderr)
 
 
-async def open_first(page: Page, selector: str) -> None:
-    link = page.locator(selector).first
+async def open_link(page: Page, selector: str, *, last: bool = False) -> None:
+    links = page.locator(selector)
+    link = links.last if last else links.first
     href = await link.get_attribute("href", timeout=5_000)
     if href is None:
         raise RuntimeError(f"no {selector}")
@@ -256,7 +257,7 @@ async def take_all(browser: Browser, shooter: Shooter, clock: Clock, links: dict
         ("calendar-week", "/admin/calendar?date=2026-12-08&view=week&resource=dr-lee", None),
         ("bookings", "/admin/bookings?from=2026-12-07&to=2026-12-13", None),
         ("booking", "/admin/bookings?date=2026-12-08&resource=dr-lee",
-         lambda p: open_first(p, "main a[href*='/admin/bookings/']")),
+         lambda p: open_link(p, "main a[href*='/admin/bookings/']", last=True)),
         ("rules", "/admin/rules", None),
         ("rules-resource", "/admin/rules/dr-lee", None),
         ("rules-preview", "/admin/rules/dr-lee", preview),
@@ -265,7 +266,7 @@ async def take_all(browser: Browser, shooter: Shooter, clock: Clock, links: dict
         ("service", "/admin/services/consult", None),
         ("customers", "/admin/customers", None),
         ("customer", "/admin/customers",
-         lambda p: open_first(p, "main a[href*='/admin/customers/']")),
+         lambda p: open_link(p, "main a[href*='/admin/customers/']")),
         ("waitlist", "/admin/waitlist", None),
         ("reports", "/admin/reports?from=2026-11-09&to=2026-12-08", None),
         ("reports-peak", "/admin/reports?from=2026-11-09&to=2026-12-08",
