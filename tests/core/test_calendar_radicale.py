@@ -160,6 +160,48 @@ async def test_a_wrong_address_is_refused_with_words(setup: Setup, radicale: str
     assert "address" in shown.last_error
 
 
+def test_the_calendar_command_refuses_a_private_address_unless_allowed(
+    radicale: str, empty_db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    from click.testing import CliRunner
+
+    from slotwise.cli import DEMO_FILE, main
+    from slotwise.settings import get_settings
+
+    url = asyncio.run(new_calendar(radicale, f"cli-{uuid4().hex}"))
+    monkeypatch.setenv("SLOTWISE_CREDENTIALS_KEY", Fernet.generate_key().decode())
+    monkeypatch.delenv("SLOTWISE_CALENDARS_ALLOW_PRIVATE", raising=False)
+    get_settings.cache_clear()
+    runner = CliRunner()
+
+    def connect(address: str) -> tuple[int, str]:
+        command = ["calendar", "connect", "ana", "--url", address, "--user", "ana"]
+        done = runner.invoke(main, [*command, "--password", "x", "--db", empty_db_url])
+        return done.exit_code, done.output
+
+    try:
+        assert runner.invoke(main, ["import", str(DEMO_FILE), "--db", empty_db_url]).exit_code == 0
+        for address in (url, "http://169.254.169.254/latest/", "http://localhost:5232/ana/"):
+            code, out = connect(address)
+            assert code == 1, out
+            assert "--url: " in out
+            assert "a calendar on your own network needs SLOTWISE_CALENDARS_ALLOW_PRIVATE=true" in (
+                " ".join(out.split())
+            )
+        listed = runner.invoke(main, ["calendar", "list", "--db", empty_db_url]).output
+        assert listed.startswith("No calendars connected")
+
+        monkeypatch.setenv("SLOTWISE_CALENDARS_ALLOW_PRIVATE", "true")
+        get_settings.cache_clear()
+        code, out = connect(url)
+        assert code == 0, out
+        assert "calendar ana\tok" in out
+    finally:
+        get_settings.cache_clear()  # the next test reads the environment afresh
+
+
 def test_the_calendar_commands(
     radicale: str, empty_db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
