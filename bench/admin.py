@@ -37,7 +37,7 @@ from datetime import time as clock_time
 
 import pyotp
 from quart import Quart
-from quart.testing import QuartClient
+from quart.typing import TestClientProtocol
 from werkzeug.routing import Rule
 
 from admin.access import ACCESS, CONFIG, SESSION_COOKIE, Access
@@ -214,7 +214,7 @@ async def measure(url: str, runs: int) -> tuple[list[Figure], list[str]]:
 
 
 async def _time(
-    app: Quart, client: QuartClient, cookie: str, path: str, query: str, runs: int
+    app: Quart, client: TestClientProtocol, cookie: str, path: str, query: str, runs: int
 ) -> Figure:
     """Cold and warm medians of one address."""
     address = f"{path}?{query}" if query else path
