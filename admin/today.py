@@ -164,13 +164,22 @@ async def today() -> Response:
         )
         if line.booking.status != "cancelled"
     ]
+    times: dict[datetime, str] = {}  # bookings share their times: each formatted once
+
+    def time_of(moment: datetime) -> str:
+        text = times.get(moment)
+        if text is None:
+            text = times[moment] = words.time(moment)
+        return text
+
+    by_resource: dict[str, list[tuple[str, BookingLine]]] = {}
+    for line in lines:
+        shown = (f"{time_of(line.booking.start)}–{time_of(line.booking.end)}", line)
+        for resource_id in dict.fromkeys(line.booking.resources):
+            by_resource.setdefault(resource_id, []).append(shown)
     columns = []
     for use in uses:
-        own = [
-            (f"{words.time(line.booking.start)}–{words.time(line.booking.end)}", line)
-            for line in lines
-            if use.resource in line.booking.resources
-        ]
+        own = by_resource.get(use.resource, [])
         if not own and not use.open_before and not use.open_after:
             continue  # closed all day, nothing booked: nothing to show
         columns.append(
