@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -140,9 +141,10 @@ def _serves(service: Service, resource: str) -> bool:
     return any(resource in pool for pool in service.requires)
 
 
+@lru_cache(maxsize=8192)
 def _wall(moment: datetime, zone: ZoneInfo) -> str:
-    """``WALL``'s format (isoformat is several times quicker than strftime, and a week
-    holds thousands of these)."""
+    """``WALL``'s format. A week holds thousands of these, mostly the same few hundred
+    times: each is worked out once (isoformat, several times quicker than strftime)."""
     return moment.astimezone(zone).replace(tzinfo=None, microsecond=0).isoformat()
 
 

@@ -12,6 +12,7 @@ case-insensitive ``LIKE`` of a customer search.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -118,30 +119,38 @@ async def read_grid(grid: Grid) -> list[BookingLine]:
         'ORDER BY b."start", b."id", br."position", br."id"'
     )
     rows = await fetch(sql, [*params, grid.limit])
+    instants: dict[Any, datetime] = {}  # bookings share their times: each read once
+
+    def moment(read: Any) -> datetime:
+        found = instants.get(read)
+        if found is None:
+            found = instants[read] = instant(read)
+        return found
+
     lines: list[BookingLine] = []
     current: list[Any] | None = None
     resources: list[str] = []
     for row in rows:
         if current is None or row[0] != current[0]:
             if current is not None:
-                lines.append(_line(current, resources))
+                lines.append(_line(current, resources, moment))
             current, resources = list(row), []
         if row[16] is not None:
             resources.append(row[16])
     if current is not None:
-        lines.append(_line(current, resources))
+        lines.append(_line(current, resources, moment))
     return lines
 
 
-def _line(row: list[Any], resources: list[str]) -> BookingLine:
+def _line(row: list[Any], resources: list[str], moment: Callable[[Any], datetime]) -> BookingLine:
     (booking_id, token, service, start, end, status, seats, channel, moves, series) = row[:10]
     customer_id, name = row[10], row[11]
     info = BookingInfo(
         id=booking_id,
         manage_token=token,
         service_id=service,
-        start=instant(start),
-        end=instant(end),
+        start=moment(start),
+        end=moment(end),
         status=m.BookingStatus(status).value,
         resources=tuple(resources),
         seats=seats,
