@@ -61,7 +61,7 @@ async def unfit_bookings(
 ) -> list[Unfit]:
     """Confirmed bookings occupying time in ``[now, until)`` that the rules in force would
     refuse (in time order, at most ``limit``); with ``resource``, those on it. Three
-    queries, a fourth for the ones found."""
+    queries (a fourth when a service is switched off), another for the ones found."""
     rules = await load_rules(resources=None if resource is None else [resource])
     snapshot = rules.snapshot
     slugs = {rid: slug for slug, rid in rules.resource_ids.items()}
@@ -92,13 +92,15 @@ async def unfit_bookings(
         else:
             reason = "blocked"
         found.setdefault(booking_id, []).append((reason, slugs[rid]))
-    switched_off = m.Booking.filter(
-        status=m.BookingStatus.CONFIRMED, end__gt=now, start__lt=until, service__active=False
-    )
-    if resource is not None:
-        switched_off = switched_off.filter(occupancy__resource__slug=resource)
-    for booking_id, service in await switched_off.values_list("id", "service__slug"):
-        found.setdefault(booking_id, []).insert(0, ("service_off", service))
+    if any(not service.active for service in snapshot.services.values()):
+        # (The rules hold every service, switched off or not: with none off, no query.)
+        switched_off = m.Booking.filter(
+            status=m.BookingStatus.CONFIRMED, end__gt=now, start__lt=until, service__active=False
+        )
+        if resource is not None:
+            switched_off = switched_off.filter(occupancy__resource__slug=resource)
+        for booking_id, service in await switched_off.values_list("id", "service__slug"):
+            found.setdefault(booking_id, []).insert(0, ("service_off", service))
     if not found:
         return []
     rows = await (

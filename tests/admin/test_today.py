@@ -11,7 +11,7 @@ from channels.services import services_of
 from core import models as m
 from core.bookings import Actor
 from core.outbox import MessageKind
-from core.rules import add_block, set_weekly_hours
+from core.rules import add_block, remove_service, set_weekly_hours
 from tests.admin.conftest import Clock, make_user, sign_in, signed_in
 from tests.admin.test_bookings import book_two
 from tests.admin.test_pages import BERLIN, START
@@ -157,3 +157,17 @@ async def test_an_hours_edit_lists_the_booking_left_outside_them(app: Quart, clo
     assert "Ana is not open then." in attention
     assert f"/admin/bookings/{ada.id}" in attention
     assert f"/admin/bookings/{bob.id}" not in attention
+
+
+async def test_a_service_switched_off_lists_its_bookings(app: Quart, clock: Clock) -> None:
+    during_adas_haircut(clock)
+    clock.now -= timedelta(hours=5)
+    ada, bob = await book_two(app)
+    admin = await signed_in(app, clock, "admin")
+    assert 'id="all-well"' in await (await admin.get("/admin/today")).get_data(as_text=True)
+    await remove_service("haircut", actor=Actor("admin", "Zoe", "admin"))  # kept, switched off
+    page = await (await admin.get("/admin/today")).get_data(as_text=True)
+    attention = page.split('id="attention"')[1].split("</ul>")[0]
+    assert attention.count("The service is switched off.") == 2
+    assert f"/admin/bookings/{ada.id}" in attention
+    assert f"/admin/bookings/{bob.id}" in attention
