@@ -29,8 +29,8 @@ from core import models as m
 from core.engine import Intervals
 from core.engine.calendar import hours_instants, open_instants
 from core.outbox import DeadMessage, MessageKind, dead_messages
-from core.rawsql import fetch, instant
-from core.store import load_rules
+from core.rawsql import fetch, instant, is_postgres
+from core.store import Rules, load_rules
 
 __all__ = [
     "CalendarConflict",
@@ -57,12 +57,20 @@ class Unfit:
 
 
 async def unfit_bookings(
-    now: datetime, until: datetime, *, resource: str | None = None, limit: int = 100
+    now: datetime,
+    until: datetime,
+    *,
+    resource: str | None = None,
+    limit: int = 100,
+    rules: Rules | None = None,
 ) -> list[Unfit]:
     """Confirmed bookings occupying time in ``[now, until)`` that the rules in force would
     refuse (in time order, at most ``limit``); with ``resource``, those on it. Three
-    queries (a fourth when a service is switched off), another for the ones found."""
-    rules = await load_rules(resources=None if resource is None else [resource])
+    queries (a fourth when a service is switched off), another for the ones found;
+    ``rules`` (those :func:`core.store.load_rules` gives for ``resource``) saves the first
+    to a page that has read them already."""
+    if rules is None:
+        rules = await load_rules(resources=None if resource is None else [resource])
     snapshot = rules.snapshot
     slugs = {rid: slug for slug, rid in rules.resource_ids.items()}
     occupied = await _occupancy(list(slugs), now, until)
@@ -118,9 +126,15 @@ async def unfit_bookings(
 DAY = 86_400
 
 _OCCUPANCY = (
-    'SELECT "resource_id", "booking_id", "occupied_start", "occupied_end" '
-    'FROM "booking_resource" WHERE "active" AND "occupied_end" > ? AND "occupied_start" < ?'
+    'SELECT "resource_id", "booking_id", {start}, {end} FROM "booking_resource" '
+    'WHERE "active" AND "occupied_end" > ? AND "occupied_start" < ? AND "resource_id" IN ({ids})'
 )
+_PG_SECONDS = {
+    "start": 'FLOOR(EXTRACT(EPOCH FROM "occupied_start"))::bigint',
+    "end": 'CEIL(EXTRACT(EPOCH FROM "occupied_end"))::bigint',
+}
+"""PostgreSQL's answer in whole seconds: integers cost less to send and to read than
+instants (two fifths of the query's time at a month of a busy business)."""
 
 
 async def _occupancy(
@@ -133,8 +147,14 @@ async def _occupancy(
     time Today took."""
     if not resource_ids:
         return []
-    marks = ", ".join("?" * len(resource_ids))
-    rows = await fetch(f'{_OCCUPANCY} AND "resource_id" IN ({marks})', [now, until, *resource_ids])
+    ids = ", ".join("?" * len(resource_ids))
+    if is_postgres():
+        sql = _OCCUPANCY.format(ids=ids, **_PG_SECONDS)
+        rows = await fetch(sql, [now, until, *resource_ids])
+        return [(rid, booking_id, a, b) for rid, booking_id, a, b in rows]
+    sql = _OCCUPANCY.format(ids=ids, start='"occupied_start"', end='"occupied_end"')
+    rows = await fetch(sql, [now, until, *resource_ids])
+    # SQLite answers in text; bookings share their times, so each text is read once.
     seconds: dict[object, tuple[int, int]] = {}
     found = []
     for rid, booking_id, start, end in rows:
