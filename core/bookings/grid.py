@@ -14,13 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from tortoise.filters import escape_like
 
 from core import models as m
 from core.bookings.types import BookingInfo
+from core.businessfile import MAX_WINDOW_MIN
 from core.customers import CustomerInput, customer_of
 from core.rawsql import fetch, instant
 
@@ -59,6 +60,26 @@ _COLUMNS = (
 )
 
 
+_BOOKING_COLUMNS = ", ".join(
+    f'b0."{name}"'
+    for name in (
+        "id",
+        "manage_token",
+        "service_id",
+        "start",
+        "end",
+        "status",
+        "seats",
+        "source_channel",
+        "reschedule_count",
+        "series_id",
+        "customer_id",
+    )
+)
+MAX_LENGTH = timedelta(minutes=MAX_WINDOW_MIN)
+"""The longest a booking occupies (:data:`core.businessfile.MAX_WINDOW_MIN`)."""
+
+
 def _where(grid: Grid) -> tuple[str, list[Any]]:
     """The inner query's conditions and their parameters."""
     found: list[str] = []
@@ -82,8 +103,11 @@ def _where(grid: Grid) -> tuple[str, list[Any]]:
             params.append(f"%{escape_like(digits)}%")
         found.append("(" + " OR ".join(like) + ")")
     if grid.start is not None:
-        found.append('b0."end" > ?')
-        params.append(grid.start)
+        # The second bound follows from the first (a booking lasts at most a day, buffers
+        # included: the business file's rule) and lets the (business, start) index answer.
+        found.append('b0."end" > ? AND b0."start" > ?')
+        params += [grid.start, grid.start - MAX_LENGTH]
+        found.append('b0."business_id" = (SELECT MIN("id") FROM "business")')
     if grid.end is not None:
         found.append('b0."start" < ?')
         params.append(grid.end)
@@ -108,10 +132,11 @@ async def read_grid(grid: Grid) -> list[BookingLine]:
     customer_join = (
         ' LEFT JOIN "customer" c0 ON c0."id" = b0."customer_id"' if grid.customer else ""
     )
+    # The chosen bookings' own columns come from the inner query: joining the booking
+    # table again made PostgreSQL read all of it.
     sql = (
-        f'SELECT {_COLUMNS} FROM (SELECT b0."id" FROM "booking" b0{customer_join}{where} '
-        'ORDER BY b0."start", b0."id" LIMIT ?) chosen '
-        'JOIN "booking" b ON b."id" = chosen."id" '
+        f'SELECT {_COLUMNS} FROM (SELECT {_BOOKING_COLUMNS} FROM "booking" b0{customer_join}'
+        f'{where} ORDER BY b0."start", b0."id" LIMIT ?) b '
         'JOIN "service" s ON s."id" = b."service_id" '
         'LEFT JOIN "customer" c ON c."id" = b."customer_id" '
         'LEFT JOIN "booking_resource" br ON br."booking_id" = b."id" '
