@@ -77,9 +77,7 @@ async def _page(
     made = config().feeds
     links: dict[str, str] = {}
     if made is not None:
-        feeds = made()
-        for member in staff:
-            links[member.resource] = await feeds.resource_link(member.resource)
+        links = await made().resource_links([member.resource for member in staff])
     return await render(
         "calendars.html",
         status=status,

@@ -24,6 +24,7 @@ from core import directory
 from core.attention import Unfit, calendar_conflicts, dead_messages, unfit_bookings
 from core.bookings import BookingLine, find_bookings
 from core.errors import NoBusiness
+from core.store import Rules, load_rules
 from core.users import SessionInfo, UserRole
 from core.utilization import ResourceUse, resource_use
 
@@ -77,7 +78,12 @@ def _day(words: Words, now: datetime) -> date:
 
 
 async def _attention(
-    user: SessionInfo, words: Words, now: datetime, names: dict[str, str], services: dict[str, str]
+    user: SessionInfo,
+    words: Words,
+    now: datetime,
+    names: dict[str, str],
+    services: dict[str, str],
+    rules: Rules,
 ) -> list[Attention]:
     mine = user.resource if user.role is UserRole.STAFF else None
     found: list[Attention] = []
@@ -91,7 +97,10 @@ async def _attention(
                     .strip()
                 )
             )
-    for unfit in await unfit_bookings(now, now + MISFIT_HORIZON, resource=mine, limit=SHOWN):
+    misfits = await unfit_bookings(
+        now, now + MISFIT_HORIZON, resource=mine, limit=SHOWN, rules=rules
+    )
+    for unfit in misfits:
         found.append(
             Attention(
                 words._("{service} on {when} no longer fits the rules: {why}").format(
@@ -156,7 +165,8 @@ async def today() -> Response:
     start = datetime.combine(day, datetime.min.time(), zone)
     end = datetime.combine(day + timedelta(days=1), datetime.min.time(), zone)
     mine = [user.resource] if staff and user.resource else None
-    uses = await resource_use(start, end, now, mine)
+    rules = await load_rules(resources=mine)  # read once for the figures and the misfits
+    uses = await resource_use(start, end, now, mine, rules=rules)
     lines = [
         line
         for line in await find_bookings(
@@ -164,13 +174,22 @@ async def today() -> Response:
         )
         if line.booking.status != "cancelled"
     ]
+    times: dict[datetime, str] = {}  # bookings share their times: each formatted once
+
+    def time_of(moment: datetime) -> str:
+        text = times.get(moment)
+        if text is None:
+            text = times[moment] = words.time(moment)
+        return text
+
+    by_resource: dict[str, list[tuple[str, BookingLine]]] = {}
+    for line in lines:
+        shown = (f"{time_of(line.booking.start)}–{time_of(line.booking.end)}", line)
+        for resource_id in dict.fromkeys(line.booking.resources):
+            by_resource.setdefault(resource_id, []).append(shown)
     columns = []
     for use in uses:
-        own = [
-            (f"{words.time(line.booking.start)}–{words.time(line.booking.end)}", line)
-            for line in lines
-            if use.resource in line.booking.resources
-        ]
+        own = by_resource.get(use.resource, [])
         if not own and not use.open_before and not use.open_after:
             continue  # closed all day, nothing booked: nothing to show
         columns.append(
@@ -184,7 +203,7 @@ async def today() -> Response:
     return await render(
         "today.html",
         columns=columns,
-        attention=await _attention(user, words, now, names, services),
+        attention=await _attention(user, words, now, names, services, rules),
         day_text=words.day(day),
         day=day,
         staff=staff,

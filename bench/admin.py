@@ -7,13 +7,17 @@ The routes are found by walking the app's URL map, so a page added later is meas
 without a change here: every GET route under ``/admin`` that admits admins, with its
 parameters filled by a representative when it has any (a resource's id, a booking's,
 a customer's, a date: see :data:`REPRESENTATIVE`); a route whose parameter has none is
-listed as skipped. The bookings are given a spread of channels, statuses and lead times
-first, so the reports have something to count. The panel's clock is set 30 days after
+listed as skipped; a route the pages also ask with a query string (the calendar's
+week, the bookings of a week) is measured that way too (see :data:`VARIANTS`). The
+bookings are given a spread of channels, statuses and lead times first, so the reports
+have something to count, and customers (2,000, ten bookings each), so the customer
+pages have someone to show. The panel's clock is set 30 days after
 the bookings begin, so the reports' default period (the past and coming 30 days) holds
 them all.
 
 SQLite always (a fresh file); PostgreSQL when ``SLOTWISE_BENCH_DATABASE_URL`` names one
-(its content is replaced).
+(its content is replaced), analysed after loading as autovacuum would soon do, so the
+planner sees the tables as they are rather than as they were when empty.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from datetime import time as clock_time
 
 import pyotp
 from quart import Quart
+from quart.typing import TestClientProtocol
 from werkzeug.routing import Rule
 
 from admin.access import ACCESS, CONFIG, SESSION_COOKIE, Access
@@ -40,6 +45,7 @@ from admin.reports import CACHE as REPORTS_CACHE
 from bench.__main__ import calibration_ms
 from bench.business import FIRST_DAY, build
 from core import models as m
+from core.booking_rows import insert_rows
 from core.db import connection, migrate
 from core.store import replace_business
 from core.users import UserRole, enrol, enrolment, invite
@@ -51,6 +57,23 @@ TARGET_MS = 200.0
 NOW = datetime.combine(FIRST_DAY + timedelta(days=30), clock_time(12), tzinfo=UTC)
 """The panel's clock: a month into the benchmark's bookings."""
 PASSWORD = "a bench password, long enough"
+CUSTOMERS = 2_000
+DOMAIN = "bench.example"
+"""The benchmark customers' e-mail domain."""
+WEEK_START = NOW.date() - timedelta(days=NOW.weekday())
+VARIANTS: dict[str, tuple[str, ...]] = {
+    "/admin/calendar": ("view=week",),
+    "/admin/api/calendar": (
+        f"date={NOW.date()}&view=week",
+        f"start={WEEK_START}&end={WEEK_START + timedelta(days=7)}",
+    ),
+    "/admin/bookings": (f"from={WEEK_START}&to={WEEK_START + timedelta(days=6)}",),
+    "/admin/api/bookings": (f"from={WEEK_START}&to={WEEK_START + timedelta(days=6)}",),
+    "/admin/api/bookings.csv": (f"from={WEEK_START}&to={WEEK_START + timedelta(days=6)}",),
+    "/admin/customers": ("q=customer 1",),
+}
+"""Query strings the pages send besides the bare route (the calendar's week, a week of
+bookings, a customer search), each measured as a route of its own."""
 
 
 @dataclass(frozen=True)
@@ -91,6 +114,23 @@ async def _spread_bookings() -> None:
     ]
     for sql in statements:
         await conn.execute_query(sql)
+    # Customers outlive a re-import (they are not the business's rows): those of an
+    # earlier run go first.
+    await conn.execute_query(f'DELETE FROM "customer" WHERE "email_key" LIKE \'%@{DOMAIN}\'')
+    await insert_rows(
+        conn,
+        "customer",
+        ("name", "phone", "email", "email_key", "created_at"),
+        [
+            (f"Customer {n}", f"+4930{n:07d}", f"c{n}@{DOMAIN}", f"c{n}@{DOMAIN}", NOW)
+            for n in range(CUSTOMERS)
+        ],
+    )
+    _, rows = await conn.execute_query('SELECT MIN("id") FROM "customer"')
+    first = int(next(iter(rows))[0])
+    await conn.execute_query(f'UPDATE "booking" SET "customer_id" = {first} + "id" % {CUSTOMERS}')
+    if postgres:
+        await conn.execute_script("VACUUM ANALYZE")
 
 
 async def _admin_cookie(app: Quart) -> str:
@@ -112,7 +152,8 @@ async def _representatives() -> dict[str, str]:
 
     async def first(sql: str) -> str | None:
         _, rows = await conn.execute_query(sql)
-        return None if not rows else str(next(iter(rows))[0])
+        value = None if not rows else next(iter(rows))[0]
+        return None if value is None else str(value)
 
     found = {
         "resource": await first('SELECT "slug" FROM "resource" ORDER BY "position", "id" LIMIT 1'),
@@ -172,21 +213,30 @@ async def measure(url: str, runs: int) -> tuple[list[Figure], list[str]]:
             if path is None:
                 skipped.append(rule.rule)
                 continue
-            cold: list[float] = []
-            warm: list[float] = []
-            status = 0
-            for index in range(2 * runs + 1):  # the first is a warm-up
-                if index % 2:
-                    app.extensions.pop(REPORTS_CACHE, None)
-                start = time.perf_counter()
-                response = await client.get(path, headers={"Cookie": cookie})
-                await response.get_data()
-                elapsed = (time.perf_counter() - start) * 1000
-                status = response.status_code
-                if index:
-                    (cold if index % 2 else warm).append(elapsed)
-            figures.append(Figure(path, status, statistics.median(cold), statistics.median(warm)))
+            for query in ("", *VARIANTS.get(rule.rule, ())):
+                figures.append(await _time(app, client, cookie, path, query, runs))
     return figures, skipped
+
+
+async def _time(
+    app: Quart, client: TestClientProtocol, cookie: str, path: str, query: str, runs: int
+) -> Figure:
+    """Cold and warm medians of one address."""
+    address = f"{path}?{query}" if query else path
+    cold: list[float] = []
+    warm: list[float] = []
+    status = 0
+    for index in range(2 * runs + 1):  # the first is a warm-up
+        if index % 2:
+            app.extensions.pop(REPORTS_CACHE, None)
+        start = time.perf_counter()
+        response = await client.get(address, headers={"Cookie": cookie})
+        await response.get_data()
+        elapsed = (time.perf_counter() - start) * 1000
+        status = response.status_code
+        if index:
+            (cold if index % 2 else warm).append(elapsed)
+    return Figure(address, status, statistics.median(cold), statistics.median(warm))
 
 
 def print_table(title: str, figures: list[Figure], skipped: list[str]) -> None:

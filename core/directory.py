@@ -9,11 +9,10 @@ store or the engine's snapshot itself. Every read raises
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from core.business import BusinessInfo, Directory
 from core.engine import Resource, Service
-from core.store import load_directory, load_info, load_snapshot
+from core.store import load_directory, load_info, load_rules
 
 __all__ = ["BusinessInfo", "Catalogue", "Directory", "business_info", "catalogue", "directory"]
 
@@ -41,8 +40,9 @@ async def directory() -> Directory:
 
 async def catalogue() -> Catalogue:
     """The active services and resources, in file order, without any busy time."""
-    now = datetime.now(UTC)
-    snapshot = await load_snapshot(now, now)
+    # The rules alone: a snapshot's busy time, even of an empty window, was a scan of
+    # every future booking's occupancy (its index starts at the window's end).
+    snapshot = (await load_rules()).snapshot
     return Catalogue(
         services=tuple(s for s in snapshot.services.values() if s.active),
         resources=tuple(r for r in snapshot.resources.values() if r.active),

@@ -19,7 +19,7 @@ from datetime import datetime
 from core.engine import Busy, Intervals, Resource
 from core.engine.calendar import open_instants
 from core.engine.zones import instant_seconds
-from core.store import EXTERNAL, load_busy, load_rules
+from core.store import EXTERNAL, Rules, load_busy, load_rules
 
 __all__ = ["ResourceUse", "resource_use"]
 
@@ -48,10 +48,17 @@ class ResourceUse:
 
 
 async def resource_use(
-    start: datetime, end: datetime, now: datetime, resources: Collection[str] | None = None
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    resources: Collection[str] | None = None,
+    *,
+    rules: Rules | None = None,
 ) -> list[ResourceUse]:
-    """Each active resource's use over ``[start, end)`` (file order); two queries."""
-    rules = await load_rules(resources=resources)
+    """Each active resource's use over ``[start, end)`` (file order); two queries, one
+    given ``rules`` (those :func:`core.store.load_rules` gives for ``resources``)."""
+    if rules is None:
+        rules = await load_rules(resources=resources)
     snapshot = rules.snapshot
     busy = await load_busy(rules.resource_ids, start, end)
     lo, hi = instant_seconds(start), instant_seconds(end)

@@ -161,7 +161,22 @@ def away_instants(resource: Resource, start: int, end: int) -> Intervals:
 
 
 def hours_instants(resource: Resource, business_zone: str, start: int, end: int) -> Intervals:
-    """Instants of ``[start, end)`` inside the resource's hours, blocks ignored."""
+    """Instants of ``[start, end)`` inside the resource's hours, blocks ignored.
+
+    Remembered as :func:`open_instants` is (keyed by the hours themselves, so an edit is
+    a new key): the admin calendar's week reads it for a hundred columns a request.
+    """
+    key: _OpenKey = ("hours", resource.timezone, tuple(sorted(resource.weekly_hours.items())))
+    key += (tuple(sorted(resource.date_overrides.items())), business_zone, start, end)
+    found = _OPEN.get(key)
+    if found is None:
+        if len(_OPEN) >= _OPEN_SIZE:
+            _OPEN.clear()
+        found = _OPEN[key] = _compute_hours(resource, business_zone, start, end)
+    return found
+
+
+def _compute_hours(resource: Resource, business_zone: str, start: int, end: int) -> Intervals:
     segs = resource_segments(resource, business_zone, start, end)
     wall_start, wall_end = _wall_range(segs)
     return wall_to_instants(open_wall(resource, wall_start, wall_end), segs).clip(start, end)

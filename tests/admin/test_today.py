@@ -11,7 +11,7 @@ from channels.services import services_of
 from core import models as m
 from core.bookings import Actor
 from core.outbox import MessageKind
-from core.rules import add_block
+from core.rules import add_block, remove_service, set_weekly_hours
 from tests.admin.conftest import Clock, make_user, sign_in, signed_in
 from tests.admin.test_bookings import book_two
 from tests.admin.test_pages import BERLIN, START
@@ -137,3 +137,37 @@ async def test_today_speaks_the_users_language(app: Quart, clock: Clock) -> None
     assert "Bisher gebucht" in german
     assert "170 Minuten" in german
     assert "389 Minuten × 12 Plätze" in german
+
+
+async def test_an_hours_edit_lists_the_booking_left_outside_them(app: Quart, clock: Clock) -> None:
+    """Today's check reads the hours the engine remembers per version of the rules: an
+    edit is a new version, so the page seen before it is not what is shown after it."""
+    during_adas_haircut(clock)
+    clock.now -= timedelta(hours=5)  # 9:30, before both bookings
+    ada, bob = await book_two(app)
+    admin = await signed_in(app, clock, "admin")
+    before = await (await admin.get("/admin/today")).get_data(as_text=True)
+    assert 'id="all-well"' in before
+    weekdays = {day: [["09:00", "13:00"], ["14:00", "18:00"]] for day in ("mon", "wed", "thu")}
+    await set_weekly_hours(
+        "ana", {**weekdays, "tue": [["09:00", "12:00"]]}, actor=Actor("admin", "Zoe", "admin")
+    )
+    page = await (await admin.get("/admin/today")).get_data(as_text=True)
+    attention = page.split('id="attention"')[1].split("</ul>")[0]
+    assert "Ana is not open then." in attention
+    assert f"/admin/bookings/{ada.id}" in attention
+    assert f"/admin/bookings/{bob.id}" not in attention
+
+
+async def test_a_service_switched_off_lists_its_bookings(app: Quart, clock: Clock) -> None:
+    during_adas_haircut(clock)
+    clock.now -= timedelta(hours=5)
+    ada, bob = await book_two(app)
+    admin = await signed_in(app, clock, "admin")
+    assert 'id="all-well"' in await (await admin.get("/admin/today")).get_data(as_text=True)
+    await remove_service("haircut", actor=Actor("admin", "Zoe", "admin"))  # kept, switched off
+    page = await (await admin.get("/admin/today")).get_data(as_text=True)
+    attention = page.split('id="attention"')[1].split("</ul>")[0]
+    assert attention.count("The service is switched off.") == 2
+    assert f"/admin/bookings/{ada.id}" in attention
+    assert f"/admin/bookings/{bob.id}" in attention

@@ -131,6 +131,18 @@ async def test_revoking_stops_every_earlier_address(setup: Setup, feeds: FeedSer
     assert await feeds.resource_link("ana") == newer
 
 
+async def test_links_of_many_resources_are_each_ones_link(setup: Setup, feeds: FeedService) -> None:
+    """The calendars page asks for a hundred at once: the same addresses, revoked or not;
+    a resource that does not exist has none."""
+    await feeds.revoke_resource("ana")
+    links = await feeds.resource_links(["ana", "nobody", "studio"])
+    assert links == {
+        "ana": await feeds.resource_link("ana"),
+        "studio": await feeds.resource_link("studio"),
+    }
+    assert token_of(links["ana"]).startswith("r2.")
+
+
 async def test_an_unknown_resource_is_named(feeds: FeedService) -> None:
     with pytest.raises(NotFound, match="nobody"):
         await feeds.resource_link("nobody")
