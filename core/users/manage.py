@@ -178,15 +178,24 @@ async def reset_two_factor(email: str, *, by: ChangedBy, now: datetime) -> tuple
     return await _link(email, "user_two_factor_reset", by, now)
 
 
+async def _lock_sysadmins(by: ChangedBy) -> None:
+    """From the panel, lock the active sysadmins' rows, always in the order of their ids and
+    before the user changed: two sysadmins disabling each other at once then wait for one
+    another instead of both passing :func:`_keep_a_sysadmin` (or deadlocking)."""
+    if by.channel == "admin":
+        await (
+            m.User.filter(role=m.UserRole.SYSADMIN, active=True).order_by("id").select_for_update()
+        )
+
+
 async def _keep_a_sysadmin(row: m.User, by: ChangedBy) -> None:
-    """From the panel, refuse to take away the last active sysadmin (the rows are locked,
-    so two sysadmins disabling each other at once cannot both succeed)."""
+    """From the panel, refuse to take away the last active sysadmin (their rows are locked
+    by :func:`_lock_sysadmins`)."""
     if by.channel != "admin" or not row.active or row.role != m.UserRole.SYSADMIN:
         return
     others = await (
         m.User.filter(role=m.UserRole.SYSADMIN, active=True)
         .exclude(id=row.id)
-        .select_for_update()
         .values_list("id", flat=True)
     )
     if not others:
@@ -205,6 +214,7 @@ async def change_role(
     becomes an admin or sysadmin must enrol it: they get a new link (returned)."""
     kind, resource = await checked_role(role, resource)
     async with in_transaction():
+        await _lock_sysadmins(by)
         row = await _locked(email)
         before = _state(row)
         if m.UserRole(row.role) is kind and row.resource == resource:
@@ -228,6 +238,7 @@ async def disable_user(email: str, *, by: ChangedBy, now: datetime) -> UserInfo:
     """The user can no longer sign in; their sessions and unused link end now. The row
     stays, for the record and to be enabled again."""
     async with in_transaction():
+        await _lock_sysadmins(by)
         row = await _locked(email)
         if not row.active:
             return _info(row)
