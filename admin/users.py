@@ -158,6 +158,7 @@ async def _user_page(
     history = await audit_page(AuditFilter(kind="user", subject=target.email), limit=HISTORY)
     done = {
         "role": words._("The role is changed; it applies now."),
+        "same": words._("Nothing changed."),
         "disabled": words._("{email} can no longer sign in; their sessions have ended.").format(
             email=target.email
         ),
@@ -206,7 +207,9 @@ async def user_role(user_id: str) -> ResponseReturnValue:
         return await _user_page(target, status=status, typed=typed, problem=problem)
     if token is not None:
         return await _user_page(changed, new_link=_link(token), promoted=True)
-    return redirect(url_for("admin.user_detail", user_id=target.id, done="role"), 303)
+    same = (changed.role, changed.resource) == (target.role, target.resource)
+    done = "same" if same else "role"
+    return redirect(url_for("admin.user_detail", user_id=target.id, done=done), 303)
 
 
 @admin.post("/users/<user_id>/link")

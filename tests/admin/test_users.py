@@ -187,10 +187,17 @@ async def test_a_role_and_a_resource_change(app: Quart, clock: Clock) -> None:
     assert "Resource: a staff member needs their resource" in page
     status, _ = await post(root, f"/admin/users/{target}/role", role="staff", resource="ana")
     assert status == 303
+    page = await (await root.get(f"/admin/users/{target}?done=role")).get_data(as_text=True)
+    assert "The role is changed; it applies now." in page
+    response = await root.post(
+        f"/admin/users/{target}/role",
+        form={"csrf_token": await csrf(root, "/admin/users"), "role": "staff", "resource": "ana"},
+    )
+    assert response.headers["Location"].endswith("done=same")  # nothing changed, nor logged
     changed = next(u for u in await list_users() if u.id == target)
     assert (changed.role.value, changed.resource) == ("staff", "ana")
     assert await can_sign_in(app, clock, person)  # their password and key still work
-    entry = (await user_changes(person.email))[0]
+    [entry] = await user_changes(person.email)  # (made by the fixture without the log)
     assert entry.action == "user_role_changed"
     assert entry.data["before"]["role"] == "admin"
     assert (entry.data["after"]["role"], entry.data["after"]["resource"]) == ("staff", "ana")
