@@ -6,7 +6,7 @@ RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
 
 .PHONY: run test bench lint format install clean messages compile-messages lock upgrade \
-	compose-schema loadtest vendor
+	compose-schema loadtest vendor screenshots
 
 # Installs come only from the lock files in requirements/ (exact versions with hashes), so a
 # release of a dependency enters a checkout only through `make upgrade`, with the tests run on it.
@@ -39,6 +39,10 @@ install: $(RUNTIME)
 
 run: $(RUNTIME) vendor
 	$(BIN)/slotwise run
+
+# The pictures of docs/admin.md (needs Debian's chromium at /usr/bin/chromium).
+screenshots: $(DEV) vendor
+	$(BIN)/python -m tools.admin_screenshots --out docs/admin
 
 test: $(DEV) compose-schema vendor
 	$(BIN)/coverage run -m pytest -q

@@ -15,7 +15,7 @@ from quart.typing import ResponseReturnValue
 from admin.access import ANYONE, actor_of, config, page, signed_in
 from admin.blueprint import admin, render
 from admin.words import Words, words_for
-from core.calendars import Calendars, staff_calendars
+from core.calendars import PRIVATE_FIX, Calendars, staff_calendars
 from core.errors import InvalidRequest, NoBusiness, NotFound
 from core.users import SessionInfo, UserRole
 
@@ -44,6 +44,12 @@ def _states(words: Words) -> dict[str, str]:
 
 def _field_error(words: Words, error: InvalidRequest) -> str:
     """The problem in the user's language, naming the field to fix."""
+    if error.field == "url" and PRIVATE_FIX in error.message:
+        return words._(
+            "Calendar address: it is private or on this machine, so Slotwise does not "
+            "connect to it; a calendar on your own network needs "
+            "SLOTWISE_CALENDARS_ALLOW_PRIVATE=true (ask whoever runs this server)."
+        )
     fixes = {
         "url": words._(
             "Calendar address: write the http(s) address of the calendar itself, for "

@@ -32,10 +32,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import json
 import secrets
-import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -43,11 +41,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
-from aiohttp.abc import AbstractResolver, ResolveResult
-from aiohttp.resolver import ThreadedResolver
 
 from core import models as m
 from core.errors import InvalidRequest, NotFound
+from core.netguard import PublicOnly, private_host
 from core.outbox.kinds import MessageKind
 from core.sealed import seal, unseal
 
@@ -111,16 +108,6 @@ def _info(row: m.Webhook) -> WebhookInfo:
 # --- addresses ---------------------------------------------------------------------------
 
 
-def _public(address: str) -> bool:
-    try:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
-    except ValueError:
-        return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return ip.is_global and not ip.is_multicast
-
-
 def check_url(url: str, *, allow_private: bool) -> str:
     """``url`` if a webhook may be sent there, else :class:`InvalidRequest` naming why."""
     url = url.strip() if isinstance(url, str) else ""
@@ -140,44 +127,24 @@ def check_url(url: str, *, allow_private: bool) -> str:
         raise InvalidRequest(
             "the address's port is not a number from 1 to 65535", field="url"
         ) from None
-    if not allow_private:
-        literal = True
-        try:
-            ipaddress.ip_address(host)
-        except ValueError:
-            literal = False
-        if (
-            (literal and not _public(host))
-            or host == "localhost"
-            or host.endswith((".localhost", ".local", ".internal"))
-        ):
-            raise InvalidRequest(
-                "the address is private or on this machine; a webhook goes to a public address",
-                field="url",
-            )
+    if not allow_private and private_host(host):
+        raise InvalidRequest(
+            "the address is private or on this machine; a webhook goes to a public address",
+            field="url",
+        )
     return url
 
 
-class _PublicOnly(AbstractResolver):
-    """Resolves as usual, then refuses a name with any non-public address: checked on the
-    addresses the connection will use, so DNS cannot turn a public name inward later."""
+class _PublicOnly(PublicOnly):
+    """The connection's resolver: a name with any non-public address is refused, for good
+    (see :mod:`core.netguard`)."""
 
     def __init__(self) -> None:
-        self._inner = ThreadedResolver()
-
-    async def resolve(
-        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
-    ) -> list[ResolveResult]:
-        found = await self._inner.resolve(host, port, family)
-        for entry in found:
-            if not _public(str(entry["host"])):
-                raise WebhookFailed(
-                    f"{host} resolves to a private address; refused", permanent=True
-                )
-        return found
-
-    async def close(self) -> None:
-        await self._inner.close()
+        super().__init__(
+            lambda host: WebhookFailed(
+                f"{host} resolves to a private address; refused", permanent=True
+            )
+        )
 
 
 # --- signing -----------------------------------------------------------------------------

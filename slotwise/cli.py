@@ -863,7 +863,12 @@ async def _with_calendars(db_url: str | None, work: Callable[[Any], Awaitable[T]
         try:
             return await work(calendars_of(settings))
         except SlotwiseError as error:
-            raise Failure(error.message) from None
+            option = _CALENDAR_OPTIONS.get(error.field or "")
+            raise Failure(f"{option}: {error.message}" if option else error.message) from None
+
+
+_CALENDAR_OPTIONS = {"url": "--url", "username": "--user", "password": "--password"}
+"""The option of ``slotwise calendar connect`` that a field error names."""
 
 
 async def _calendar_lines(done: Awaitable[list[Any]]) -> list[str]:

@@ -85,6 +85,7 @@ def calendars_of(settings: Settings, clock: Callable[[], datetime] = utc_now) ->
         clock,
         every=timedelta(minutes=settings.calendar_sync_minutes),
         parallel=settings.calendar_sync_parallel,
+        allow_private=settings.calendars_allow_private,
     )
 
 

@@ -201,6 +201,13 @@ class Settings(BaseSettings):
         description="How many connected calendars are synced at the same time (one slow "
         "server does not hold up the others).",
     )
+    calendars_allow_private: bool = Field(
+        default=False,
+        description="Let staff members' calendars be at private, loopback and link-local "
+        "addresses (a Radicale or Nextcloud on the business's own network); off: only "
+        "public addresses, so nobody who may connect a calendar can make the server send "
+        "requests inside its network (docs/calendars.md).",
+    )
 
     @property
     def slack_configured(self) -> bool:

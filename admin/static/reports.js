@@ -52,6 +52,22 @@
     });
   }
 
+  /* An axis label with as many decimals as the step between ticks needs (Chart.js's own
+   * rule), so small shares read "0.05%, 0.1%, 0.15%", never "0.1%, 0.1%, 0.2%". */
+  function axisLabel(locale, isPercent, v, ticks) {
+    var digits = 0;
+    if (ticks.length > 1) {
+      var delta = ticks.length > 3 ? ticks[2].value - ticks[1].value : ticks[1].value - ticks[0].value;
+      if (Math.abs(delta) >= 1 && v !== Math.floor(v)) { delta = v - Math.floor(v); }
+      if (delta) { digits = Math.max(0, Math.min(6, -Math.floor(Math.log10(Math.abs(delta))))); }
+    }
+    var format = new Intl.NumberFormat(
+      locale, { style: isPercent ? "percent" : "decimal", maximumFractionDigits: digits }
+    );
+    return format.format(isPercent ? v / 100 : v);
+  }
+  window.slotwiseAxisLabel = axisLabel;  // for the browser test of the rule above
+
   function chartjs(box, canvas, data) {
     var chart = data.chart;
     var horizontal = !!chart.horizontal;
@@ -64,7 +80,10 @@
     var valueAxis = {
       beginAtZero: true,
       stacked: !!chart.stacked,
-      ticks: { callback: value, precision: chart.percent ? undefined : 0 }
+      ticks: {
+        callback: function (v, i, ticks) { return axisLabel(data.locale, !!chart.percent, v, ticks); },
+        precision: chart.percent ? undefined : 0
+      }
     };
     var labelAxis = { stacked: !!chart.stacked, ticks: { autoSkip: !horizontal } };
     new window.Chart(canvas, {

@@ -4,6 +4,7 @@ See :mod:`core.calendars.sync` for how, and ``docs/calendars.md`` for users.
 """
 
 from core.calendars.credentials import MAKE_KEY, Credentials
+from core.calendars.remote import PRIVATE_FIX
 from core.calendars.sync import (
     Calendars,
     Connection,
@@ -15,6 +16,7 @@ from core.calendars.sync import (
 
 __all__ = [
     "MAKE_KEY",
+    "PRIVATE_FIX",
     "Calendars",
     "Connection",
     "Credentials",

@@ -15,6 +15,12 @@ Why not the ``caldav`` package: its HTTP stack (niquests) brings ``urllib3-futur
 which overwrites the real ``urllib3`` in the environment on every interpreter start
 and broke ``requests`` (Twilio's client, the API fuzz tests). The server replies are
 parsed with ``defusedxml``: the address is typed in by a person, the server is not ours.
+
+For the same reason the address must be public unless the operator allows private ones
+(``SLOTWISE_CALENDARS_ALLOW_PRIVATE``, for a calendar server on the business's own
+network): :func:`check_url` before every request, redirects included (they are followed
+by hand, at most :data:`MAX_REDIRECTS`, each target checked), and the connection's
+resolver refuses a name that resolves to a private address (see :mod:`core.netguard`).
 """
 
 from __future__ import annotations
@@ -31,9 +37,14 @@ import aiohttp
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
 
-from core.errors import CalendarRefused, CalendarUnreachable
+from core.errors import CalendarRefused, CalendarUnreachable, InvalidRequest
+from core.netguard import PublicOnly, private_host
 
-__all__ = ["Changes", "DavCalendar", "RemoteCalendar"]
+__all__ = ["PRIVATE_FIX", "Changes", "DavCalendar", "RemoteCalendar", "check_url"]
+
+PRIVATE_FIX = "a calendar on your own network needs SLOTWISE_CALENDARS_ALLOW_PRIVATE=true"
+"""What the operator does about a private address (part of every such refusal)."""
+MAX_REDIRECTS = 5
 
 DAV = "{DAV:}"
 CALDAV = "{urn:ietf:params:xml:ns:caldav}"
@@ -72,6 +83,33 @@ class RemoteCalendar(Protocol):
     ) -> None: ...
 
 
+def check_url(url: str, *, allow_private: bool) -> str:
+    """``url`` (stripped) if a calendar may be read there, else :class:`InvalidRequest` on
+    the field ``url`` saying why. Needs no DNS: names are checked when connecting."""
+    url = url.strip()
+    parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018 - raises for a port out of range
+    except ValueError:
+        parts = urlsplit("")
+    if parts.scheme not in ("https", "http") or not parts.hostname or not url.isprintable():
+        raise InvalidRequest(
+            "the calendar address must be an http(s) URL of the calendar itself, "
+            "for example https://caldav.example.com/calendars/ana/work/",
+            field="url",
+        )
+    if not allow_private and private_host(parts.hostname):
+        raise InvalidRequest(
+            f"the calendar address {parts.hostname} is private or on this machine; " + PRIVATE_FIX,
+            field="url",
+        )
+    return url
+
+
+def _resolves_inward(host: str) -> CalendarRefused:
+    return CalendarRefused(f"{host} resolves to a private address; {PRIVATE_FIX}")
+
+
 class _StaleToken(Exception):
     """The server forgot the sync token: read everything again."""
 
@@ -79,14 +117,27 @@ class _StaleToken(Exception):
 class DavCalendar:
     """:class:`RemoteCalendar` over HTTP with basic authentication."""
 
-    def __init__(self, url: str, username: str, password: str, *, timeout: float = 20) -> None:
+    def __init__(
+        self,
+        url: str,
+        username: str,
+        password: str,
+        *,
+        allow_private: bool = False,
+        timeout: float = 20,
+    ) -> None:
         self._url = url if url.endswith("/") else url + "/"
+        self._origin = _origin(self._url)
         self._auth = {"Authorization": aiohttp.encode_basic_auth(username, password)}
+        self._allow_private = allow_private
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._session: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> DavCalendar:
-        self._session = aiohttp.ClientSession(headers=self._auth, timeout=self._timeout)
+        connector = aiohttp.TCPConnector(
+            resolver=None if self._allow_private else PublicOnly(_resolves_inward)
+        )
+        self._session = aiohttp.ClientSession(connector=connector, timeout=self._timeout)
         return self
 
     async def __aexit__(
@@ -186,28 +237,57 @@ class DavCalendar:
     ) -> str:
         assert self._session is not None, "open the calendar with 'async with'"
         try:
-            async with self._session.request(
-                method, url, data=body.encode(), headers=headers
-            ) as response:
-                status = response.status
-                received = bytearray()
-                async for chunk in response.content.iter_chunked(65536):
-                    received += chunk
-                    if len(received) > MAX_ANSWER:
-                        raise CalendarUnreachable(
-                            f"the calendar server's answer is larger than {MAX_ANSWER // 2**20} MB"
-                        )
+            for _ in range(MAX_REDIRECTS + 1):
+                try:
+                    check_url(url, allow_private=self._allow_private)
+                except InvalidRequest as error:
+                    raise CalendarRefused(error.message) from None
+                sent = headers | (self._auth if _origin(url) == self._origin else {})
+                async with self._session.request(
+                    method, url, data=body.encode(), headers=sent, allow_redirects=False
+                ) as response:
+                    status = response.status
+                    target = response.headers.get("Location")
+                    if status in _REDIRECTS and target:
+                        url = urljoin(url, target)
+                        continue
+                    received = bytearray()
+                    async for chunk in response.content.iter_chunked(65536):
+                        received += chunk
+                        if len(received) > MAX_ANSWER:
+                            raise CalendarUnreachable(
+                                "the calendar server's answer is larger than "
+                                f"{MAX_ANSWER // 2**20} MB"
+                            )
+                    break
+            else:
+                raise CalendarUnreachable("the calendar server redirected too many times")
+        except aiohttp.ClientConnectorError as error:
+            if isinstance(error.__cause__, CalendarRefused):
+                raise error.__cause__ from None
+            raise _unreachable(error) from None
         except (TimeoutError, aiohttp.ClientError) as error:
-            reason = str(error) or type(error).__name__
-            raise CalendarUnreachable(
-                f"the calendar server could not be reached: {reason[:200]}"
-            ) from None
+            raise _unreachable(error) from None
         text = received.decode("utf-8", errors="replace")
         if status < 300 or (gone_is_fine and status in (404, 410)):
             return text
         if sync and status in (403, 409) and "valid-sync-token" in text:
             raise _StaleToken
         raise _by_status(status, method)
+
+
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    """Where the password may go: a redirect elsewhere is followed without it."""
+    parts = urlsplit(url)
+    return parts.scheme, (parts.hostname or "").lower(), parts.port
+
+
+def _unreachable(error: BaseException) -> CalendarUnreachable:
+    reason = str(error) or type(error).__name__
+    return CalendarUnreachable(f"the calendar server could not be reached: {reason[:200]}")
 
 
 def _responses(root: Element) -> list[tuple[str, int, dict[str, str]]]:

@@ -20,6 +20,11 @@ someone else. What was written is kept in ``pushed_event`` with a digest, so a
 sync writes only what changed, and a sync that died half way is finished by the
 next one (a PUT to the same address is the same object again).
 
+The address must be public unless the operator allows private ones
+(``SLOTWISE_CALENDARS_ALLOW_PRIVATE``): checked when it is connected and again before
+every sync, and by every request (see :mod:`core.calendars.remote`), so a connection
+stored earlier that now points inward is refused without a request being sent.
+
 A connection the server refuses (password, address) is marked ``refused`` and
 left alone until it is connected again; one that does not answer is
 ``failing`` and tried again at the next round. Either way its last known busy
@@ -45,7 +50,7 @@ from core import models as m
 from core.bookings.types import Actor
 from core.calendars.busy import busy_of, uids_of
 from core.calendars.credentials import Credentials
-from core.calendars.remote import DavCalendar, RemoteCalendar
+from core.calendars.remote import DavCalendar, RemoteCalendar, check_url
 from core.errors import CalendarRefused, CalendarUnreachable, InvalidRequest, NotFound
 from core.outbox.kinds import MessageKind, booking_key
 from core.text.calendar import FeedEvent, booking_uid, calendar_object
@@ -97,6 +102,7 @@ class Calendars:
         *,
         every: timedelta = timedelta(minutes=5),
         parallel: int = 4,
+        allow_private: bool = False,
         opener: Opener | None = None,
     ) -> None:
         if parallel < 1:
@@ -106,7 +112,12 @@ class Calendars:
         self._clock = clock
         self._every = every
         self._parallel = parallel
-        self._open = opener or (lambda url, user, password: DavCalendar(url, user, password))
+        self._allow_private = allow_private
+        self._open = opener or (
+            lambda url, user, password: DavCalendar(
+                url, user, password, allow_private=allow_private
+            )
+        )
 
     async def connect(
         self,
@@ -120,7 +131,7 @@ class Calendars:
         """Stores the connection (replacing one the resource had) and syncs it at once; the
         result says whether the server took it (``state``/``last_error``). With an
         ``actor``, the audit log says who connected which address (never the password)."""
-        _check_url(url)
+        url = check_url(url, allow_private=self._allow_private)
         if not username.strip():
             raise InvalidRequest("the user name is empty", field="username")
         if not password:
@@ -132,7 +143,7 @@ class Calendars:
             await m.CalendarConnection.filter(resource_id=row.id).delete()
             await m.CalendarConnection.create(
                 resource_id=row.id,
-                url=url.strip(),
+                url=url,
                 username=username.strip(),
                 secret=sealed,
                 due_at=self._clock(),
@@ -233,12 +244,13 @@ class Calendars:
     ) -> None:
         now = now or self._clock()
         try:
+            check_url(connection.url, allow_private=self._allow_private)
             password = self._credentials.open(connection.secret)
             async with self._open(connection.url, connection.username, password) as remote:
                 window = await _window(resource, now)
                 await self._pull(connection, resource, remote, now, window)
                 await self._push(connection, resource, remote, now)
-        except (CalendarRefused, InvalidRequest) as error:  # InvalidRequest: no key to read it
+        except (CalendarRefused, InvalidRequest) as error:  # InvalidRequest: address, no key
             await _mark(connection, "refused", error.message, None)
             log.warning("calendar of %s refused: %s", resource.slug, error.message)
             return
@@ -539,16 +551,6 @@ async def _shown(connection: m.CalendarConnection) -> Connection:
         synced_at=connection.synced_at,
         busy=await m.ExternalBusy.filter(connection_id=connection.id).count(),
     )
-
-
-def _check_url(url: str) -> None:
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise InvalidRequest(
-            "the calendar address must be an http(s) URL of the calendar itself, "
-            "for example https://caldav.example.com/calendars/ana/work/",
-            field="url",
-        )
 
 
 def _is_ours(uid: str, host: str) -> bool:

@@ -126,6 +126,42 @@ async def test_a_bad_address_is_refused_naming_the_field(
     assert await audit_log(kind="rule") == []
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:5232/ana/work/",
+        "http://10.0.0.7/ana/work/",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::1]:5232/ana/work/",
+        "http://localhost:5232/ana/work/",
+    ],
+)
+async def test_staff_cannot_point_their_calendar_inside_the_server_network(
+    calendars_app: Quart, clock: Clock, remote: FakeCalendar, url: str
+) -> None:
+    ana = await signed_in(calendars_app, clock, "staff", "ana")
+    status, page = await post(ana, "/admin/calendars/ana/connect", {**CONNECT, "url": url})
+    assert status == 400
+    assert "Calendar address: it is private or on this machine" in page
+    assert "a calendar on your own network needs SLOTWISE_CALENDARS_ALLOW_PRIVATE=true" in page
+    assert f'value="{url}"' in page  # what was typed stays, to be corrected
+    assert remote.opened_with is None  # no request was made
+    assert not await m.CalendarConnection.exists()
+    assert await audit_log(kind="rule") == []
+
+    key = Fernet.generate_key().decode()
+    calendars_app.extensions[CONFIG] = replace(
+        calendars_app.extensions[CONFIG],
+        calendars=lambda: Calendars(
+            Credentials(key), "https://book.example", clock, allow_private=True,
+            opener=lambda *_: remote,
+        ),
+    )  # fmt: skip
+    status, page = await post(ana, "/admin/calendars/ana/connect", {**CONNECT, "url": url})
+    assert status == 200, page
+    assert (await m.CalendarConnection.get(resource__slug="ana")).url == url
+
+
 async def test_without_csrf_nothing_is_connected(calendars_app: Quart, clock: Clock) -> None:
     admin = await signed_in(calendars_app, clock, "admin")
     response = await admin.post("/admin/calendars/ana/connect", form=CONNECT)

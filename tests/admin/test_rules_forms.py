@@ -176,6 +176,9 @@ async def test_date_overrides_and_their_errors(app: Quart, clock: Clock) -> None
     assert status == 400
     assert "Date overrides (date_overrides" in page
     assert (await post(ana, "/admin/rules/ben/overrides", bad))[0] == 403
+    shown = await (await ana.get("/admin/rules/ana")).get_data(as_text=True)
+    form = shown.split('action="/admin/rules/ana/overrides/remove"')[1].split("</form>")[0]
+    assert 'name="date" value="2026-12-05"' in form
     status, page = await post(ana, "/admin/rules/ana/overrides/remove", {"date": "2026-12-05"})
     assert status == 200, page
     assert "2026-12-05" not in (await resource_rules("ana"))["date_overrides"]

@@ -10,7 +10,6 @@ one step of drift allowed), the sign-in the current one, which is newer, as it m
 from __future__ import annotations
 
 import datetime
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -20,8 +19,8 @@ import pyotp
 import pytest
 from playwright.async_api import Browser, ConsoleMessage, expect
 
-from tests.browser.conftest import PHONE, ROOT, Shots, demo_database, free_port, run_server
-from tests.browser.test_admin_walk import away_from_a_step_edge
+from tests.browser.admin_signin import away_from_a_step_edge, one_time_link
+from tests.browser.conftest import PHONE, Shots, demo_database, free_port, run_server
 
 EMAIL = "root@example.org"
 PASSWORD = "a long and lovely password"
@@ -32,12 +31,7 @@ def admin_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str
     """(the server's URL, the sysadmin's one-time link path)."""
     folder = tmp_path_factory.mktemp("slotwise-admin")
     url, port = demo_database(folder), free_port()
-    made = subprocess.run(
-        [sys.executable, "-m", "slotwise", "user", "create", EMAIL, "--role", "sysadmin",
-         "--db", url],
-        check=True, capture_output=True, text=True, cwd=ROOT,
-    )  # fmt: skip
-    link = "/admin/" + made.stdout.strip().split("/admin/", 1)[1]
+    link = one_time_link(url, EMAIL, "sysadmin")
     command = [sys.executable, "-m", "slotwise", "serve", "--port", str(port), "--db", url]
     for base in run_server(command, port, folder / "server.log"):
         yield base, link

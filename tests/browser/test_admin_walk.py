@@ -27,6 +27,7 @@ from admin.access import ACCESS, Access
 from core.users import UserRole
 from slotwise.app import create_app
 from slotwise.settings import Settings
+from tests.browser.admin_signin import away_from_a_step_edge
 from tests.browser.conftest import PHONE, ROOT, Shots, demo_database, free_port, run_server
 
 AXE = ROOT / "admin" / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
@@ -112,14 +113,6 @@ class Watch:
 
 SECRETS: dict[UserRole, str | None] = {}
 """Each role's TOTP key once enrolled (None: the staff member chose the password only)."""
-
-
-def away_from_a_step_edge() -> None:
-    """Wait out the last seconds of a 30-second TOTP step, so that the code typed now is
-    still within the server's window (this step or the one before) when the form arrives."""
-    into_step = time.time() % 30
-    if into_step > 26:
-        time.sleep(30.5 - into_step)
 
 
 async def sign_in(page: Page, base: str, links: dict[str, str], role: UserRole) -> None:

@@ -13,18 +13,16 @@ the business's wall clock, whatever the browser's zone.
 
 from __future__ import annotations
 
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pyotp
 import pytest
 from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Page, expect
 
+from tests.browser.admin_signin import enrol_and_sign_in, one_time_link
 from tests.browser.conftest import ROOT, Shots, demo_database, free_port, run_server
 
 EMAIL = "desk@example.org"
@@ -52,12 +50,7 @@ def calendar_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[
     """(the server's URL, an admin's one-time link path)."""
     folder = tmp_path_factory.mktemp("slotwise-calendar")
     url, port = demo_database(folder), free_port()
-    made = subprocess.run(
-        [sys.executable, "-m", "slotwise", "user", "create", EMAIL, "--role", "admin",
-         "--db", url],
-        check=True, capture_output=True, text=True, cwd=ROOT,
-    )  # fmt: skip
-    link = "/admin/" + made.stdout.strip().split("/admin/", 1)[1]
+    link = one_time_link(url, EMAIL, "admin")
     command = [sys.executable, "-m", "slotwise", "serve", "--port", str(port), "--db", url]
     for base in run_server(command, port, folder / "server.log"):
         yield base, link
@@ -78,22 +71,6 @@ class Console:
     def unexpected(self) -> list[str]:
         """All but the browser's note of a refused move's answer (409: it is expected)."""
         return [e for e in self.errors if "status of 409" not in e]
-
-
-async def enrol_and_sign_in(page: Page, base: str, link: str) -> None:
-    await page.goto(base + link)
-    secret = (await page.locator("#secret").text_content() or "").strip()
-    await page.fill("#password", PASSWORD)
-    await page.fill("#password_again", PASSWORD)
-    await page.fill("#code", str(pyotp.TOTP(secret).at(time.time() - 30)))
-    await page.click("button[type=submit]")
-    await expect(page.locator("h1")).to_have_text("Your sign-in is ready")
-    await page.goto(base + "/admin/login")
-    await page.fill("#email", EMAIL)
-    await page.fill("#password", PASSWORD)
-    await page.fill("#code", pyotp.TOTP(secret).now())
-    await page.click("button[type=submit]")
-    await expect(page).to_have_url(base + "/admin/today")
 
 
 async def new_page(browser: Browser, size: dict[str, int], **extra: Any) -> BrowserContext:
@@ -167,7 +144,7 @@ async def test_an_admin_books_a_caller_drags_the_booking_and_a_refused_move_jump
     context = await new_page(browser, DESKTOP)
     page = await context.new_page()
     console = Console(page)
-    await enrol_and_sign_in(page, base, link)
+    await enrol_and_sign_in(page, base, link, EMAIL)
 
     await page.goto(f"{base}/admin/calendar?date={DAY}")
     await expect(page.locator(".ec-header .ec-col-head").first).to_be_visible()

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 
-import pyotp
 import pytest
 from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Page, expect
 
 from admin.blueprint import vendored
 from admin.reports import REPORTS
+from tests.browser.admin_signin import enrol_and_sign_in, one_time_link
 from tests.browser.conftest import ROOT, Shots, free_port, run_server
 from tests.core.test_reports import business_file
 
@@ -46,8 +45,7 @@ def reports_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[s
     source = folder / "business.yaml"
     source.write_text(business_file())
     slotwise(["import", str(source), "--db", url])
-    made = slotwise(["user", "create", EMAIL, "--role", "admin", "--db", url])
-    link = "/admin/" + made.strip().split("/admin/", 1)[1]
+    link = one_time_link(url, EMAIL, "admin")
     command = [sys.executable, "-m", "slotwise", "serve", "--port", str(port), "--db", url]
     for base in run_server(command, port, folder / "server.log"):
         yield base, link
@@ -72,19 +70,7 @@ async def signed_in_page(browser: Browser, base: str, link: str) -> tuple[Page, 
         "response",
         lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None,
     )
-    await page.goto(base + link)
-    secret = (await page.locator("#secret").text_content() or "").strip()
-    await page.fill("#password", PASSWORD)
-    await page.fill("#password_again", PASSWORD)
-    await page.fill("#code", str(pyotp.TOTP(secret).at(time.time() - 30)))
-    await page.click("button[type=submit]")
-    await expect(page.locator("h1")).to_have_text("Your sign-in is ready")
-    await page.goto(base + "/admin/login")
-    await page.fill("#email", EMAIL)
-    await page.fill("#password", PASSWORD)
-    await page.fill("#code", pyotp.TOTP(secret).now())
-    await page.click("button[type=submit]")
-    await expect(page).to_have_url(base + "/admin/today")  # sign-in lands on Today
+    await enrol_and_sign_in(page, base, link, EMAIL)
     return page, problems
 
 
@@ -114,6 +100,26 @@ async def test_the_reports_draw_their_charts_and_work_without_script(
     )
     assert painted > 100
     await expect(page.locator("#table-providers tbody tr")).to_have_count(2)
+    # Every axis says each value once: a share axis of small numbers ("0.05%, 0.1%, 0.15%")
+    # once read "0.1%, 0.1%, 0.2%" because its labels kept one decimal whatever the step.
+    axes = await page.evaluate(
+        "() => [...document.querySelectorAll('.chart canvas')]"
+        ".map(c => window.Chart && window.Chart.getChart(c)).filter(Boolean)"
+        ".flatMap(ch => Object.entries(ch.scales).map(([id, s]) =>"
+        " [ch.canvas.closest('.chart').dataset.report + ' ' + id,"
+        " s.ticks.map(t => String(t.label))]))"
+    )
+    for axis, labels in axes:
+        assert len(labels) == len(set(labels)), (axis, labels)
+    steps = {"small shares": [0, 0.05, 0.1, 0.15, 0.2], "halves": [0, 2.5, 5, 7.5, 10]}
+    for name, values in steps.items():
+        labels = await page.evaluate(
+            "values => values.map((v, i, all) => window.slotwiseAxisLabel("
+            "'en-GB', true, v, all.map(value => ({value}))))",
+            values,
+        )
+        assert len(labels) == len(set(labels)), (name, labels)
+    assert labels == ["0%", "2.5%", "5%", "7.5%", "10%"]
     await shots.take(page, "reports")
     await page.screenshot(path=str(shots.folder / "reports-full.png"), full_page=True)
     assert problems == []

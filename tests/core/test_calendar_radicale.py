@@ -27,6 +27,13 @@ PUBLIC = "https://book.example"
 MONDAY = date(2027, 3, 15)  # two weeks before Berlin moves to summer time (28 March)
 
 
+def allowed(setup: Setup) -> Calendars:
+    """Radicale runs on loopback: the operator allows private addresses, as a business
+    with its own calendar server on its network does."""
+    key = Fernet.generate_key().decode()
+    return Calendars(Credentials(key), PUBLIC, setup.clock, allow_private=True)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -114,7 +121,7 @@ async def test_the_round_trip_with_a_caldav_server(setup: Setup, radicale: str) 
         "RRULE:FREQ=WEEKLY;COUNT=6\nEXDATE;TZID=Europe/Berlin:20270322T120000\n"
         "END:VEVENT\nEND:VCALENDAR\n",
     )
-    calendars = Calendars(Credentials(Fernet.generate_key().decode()), PUBLIC, setup.clock)
+    calendars = allowed(setup)
     shown = await calendars.connect("ana", calendar, "ana", "x")
     assert shown.state == "ok", shown.last_error
     assert not await free_at(setup, at(15, 11))  # 12:00 in Berlin, winter time
@@ -147,10 +154,52 @@ async def test_the_round_trip_with_a_caldav_server(setup: Setup, radicale: str) 
 
 
 async def test_a_wrong_address_is_refused_with_words(setup: Setup, radicale: str) -> None:
-    calendars = Calendars(Credentials(Fernet.generate_key().decode()), PUBLIC, setup.clock)
+    calendars = allowed(setup)
     shown = await calendars.connect("ana", f"{radicale}/ana/no-such-calendar/", "ana", "x")
     assert shown.state == "refused"
     assert "address" in shown.last_error
+
+
+def test_the_calendar_command_refuses_a_private_address_unless_allowed(
+    radicale: str, empty_db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    from click.testing import CliRunner
+
+    from slotwise.cli import DEMO_FILE, main
+    from slotwise.settings import get_settings
+
+    url = asyncio.run(new_calendar(radicale, f"cli-{uuid4().hex}"))
+    monkeypatch.setenv("SLOTWISE_CREDENTIALS_KEY", Fernet.generate_key().decode())
+    monkeypatch.delenv("SLOTWISE_CALENDARS_ALLOW_PRIVATE", raising=False)
+    get_settings.cache_clear()
+    runner = CliRunner()
+
+    def connect(address: str) -> tuple[int, str]:
+        command = ["calendar", "connect", "ana", "--url", address, "--user", "ana"]
+        done = runner.invoke(main, [*command, "--password", "x", "--db", empty_db_url])
+        return done.exit_code, done.output
+
+    try:
+        assert runner.invoke(main, ["import", str(DEMO_FILE), "--db", empty_db_url]).exit_code == 0
+        for address in (url, "http://169.254.169.254/latest/", "http://localhost:5232/ana/"):
+            code, out = connect(address)
+            assert code == 1, out
+            assert "--url: " in out
+            assert "a calendar on your own network needs SLOTWISE_CALENDARS_ALLOW_PRIVATE=true" in (
+                " ".join(out.split())
+            )
+        listed = runner.invoke(main, ["calendar", "list", "--db", empty_db_url]).output
+        assert listed.startswith("No calendars connected")
+
+        monkeypatch.setenv("SLOTWISE_CALENDARS_ALLOW_PRIVATE", "true")
+        get_settings.cache_clear()
+        code, out = connect(url)
+        assert code == 0, out
+        assert "calendar ana\tok" in out
+    finally:
+        get_settings.cache_clear()  # the next test reads the environment afresh
 
 
 def test_the_calendar_commands(
@@ -165,6 +214,7 @@ def test_the_calendar_commands(
 
     url = asyncio.run(new_calendar(radicale, f"cli-{uuid4().hex}"))
     monkeypatch.setenv("SLOTWISE_CREDENTIALS_KEY", Fernet.generate_key().decode())
+    monkeypatch.setenv("SLOTWISE_CALENDARS_ALLOW_PRIVATE", "true")  # Radicale is on loopback
     get_settings.cache_clear()
     runner = CliRunner()
 

@@ -237,6 +237,58 @@ async def test_connecting_checks_what_it_is_given(calendars: Calendars, setup: S
         await calendars.disconnect("ana")
 
 
+PRIVATE = [
+    "http://127.0.0.1:5232/ana/work/",
+    "http://10.0.0.7/ana/work/",
+    "http://169.254.169.254/latest/meta-data/",
+    "http://[::1]/ana/work/",
+    "http://localhost:5232/ana/work/",
+]
+
+
+@pytest.mark.parametrize("url", PRIVATE)
+async def test_a_private_calendar_address_is_refused_unless_the_operator_allows_it(
+    setup: Setup, calendars: Calendars, remote: FakeCalendar, url: str
+) -> None:
+    with pytest.raises(InvalidRequest, match="SLOTWISE_CALENDARS_ALLOW_PRIVATE=true") as no:
+        await calendars.connect("ana", url, "ana", "pw")
+    assert no.value.field == "url"
+    assert remote.opened_with is None  # nothing was asked of it
+    assert not await m.CalendarConnection.exists()
+
+    allowed = Calendars(
+        Credentials(Fernet.generate_key().decode()),
+        PUBLIC,
+        setup.clock,
+        allow_private=True,
+        opener=lambda *_: remote,
+    )
+    shown = await allowed.connect("ana", url, "ana", "pw")
+    assert (shown.state, shown.url) == ("ok", url)
+
+
+async def test_a_stored_connection_that_now_points_inward_is_refused_at_sync_time(
+    setup: Setup, calendars: Calendars, remote: FakeCalendar
+) -> None:
+    remote.event("dentist.ics", "20261201T100000Z", "20261201T110000Z")
+    assert (await calendars.connect("ana", BASE, "ana", "pw")).state == "ok"
+    # Stored when private addresses were allowed, or written to the database by hand.
+    await m.CalendarConnection.filter(resource__slug="ana").update(
+        url="http://169.254.169.254/latest/"
+    )
+    remote.opened_with = None
+    remote.event("lunch.ics", "20261201T120000Z", "20261201T130000Z")
+
+    shown = await calendars.sync("ana")
+    assert shown.state == "refused"
+    assert "SLOTWISE_CALENDARS_ALLOW_PRIVATE=true" in shown.last_error
+    assert remote.opened_with is None  # nothing fetched, nothing written
+    assert shown.busy == 1  # what was read before still counts; lunch was never read
+    assert await free(setup, 12)
+    setup.clock.advance(days=1)
+    assert await calendars.sync_due() == []  # refused: left alone until connected again
+
+
 async def test_disconnecting_forgets_the_busy_time(
     setup: Setup, calendars: Calendars, remote: FakeCalendar
 ) -> None:
