@@ -8,6 +8,7 @@ it to that. Every route says who may open it (:mod:`admin.access`), and
 """
 
 from admin import (  # noqa: F401 (each module's routes hang on the blueprint)
+    audit,
     calendar,
     calendars,
     customers,
@@ -21,6 +22,7 @@ from admin import (  # noqa: F401 (each module's routes hang on the blueprint)
     settings,
     signin,
     today,
+    users,
     waitlist,
 )
 from admin.blueprint import admin, register_admin
@@ -29,6 +31,7 @@ from admin.config import AdminConfig
 __all__ = [
     "AdminConfig",
     "admin",
+    "audit",
     "calendar",
     "calendars",
     "customers",
@@ -39,5 +42,6 @@ __all__ = [
     "settings",
     "signin",
     "today",
+    "users",
     "waitlist",
 ]

@@ -1,5 +1,6 @@
 """Bookings: the filtered list (and its JSON and CSV), one booking with its whole history,
-and the changes a person makes to it (cancel, move, no-show); the audit log; the users.
+and the changes a person makes to it (cancel, move, no-show). The audit log is in
+:mod:`admin.audit`, the users in :mod:`admin.users`.
 
 Staff see only the bookings of their own resource, and those customers' contact
 details; every change goes through the booking service (:mod:`core.bookings`), so
@@ -28,7 +29,6 @@ from admin.access import (
     actor_of,
     booking_service,
     config,
-    current_user,
     data,
     page,
     signed_in,
@@ -49,7 +49,7 @@ from core.errors import (
     SlotTaken,
     SlotwiseError,
 )
-from core.users import SessionInfo, UserRole, list_users
+from core.users import SessionInfo, UserRole
 
 MAX_DAYS = 366
 """The longest date range a list or an export covers."""
@@ -559,24 +559,3 @@ async def booking_no_show(booking_id: str) -> ResponseReturnValue:
     except (NotFound, SlotwiseError) as error:
         return await _booking_page(booking_id, status=409, problems=[policy_words(words, error)])
     return redirect(url_for("admin.booking", booking_id=booking_id, done="no_show"), 303)
-
-
-# --- the audit log and the users ------------------------------------------------------------
-
-
-@admin.get("/audit")
-@page(*ADMINS)
-async def audit() -> Response:
-    words = await words_for(current_user())
-    kind = request.args.get("kind") or None
-    if kind not in (None, "booking", "rule"):
-        abort(400, words._("Choose bookings, rules or both."))
-    entries = await audit_log(kind=kind, limit=200)  # type: ignore[arg-type]
-    return await render("audit.html", entries=entries, kind=kind or "", when=words.when)
-
-
-@admin.get("/users")
-@page(UserRole.SYSADMIN)
-async def users() -> Response:
-    """Who may sign in (sysadmins only); made and changed with ``slotwise user`` for now."""
-    return await render("users.html", users=await list_users())

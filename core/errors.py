@@ -4,6 +4,8 @@
      ├── InvalidRequest (ValueError)     a field is wrong; ``field`` names it
      │    ├── IdempotencyKeyReused       the key came before with a different request
      │    ├── InvalidPreference          a customer's time zone or language we cannot use
+     │    ├── LastSysadmin               core.users: the change would leave the panel with
+     │    │                              no active sysadmin
      │    ├── RuleEditError              core.rules: an edit breaks the rules; ``problems``
      │    └── BusinessFileError          core.businessfile: a file that cannot be imported;
      │                                   ``problems`` lists every place
@@ -78,6 +80,13 @@ class InvalidPreference(InvalidRequest):
     do not speak); ``field`` names it."""
 
     code = "invalid_preference"
+
+
+class LastSysadmin(InvalidRequest):
+    """Disabling or demoting this user from the panel would leave it without an active
+    sysadmin (nobody could manage users or settings any more)."""
+
+    code = "last_sysadmin"
 
 
 class NotFound(SlotwiseError, LookupError):

@@ -496,7 +496,7 @@ class BookingHistory(Model):
     class Meta:
         table = "booking_history"
         table_description = "Append-only audit of bookings"
-        indexes = (Index(fields=("booking_id", "at")),)
+        indexes = (Index(fields=("booking_id", "at")), Index(fields=("at", "id")))
 
 
 class OutboxStatus(StrEnum):
@@ -777,7 +777,11 @@ class RuleHistory(Model):
     class Meta:
         table = "rule_history"
         table_description = "Changes of the rules, with who made them, before and after"
-        indexes = (Index(fields=("business_id", "at")), Index(fields=("subject", "at")))
+        indexes = (
+            Index(fields=("business_id", "at")),
+            Index(fields=("subject", "at")),
+            Index(fields=("at", "id")),
+        )
 
 
 # --- people who sign in to the admin panel (core.users) ---------------------------------------
@@ -825,6 +829,32 @@ class User(Model):
     class Meta:
         table = "app_user"
         table_description = "People who sign in to the admin panel, with their role"
+
+
+class UserHistory(Model):
+    """One change of a user of the panel (invited, new link, role, disabled...): who made
+    it, from which channel (``admin`` or ``cli``), before and after. Never a password hash,
+    a TOTP key or a link's token. With the other two histories it is the audit log."""
+
+    id = fields.IntField(primary_key=True)
+    at = UTCDatetimeField()
+    actor = fields.CharField(max_length=250)
+    channel = fields.CharField(max_length=32)
+    action = fields.CharField(max_length=48)
+    subject = fields.CharField(max_length=254)
+    """The user's e-mail."""
+    user: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="history", null=True, on_delete=fields.SET_NULL
+    )
+    before = fields.JSONField[Any](null=True)
+    after = fields.JSONField[Any](null=True)
+
+    user_id: int | None
+
+    class Meta:
+        table = "user_history"
+        table_description = "Changes of the panel's users, with who made them, before and after"
+        indexes = (Index(fields=("at", "id")), Index(fields=("subject", "at")))
 
 
 class UserSession(Model):

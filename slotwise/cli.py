@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -30,6 +31,7 @@ from core.text.languages import LANGUAGES
 
 if TYPE_CHECKING:
     from core.importing import Changes, ImportReport
+    from core.users import ChangedBy
     from slotwise.settings import Settings
 
 P = ParamSpec("P")
@@ -1095,6 +1097,19 @@ def _enrol_link(token: str, db_url: str | None) -> str:
     return f"{_settings(db_url).base_url}/admin/enrol/{token}"
 
 
+def _cli_user() -> ChangedBy:
+    """Who the audit log says made a change at the command line: the system account."""
+    import getpass
+
+    from core.users import ChangedBy
+
+    try:
+        name = getpass.getuser()
+    except (KeyError, OSError):  # no account name for this uid (a bare container)
+        name = f"uid {os.getuid()}"
+    return ChangedBy(name, "cli")
+
+
 @user_group.command("create")
 @click.argument("email")
 @click.option(
@@ -1117,7 +1132,7 @@ async def user_create(
     from core.db import database, migrate
     from core.errors import InvalidRequest
     from core.sealed import use_secret
-    from core.users import invite
+    from core.users import invite_user
     from slotwise.secret import server_secret
 
     use_secret(server_secret(_settings(db_url)))
@@ -1125,7 +1140,9 @@ async def user_create(
     await migrate(url)
     async with database(url):
         try:
-            user, token = await invite(email, role, resource, now=datetime.now(UTC), locale=lang)
+            user, token = await invite_user(
+                email, role, resource, by=_cli_user(), now=datetime.now(UTC), locale=lang
+            )
         except InvalidRequest as error:
             raise Failure(error.message) from None
     click.echo(_enrol_link(token, db_url))
@@ -1146,13 +1163,13 @@ async def user_link(email: str, db_url: str | None) -> None:
     from core.db import database
     from core.errors import NotFound
     from core.sealed import use_secret
-    from core.users import new_link
+    from core.users import make_new_link
     from slotwise.secret import server_secret
 
     use_secret(server_secret(_settings(db_url)))
     async with database(_url(db_url)):
         try:
-            user, token = await new_link(email, now=datetime.now(UTC))
+            user, token = await make_new_link(email, by=_cli_user(), now=datetime.now(UTC))
         except NotFound as error:
             raise Failure(error.message) from None
     click.echo(_enrol_link(token, db_url))
@@ -1186,14 +1203,32 @@ async def user_disable(email: str, db_url: str | None) -> None:
     """EMAIL can no longer sign in; their sessions end now."""
     from core.db import database
     from core.errors import NotFound
-    from core.users import disable
+    from core.users import disable_user
 
     async with database(_url(db_url)):
         try:
-            user = await disable(email, now=datetime.now(UTC))
+            user = await disable_user(email, by=_cli_user(), now=datetime.now(UTC))
         except NotFound as error:
             raise Failure(error.message) from None
     click.echo(f"{user.email} can no longer sign in.")
+
+
+@user_group.command("enable")
+@click.argument("email")
+@_db_option
+@friendly
+async def user_enable(email: str, db_url: str | None) -> None:
+    """EMAIL may sign in again (one who never used their link needs 'slotwise user link')."""
+    from core.db import database
+    from core.errors import NotFound
+    from core.users import enable_user
+
+    async with database(_url(db_url)):
+        try:
+            user = await enable_user(email, by=_cli_user(), now=datetime.now(UTC))
+        except NotFound as error:
+            raise Failure(error.message) from None
+    click.echo(f"{user.email} may sign in again.")
 
 
 # --- operating it: backups (docs/deploy.md) --------------------------------------------------

@@ -34,6 +34,7 @@ __all__ = [
     "INVITE_TTL",
     "Enrolment",
     "UserInfo",
+    "checked_role",
     "disable",
     "enrol",
     "enrolment",
@@ -108,6 +109,30 @@ async def invite(
 ) -> tuple[UserInfo, str]:
     """Make a user who has not signed in yet; returns them and their one-time link's token."""
     address = _email(email)
+    kind, resource = await checked_role(role, resource)
+    if locale not in LANGUAGES:
+        raise InvalidRequest(f"{locale!r} is not one of {', '.join(LANGUAGES)}", field="locale")
+    if await m.User.filter(email=address).exists():
+        raise InvalidRequest(
+            f"there is already a user {address}; 'slotwise user link' makes them a new link",
+            field="email",
+        )
+    token = secrets.token_urlsafe(32)
+    row = await m.User.create(
+        email=address,
+        role=kind,
+        resource=resource,
+        locale=locale,
+        totp_pending=seal(totp.new_secret()),
+        invite_digest=_digest(token),
+        invite_expires_at=now + INVITE_TTL,
+    )
+    return _info(row), token
+
+
+async def checked_role(role: str, resource: str | None) -> tuple[m.UserRole, str | None]:
+    """The role, and the resource it ties a staff member to (``None`` for the others);
+    :class:`InvalidRequest` naming the field that is wrong."""
     try:
         kind = m.UserRole(role)
     except ValueError:
@@ -121,26 +146,10 @@ async def invite(
             )
         if not await m.Resource.filter(slug=resource, active=True).exists():
             raise InvalidRequest(f"there is no active resource {resource!r}", field="resource")
-    elif resource:
+        return kind, resource
+    if resource:
         raise InvalidRequest("only staff are tied to a resource", field="resource")
-    if locale not in LANGUAGES:
-        raise InvalidRequest(f"{locale!r} is not one of {', '.join(LANGUAGES)}", field="locale")
-    if await m.User.filter(email=address).exists():
-        raise InvalidRequest(
-            f"there is already a user {address}; 'slotwise user link' makes them a new link",
-            field="email",
-        )
-    token = secrets.token_urlsafe(32)
-    row = await m.User.create(
-        email=address,
-        role=kind,
-        resource=resource if kind is m.UserRole.STAFF else None,
-        locale=locale,
-        totp_pending=seal(totp.new_secret()),
-        invite_digest=_digest(token),
-        invite_expires_at=now + INVITE_TTL,
-    )
-    return _info(row), token
+    return kind, None
 
 
 async def new_link(email: str, *, now: datetime) -> tuple[UserInfo, str]:

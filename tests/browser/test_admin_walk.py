@@ -38,6 +38,8 @@ USERS = {
     UserRole.ADMIN: "office@example.org",
     UserRole.STAFF: "lee@example.org",
 }
+WALK_USER = "1"
+"""A user's page is walked as the first user the walk makes (the sysadmin's own)."""
 SERIOUS = ("serious", "critical")
 WIDEST = """(width) => [...document.querySelectorAll('main *')]
     .filter(e => e.getBoundingClientRect().right > width + 1)
@@ -61,7 +63,7 @@ def pages_for(role: UserRole) -> list[str]:
             or role not in access.roles
         ):
             continue
-        path = rule.rule.replace("<resource>", STAFF_RESOURCE)
+        path = rule.rule.replace("<resource>", STAFF_RESOURCE).replace("<user_id>", WALK_USER)
         if "<" not in path and not path.endswith(".csv"):  # a download, not a page to look at
             found.append(path)
     return sorted(set(found))

@@ -81,6 +81,7 @@ async def test_all_migrations_are_applied_and_a_rerun_applies_nothing(db: TestDa
         "0016_morning_summary",
         "0017_webhooks",
         "0018_calendar_busy_version",
+        "0019_audit_filters",
     ]
     assert await migrate(db.url) == []
     # migrate() runs in a context of its own: the open database is still usable.
@@ -266,6 +267,7 @@ async def test_migrate_creates_a_relative_sqlite_files_directory(
         "0016_morning_summary",
         "0017_webhooks",
         "0018_calendar_busy_version",
+        "0019_audit_filters",
     ]
     assert (tmp_path / "var" / "data" / "slotwise.db").is_file()
     async with database(url):

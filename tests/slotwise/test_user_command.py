@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from click.testing import CliRunner, Result
 
+from core.audit import AuditEntry, AuditFilter, audit_page
 from core.businessfile import load_business_file
 from core.db import database
 from core.errors import NotFound
@@ -83,3 +84,37 @@ def test_staff_need_their_resource(empty_db_url: str, args: tuple[str, ...], mes
         "--db", empty_db_url,
     )  # fmt: skip
     assert made.exit_code == 0, made.output
+
+
+def test_every_user_command_is_in_the_audit_log_as_the_command_line(empty_db_url: str) -> None:
+    made = slotwise("user", "create", "ada@example.org", "--role", "admin", "--db", empty_db_url)
+    token = made.stdout.strip().rsplit("/", 1)[1]
+    assert slotwise("user", "link", "ada@example.org", "--db", empty_db_url).exit_code == 0
+    assert slotwise("user", "disable", "ada@example.org", "--db", empty_db_url).exit_code == 0
+    again = slotwise("user", "disable", "ada@example.org", "--db", empty_db_url)
+    assert again.exit_code == 0  # already disabled: nothing changes, nothing is recorded
+    enabled = slotwise("user", "enable", "ada@example.org", "--db", empty_db_url)
+    assert enabled.exit_code == 0
+    assert "ada@example.org may sign in again." in enabled.output
+    missing = slotwise("user", "enable", "nobody@example.org", "--db", empty_db_url)
+    assert missing.exit_code == 1
+    assert "there is no user 'nobody@example.org'" in missing.output
+
+    async def logged() -> list[AuditEntry]:
+        async with database(empty_db_url):
+            return (await audit_page(AuditFilter(kind="user", channel="cli"))).entries
+
+    entries = asyncio.run(logged())
+    assert [e.action for e in entries] == [
+        "user_enabled",
+        "user_disabled",
+        "user_link_made",
+        "user_invited",
+    ]
+    assert {e.subject for e in entries} == {"ada@example.org"}
+    assert all(e.actor.startswith("cli:") and len(e.actor) > 4 for e in entries)
+    assert entries[0].data == {
+        "before": entries[1].data["after"],
+        "after": entries[1].data["after"] | {"active": True},
+    }
+    assert token not in str([e.data for e in entries])
