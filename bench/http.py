@@ -7,7 +7,9 @@ is the whole app under Hypercorn in its own process (``python -m bench.http serv
 its clock pinned to the benchmark's ``NOW`` so the answer is the same every day; the
 client is another process on the loopback, asking one query at a time. The figure is
 the median time of a 14-day query of each service after a warm-up (target: 50 ms on
-PostgreSQL). Each answer is checked to hold slots, so an empty answer cannot look fast.
+PostgreSQL), and the server process's CPU time per query, which the machine's other
+load does not inflate the way it does the time. Each answer is checked to hold slots,
+so an empty answer cannot look fast.
 """
 
 from __future__ import annotations
@@ -67,13 +69,26 @@ def _wait_for(port: int, process: subprocess.Popen[bytes]) -> None:
     raise RuntimeError("the server did not answer within 60 s")
 
 
-async def _measure(base: str, runs: int) -> dict[str, float]:
+def _cpu_ms(pid: int) -> float:
+    """CPU time (user + system) a process has used so far, in ms: the server's share of a
+    request, which (unlike its wall time) does not grow when other processes take the
+    machine's cores. Linux only; 0 elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+async def _measure(base: str, runs: int, pid: int) -> dict[str, float]:
     figures = {}
     async with aiohttp.ClientSession(base) as session:
         for service in SERVICES:
             query = {"service": service, "from": FIRST_DAY.isoformat(), "to": LAST_DAY.isoformat()}
             times = []
             for index in range(runs + 2):  # two warm-ups: first plans, caches of open time
+                if index == 2:
+                    cpu = _cpu_ms(pid)
                 start = time.perf_counter()
                 async with session.get("/api/v1/slots", params=query) as response:
                     body = await response.json()
@@ -83,6 +98,7 @@ async def _measure(base: str, runs: int) -> dict[str, float]:
                 if index >= 2:
                     times.append(elapsed)
             figures[service] = statistics.median(times)
+            figures[f"{service} cpu"] = (_cpu_ms(pid) - cpu) / runs
     return figures
 
 
@@ -95,7 +111,7 @@ def measure(url: str, runs: int) -> dict[str, float]:
     )
     try:
         _wait_for(port, server)
-        return asyncio.run(_measure(f"http://127.0.0.1:{port}", runs))
+        return asyncio.run(_measure(f"http://127.0.0.1:{port}", runs, server.pid))
     finally:
         server.terminate()
         server.wait(timeout=20)
@@ -125,10 +141,12 @@ def main() -> None:
         asyncio.run(_load(postgres, business))
         rows["PostgreSQL"] = measure(postgres, args.runs)
     print("\nGET /api/v1/slots over HTTP, 14 days, one client, median (target 50 ms on PostgreSQL)")
-    print("| database | " + " | ".join(SERVICES) + " |")
-    print("|---" * (len(SERVICES) + 1) + "|")
+    print("and the server process's CPU per request (mean; unlike the time, load-independent)")
+    print("| database | " + " | ".join(f"{s} | {s} CPU" for s in SERVICES) + " |")
+    print("|---" * (2 * len(SERVICES) + 1) + "|")
     for name, figures in rows.items():
-        print(f"| {name} | " + " | ".join(f"{figures[s]:.1f} ms" for s in SERVICES) + " |")
+        cells = (f"{figures[s]:.1f} ms | {figures[s + ' cpu']:.1f} ms" for s in SERVICES)
+        print(f"| {name} | " + " | ".join(cells) + " |")
     if not postgres:
         print("\nPostgreSQL: set SLOTWISE_BENCH_DATABASE_URL to measure it.")
 

@@ -235,6 +235,104 @@ async def checks(url: str, first_id: int) -> list[str]:
     return failures
 
 
+def _ticks(pid: int) -> int:
+    """CPU time (user + system, in clock ticks) a live process has used; 0 once gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0
+    return int(fields[11]) + int(fields[12])
+
+
+def _tree(pid: int) -> list[int]:
+    """``pid`` and its live descendants (the server's worker processes)."""
+    children: dict[int, list[int]] = defaultdict(list)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parts = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        children[int(parts[1])].append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(children.get(current, []))
+    return found
+
+
+async def _backends(url: str) -> list[int]:
+    """The PostgreSQL server processes serving this database (the app's pools), so that
+    other databases on a shared server are not counted."""
+    if dialect(url) != "postgres":
+        return []
+    async with database(url):
+        _, rows = await connection().execute_query(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        )
+    return [int(next(iter(r))) for r in rows]
+
+
+async def _redis_cpu(url: str) -> float | None:
+    if not url:
+        return None
+    from redis.asyncio import Redis
+
+    client = Redis.from_url(url)
+    try:
+        info = await client.info("cpu")
+    finally:
+        await client.aclose()
+    return float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
+
+
+@dataclass
+class Usage:
+    """CPU seconds used, by whom, over the load's window: where a request's time goes on a
+    machine whose cores the driver, the servers and the databases share."""
+
+    ticks: dict[str, dict[int, int]] = field(default_factory=dict)
+    redis: float | None = None
+    driver: float = 0.0
+
+    @classmethod
+    async def take(
+        cls, server: int, worker: int, url: str, redis: str, pg: list[int] | None = None
+    ) -> Usage:
+        pg = await _backends(url) if pg is None else pg
+        groups = {"servers": _tree(server), "worker": _tree(worker), "PostgreSQL": pg}
+        return cls(
+            {name: {pid: _ticks(pid) for pid in pids} for name, pids in groups.items()},
+            await _redis_cpu(redis),
+            time.process_time(),
+        )
+
+
+def report_cpu(before: Usage, after: Usage, requests: int, seconds: float) -> None:
+    """Each part's CPU seconds over the load, its share, and per request (all kinds)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    used = {"driver (this process)": after.driver - before.driver}
+    for name, now in after.ticks.items():
+        then = before.ticks.get(name, {})
+        used[name] = sum(max(0, t - then.get(pid, 0)) for pid, t in now.items()) / tick
+    if before.redis is not None and after.redis is not None:
+        used["Redis (whole server, shared)"] = after.redis - before.redis
+    total = sum(used.values())
+    print(
+        f"CPU over the load ({os.cpu_count()} cores x {seconds:.0f} s = "
+        f"{(os.cpu_count() or 1) * seconds:.0f} core-seconds on the machine):"
+    )
+    for name, cpu in used.items():
+        print(
+            f"  {name:<30}{cpu:>8.1f} s {100 * cpu / total if total else 0:>5.0f}%"
+            f"{1000 * cpu / max(requests, 1):>8.2f} ms/request"
+        )
+    print(
+        f"  {'total':<30}{total:>8.1f} s       {1000 * total / max(requests, 1):>8.2f} ms/request"
+    )
+
+
 def report(record: Record, seconds: float) -> None:
     print(f"{'kind':<26}{'count':>8}{'N/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}")
     for kind, values in sorted(record.latencies.items()):
@@ -299,8 +397,13 @@ def main() -> None:
         )
         try:
             asyncio.run(wait_ready(base, server, server_log))
+            before = asyncio.run(Usage.take(server.pid, worker.pid, url, redis))
             record, seconds = asyncio.run(load(base, args))
+            pg = sorted({*before.ticks["PostgreSQL"], *asyncio.run(_backends(url))})
+            after = asyncio.run(Usage.take(server.pid, worker.pid, url, redis, pg))
             report(record, seconds)
+            requests = sum(len(values) for values in record.latencies.values())
+            report_cpu(before, after, requests, seconds)
             failures = asyncio.run(checks(url, first_id))
         finally:
             for process in (server, worker):

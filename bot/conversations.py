@@ -26,15 +26,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
-from typing import Protocol, TypeVar
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
 
 from pydantic import ValidationError
 from redis.asyncio import Redis
-from redis.exceptions import LockError
 
 from bot.dialog.state import State
 from core.circuit import CircuitBreaker, CircuitOpen
@@ -54,6 +56,27 @@ TURN_SECONDS = 30.0
 """Longest one turn may keep its conversation locked (a crashed process's lock expires)."""
 TURN_WAIT_SECONDS = 10.0
 """Longest a message waits for the turn before it is answered anyway."""
+TURN_POLL_SECONDS = 0.05
+"""How often a waiting turn asks whether the conversation's lock is free."""
+_RELEASE = (
+    "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
+)
+"""Let the lock go only if it is still ours (a turn past TURN_SECONDS lost it)."""
+
+
+@dataclass(slots=True)
+class _Turn:
+    """One turn of one conversation in :class:`RedisConversations`, as its task sees it."""
+
+    key: str
+    token: str | None
+    """The lock's value while this turn holds it; ``None`` once let go (or never taken)."""
+    read: bool = False
+    """Whether ``raw`` is the state as read with the lock, not yet handed to ``get``."""
+    raw: bytes | str | None = None
+
+
+_TURN: ContextVar[_Turn | None] = ContextVar("conversation_turn", default=None)
 
 
 class ConversationStore(Protocol):
@@ -174,30 +197,63 @@ class RedisConversations:
 
     @asynccontextmanager
     async def turn(self, channel: str, user: str) -> AsyncIterator[None]:
+        """The conversation's lock, taken in the same round trip as the read of its state
+        (which :meth:`get` then answers from); :meth:`put` writes the state and lets the
+        lock go in one more. Two round trips a turn, not four."""
         async with self._memory.turn(channel, user):
-            lock = self._redis.lock(
-                f"{_key(channel, user, self._prefix)}:turn",
-                timeout=TURN_SECONDS,
-                blocking_timeout=TURN_WAIT_SECONDS,
-            )
+            key = _key(channel, user, self._prefix)
+            token = secrets.token_hex(16)
+            current = _Turn(key, token)
             try:
-                acquired = await self._call(lock.acquire)
+                await self._take(current, token)
             except ConversationStoreUnavailable:
-                acquired = False  # this process's order is all there is now
+                current.token = None  # this process's order is all there is now
+            reset = _TURN.set(current)
             try:
                 yield  # not acquired in time: answer anyway rather than leave the customer waiting
             finally:
-                if acquired:
-                    # LockError: the turn outlived TURN_SECONDS and the lock expired.
-                    with suppress(LockError, ConversationStoreUnavailable):
-                        await self._call(lock.release)
+                _TURN.reset(reset)
+                if current.token is not None:  # not let go by a put
+                    with suppress(ConversationStoreUnavailable):
+                        await self._call(lambda: self._release(current))
+
+    async def _take(self, current: _Turn, token: str) -> None:
+        """Take the turn's lock and read the state while at it; when another turn holds
+        the lock, wait for it (at most :data:`TURN_WAIT_SECONDS`) and leave the read to
+        :meth:`get`, after the other turn's write."""
+        lock, ms = f"{current.key}:turn", int(TURN_SECONDS * 1000)
+
+        async def take_and_read() -> list[Any]:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                pipe.set(lock, token, nx=True, px=ms)
+                pipe.get(current.key)
+                answers: list[Any] = await pipe.execute()
+                return answers
+
+        taken, raw = await self._call(take_and_read)
+        if taken:
+            current.read, current.raw = True, raw
+            return
+        deadline = time.monotonic() + TURN_WAIT_SECONDS
+        while time.monotonic() < deadline:
+            await asyncio.sleep(TURN_POLL_SECONDS)
+            if await self._call(lambda: self._redis.set(lock, token, nx=True, px=ms)):
+                return
+        current.token = None
+
+    async def _release(self, current: _Turn) -> None:
+        await self._redis.eval(_RELEASE, 1, f"{current.key}:turn", current.token or "")
 
     async def get(self, channel: str, user: str) -> State | None:
         kept = await self._memory.get(channel, user)  # only ever there from an outage
+        key = _key(channel, user, self._prefix)
+        current = _TURN.get()
         try:
-            raw: bytes | str | None = await self._call(
-                lambda: self._redis.get(_key(channel, user, self._prefix))
-            )
+            if current is not None and current.key == key and current.read:
+                current.read = False  # read with the lock, under it: nobody wrote since
+                raw = current.raw
+            else:
+                raw = await self._call(lambda: self._redis.get(key))
         except ConversationStoreUnavailable:
             return kept
         stored = _load(raw)
@@ -207,8 +263,22 @@ class RedisConversations:
 
     async def put(self, channel: str, user: str, state: State) -> None:
         key = _key(channel, user, self._prefix)
+        current = _TURN.get()
+        ours = current is not None and current.key == key and current.token is not None
+
+        async def write() -> None:
+            if not ours or current is None:
+                await self._redis.set(key, state.model_dump_json(), ex=self._ttl)
+                return
+            # The write ends the turn for the other processes: they read what it wrote.
+            async with self._redis.pipeline(transaction=False) as pipe:
+                pipe.set(key, state.model_dump_json(), ex=self._ttl)
+                pipe.eval(_RELEASE, 1, f"{key}:turn", current.token or "")
+                await pipe.execute()
+            current.token = None
+
         try:
-            await self._call(lambda: self._redis.set(key, state.model_dump_json(), ex=self._ttl))
+            await self._call(write)
         except ConversationStoreUnavailable:
             await self._memory.put(channel, user, state)
         else:

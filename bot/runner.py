@@ -234,6 +234,12 @@ class Chat:
         ctx: Context,
         first: Sequence[Event] = (),
     ) -> tuple[list[Reply], State]:
+        with self._bookings.rules_kept():  # busy time stays fresh; see BookingService
+            return await self._rounds(state, inbound, ctx, first)
+
+    async def _rounds(
+        self, state: State, inbound: Inbound, ctx: Context, first: Sequence[Event]
+    ) -> tuple[list[Reply], State]:
         replies: list[Reply] = []
         events: list[Inbound | Event] = [*first, inbound]
         for _ in range(MAX_ROUNDS):

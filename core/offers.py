@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from core.bookings import BookingService
-from core.engine import Explanation, Reason, Slot, Snapshot, explain
+from core.engine import Explanation, Reason, Slot, Snapshot, explain, explain_all
 
 __all__ = [
     "EXPLAIN_SAMPLES",
@@ -113,8 +113,7 @@ class Offers:
         last = max(starts).astimezone(UTC).date()
         snapshot = await self._bookings.snapshot(service, first, last, provider, owner=owner)
         found: dict[str, Reason] = {}
-        for start in starts:
-            explanation = explain(snapshot, service, start, now, provider)
+        for explanation in explain_all(snapshot, service, starts, now, provider):
             for reason in explanation.reasons:
                 if reason.code == "off_grid" and len(starts) > 1:
                     continue

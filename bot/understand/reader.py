@@ -4,30 +4,33 @@ tokenize (:mod:`normalize`) -> tag with the language's lexicon (:mod:`tagging`)
 -> time wish (:mod:`timewish`, then :mod:`resolve` with ``now`` and the zone)
 -> names (:mod:`names`) -> intent, choice and command (:mod:`intents`).
 
-Pure and synchronous: no clock, no I/O, the same answer for the same input.
+Pure and synchronous: no clock, no I/O, the same answer for the same input (so the
+clock-free part is kept per message, see :func:`_read`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.understand.dates import parser
-from bot.understand.intents import read_gist
+from bot.understand.intents import Gist, read_gist
 from bot.understand.lexicon import lexicon
 from bot.understand.names import best_match, index_of
 from bot.understand.normalize import MAX_DATE_CHARS, tokenize
 from bot.understand.reading import LANGUAGES, Catalog, Reading
 from bot.understand.resolve import resolve
 from bot.understand.tagging import tag
-from bot.understand.timewish import read_wish
+from bot.understand.timewish import Wish, read_wish
 
 __all__ = ["understand", "warm_up"]
 
 _NO_CATALOG = Catalog()
+READ_CACHE = 4096
+"""Messages whose clock-free reading is kept (per language and catalog): a few MB at most."""
 
 
 def understand(
@@ -42,11 +45,48 @@ def understand(
         raise ValueError(f"now must be aware, got {now.isoformat()}")
     now = now.astimezone(UTC)  # one clock for all comparisons, whatever zone ``now`` came in
     local = _zone(zone)
+    read = _read(text, lang, catalog)
+    wish = read.wish
+    resolved = resolve(wish, now, local)
+    gist = read.wished if wish.said or resolved.conflict else read.unwished
+    if gist.intent == "reschedule" and wish.later is not None:
+        # "move it from Tuesday to Thursday": the day it moves to is the second
+        resolved = resolve(replace(wish, day=wish.later, weekday=None), now, local)
+    return Reading(
+        intent=gist.intent,
+        service=read.service,
+        provider=read.provider,
+        choice=gist.choice,
+        when=None if gist.intent == "choice" else resolved.when,
+        command=gist.command,
+        language=gist.language,
+        date_conflict=resolved.conflict,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """What a message says whatever the clock: its time wish before calendar arithmetic,
+    the names it matched, and its gist both ways the clock can decide "a time was wished"
+    (a wish that resolves to a conflict counts as one)."""
+
+    wish: Wish
+    service: str | None
+    provider: str | None
+    wished: Gist
+    unwished: Gist
+
+
+@lru_cache(maxsize=READ_CACHE)
+def _read(text: str, lang: str, catalog: Catalog) -> _Read:
+    """The clock-free part of :func:`understand`, kept per message text, language and
+    catalog: the dialog reads each message in every language it speaks, and customers
+    send the same few words ("hello", "help", "1") over and over, so most of the
+    parsing is done once. The clock-dependent part (``resolve``) is never kept."""
     words_lexicon = lexicon(lang)
     tokens = tokenize(text)
     words = tag(tokens, words_lexicon)
     wish = read_wish([word for word in words if word.start < MAX_DATE_CHARS], words_lexicon)
-    resolved = resolve(wish, now, local)
 
     named = [token for token in tokens if token.kind in ("word", "num", "ordnum")]
     texts = [token.text for token in named]
@@ -54,25 +94,17 @@ def understand(
     service = best_match(index_of(catalog.services, titles=False), texts, reserved)
     provider = best_match(index_of(catalog.providers, titles=True), texts, reserved)
     inside = {named[i].start for match in (service, provider) if match for i in match.positions}
-
-    gist = read_gist(
-        words,
-        named=service is not None or provider is not None,
-        wished=wish.said or resolved.conflict,
-        inside_names=inside,
+    is_named = service is not None or provider is not None
+    wished = read_gist(words, named=is_named, wished=True, inside_names=inside)
+    unwished = (
+        wished if wish.said else read_gist(words, named=is_named, wished=False, inside_names=inside)
     )
-    if gist.intent == "reschedule" and wish.later is not None:
-        # "move it from Tuesday to Thursday": the day it moves to is the second
-        resolved = resolve(replace(wish, day=wish.later, weekday=None), now, local)
-    return Reading(
-        intent=gist.intent,
-        service=service.id if service else None,
-        provider=provider.id if provider else None,
-        choice=gist.choice,
-        when=None if gist.intent == "choice" else resolved.when,
-        command=gist.command,
-        language=gist.language,
-        date_conflict=resolved.conflict,
+    return _Read(
+        wish,
+        service.id if service else None,
+        provider.id if provider else None,
+        wished,
+        unwished,
     )
 
 

@@ -9,7 +9,9 @@ transaction open and handed in as ``held``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
@@ -35,10 +37,29 @@ from core.engine.slots import service_of
 from core.errors import HoldExpired, SlotwiseError
 from core.store import Rules, ServiceRules, complete_rules, load_busy, load_service_rules
 
-__all__ = ["Looked", "Looking", "Wants", "span"]
+__all__ = ["Looked", "Looking", "Wants", "rules_kept", "span"]
 
 Wants = list[tuple[Want, bool]]
 """The appointments of a request; ``False`` marks a start whose local wall time does not exist."""
+
+
+_KEPT: ContextVar[dict[tuple[str, str | None], Rules] | None] = ContextVar(
+    "kept_rules", default=None
+)
+
+
+@contextmanager
+def rules_kept() -> Iterator[None]:
+    """Within the block (one chat turn), the rules a slot offer reads are read once per
+    service and provider and reused: a turn asks for slots, then for those nearby, then
+    why a time is not free, all of the same rules, as they were when it began. Busy time
+    and live holds are read afresh every time, so a slot just booked is never offered;
+    holds and bookings never use kept rules (they read them, and re-check under lock)."""
+    token = _KEPT.set({})
+    try:
+        yield
+    finally:
+        _KEPT.reset(token)
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,11 +202,18 @@ class Looking:
         counted (except ``owner``'s)."""
         want = Want(service_id, utc_midnight(first), seat_count(seats), provider)
         lo, hi = utc_midnight(first) - MARGIN, utc_midnight(last) + MARGIN
+        kept = _KEPT.get()
+        rules = None if kept is None else kept.get((service_id, provider))
         if self._leases.store is None:  # nothing to ask in between: all in one go
             async with in_transaction():
-                view = await self.view(want, now, lo, hi)
+                view = await self.view(want, now, lo, hi, rules=rules)
+            if kept is not None:
+                kept[service_id, provider] = view.rules
             return view.snapshot
-        rules = await self.read_rules(want)
+        if rules is None:
+            rules = await self.read_rules(want)
+            if kept is not None:
+                kept[service_id, provider] = rules
         held = await self._leases.busy(rules, lo, hi, now, Ignoring(owner=owner))  # no tx open
         view = await self.view(want, now, lo, hi, rules=rules, held=held)  # one query
         return view.snapshot

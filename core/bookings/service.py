@@ -72,6 +72,7 @@ import logging
 import secrets
 import zoneinfo
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -91,7 +92,7 @@ from core.bookings.inputs import (
     seat_count,
 )
 from core.bookings.leases import Leases
-from core.bookings.looking import Looking, Wants
+from core.bookings.looking import Looking, Wants, rules_kept
 from core.bookings.placing import Placing
 from core.bookings.plan import Want
 from core.bookings.reading import by_token, future_of_series, series_info, series_of
@@ -308,6 +309,11 @@ class BookingService:
     async def get(self, manage_token: str) -> BookingInfo:
         """The booking with this manage token; :class:`NotFound` when there is none."""
         return await by_token(manage_token)
+
+    def rules_kept(self) -> AbstractContextManager[None]:
+        """Slot offers inside the block read each service's rules once (one chat turn's
+        offers, alternatives and explanations); busy time and holds stay fresh."""
+        return rules_kept()
 
     async def offer(
         self,

@@ -8,7 +8,7 @@ alternatives. ``tests/core/engine/test_purity.py`` holds it to that.
 """
 
 from core.engine.errors import EngineError, UnknownProvider, UnknownService
-from core.engine.explain import Explanation, Reason, ReasonCode, explain
+from core.engine.explain import Explanation, Reason, ReasonCode, explain, explain_all
 from core.engine.intervals import Intervals
 from core.engine.nearest import nearest
 from core.engine.slots import find_slots, service_of
@@ -48,6 +48,7 @@ __all__ = [
     "UnknownProvider",
     "UnknownService",
     "explain",
+    "explain_all",
     "find_slots",
     "nearest",
     "service_of",

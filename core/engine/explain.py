@@ -8,6 +8,7 @@ with the slots offered.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -75,8 +76,11 @@ def explain(
     start: datetime,
     now: datetime,
     provider: str | None = None,
+    *,
+    plan: ServicePlan | None = None,
 ) -> Explanation:
-    """Whether ``start`` is a slot of the service and, when it is not, every reason why."""
+    """Whether ``start`` is a slot of the service and, when it is not, every reason why.
+    ``plan``: one already made over a range holding ``start`` (see :func:`explain_all`)."""
     service = service_of(snapshot, service_id)
     at = instant_seconds(start)
     reasons: list[Reason] = []
@@ -94,7 +98,8 @@ def explain(
         reasons.append(
             Reason("too_far", minutes=service.max_advance_days * 1440, latest=to_datetime(latest))
         )
-    plan = ServicePlan(snapshot, service_id, at, at + 1, provider)
+    if plan is None:
+        plan = ServicePlan(snapshot, service_id, at, at + 1, provider)
     chosen = plan.choose(at)
     if chosen is not None:
         if not reasons:
@@ -102,6 +107,23 @@ def explain(
     else:
         reasons.extend(_resource_reasons(snapshot, plan, at))
     return Explanation(service_id, start, None, tuple(reasons))
+
+
+def explain_all(
+    snapshot: Snapshot,
+    service_id: str,
+    starts: Sequence[datetime],
+    now: datetime,
+    provider: str | None = None,
+) -> list[Explanation]:
+    """:func:`explain` for each of ``starts``, the same answers, with one plan over the
+    range they span instead of one plan per start (the starts sampled across a wished
+    window: a plan reads every resource's open and busy time)."""
+    if not starts:
+        return []
+    ats = [instant_seconds(start) for start in starts]
+    plan = ServicePlan(snapshot, service_id, min(ats), max(ats) + 1, provider)
+    return [explain(snapshot, service_id, start, now, provider, plan=plan) for start in starts]
 
 
 def _on_grid(zone: str, at: int, step_min: int) -> bool:

@@ -11,7 +11,7 @@ they cover.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from heapq import merge
 from itertools import chain
 
@@ -68,6 +68,13 @@ class Intervals:
 
     def __sub__(self, other: Intervals) -> Intervals:
         return Intervals._trusted(_subtract(self._spans, other._spans))
+
+    def without(self, spans: Iterable[Span]) -> Intervals:
+        """``self - Intervals(spans)`` without building that set: the spans may overlap
+        and come in any order (a resource's bookings, as read). The subtraction walks
+        them sorted by start, skipping what earlier ones covered, so merging them first
+        (most of the cost for thousands of bookings) is not needed."""
+        return Intervals._trusted(_subtract(self._spans, sorted(s for s in spans if s[0] < s[1])))
 
     def shift(self, delta: int) -> Intervals:
         return Intervals._trusted([(a + delta, b + delta) for a, b in self._spans])
@@ -142,8 +149,11 @@ def _intersect(left: tuple[Span, ...], right: tuple[Span, ...]) -> list[Span]:
     return out
 
 
-def _subtract(left: tuple[Span, ...], right: tuple[Span, ...]) -> list[Span]:
-    """Each span of ``left`` minus the spans of ``right`` that meet it, in one pass."""
+def _subtract(left: Sequence[Span], right: Sequence[Span]) -> list[Span]:
+    """Each span of ``left`` minus the spans of ``right`` that meet it, in one pass.
+
+    ``right`` need only be sorted by start, with no empty span: overlapping ones are
+    skipped as the cursor passes their end (see :meth:`Intervals.without`)."""
     out: list[Span] = []
     j = 0
     for a, b in left:

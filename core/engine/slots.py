@@ -124,7 +124,7 @@ class ResourceView:
         if room < 0:
             self.free = Intervals()
         elif self.occupancy is None:
-            self.free = self.open - Intervals((a, b) for a, b, seats in busy if seats > 0)
+            self.free = self.open.without((a, b) for a, b, seats in busy if seats > 0)
         else:
             self.free = self.open - self.occupancy.above(room)
         window = Window.of(service)

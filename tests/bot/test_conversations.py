@@ -9,6 +9,7 @@ import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from redis.asyncio import Redis
@@ -104,6 +105,78 @@ async def test_other_conversations_do_not_wait(store: ConversationStore) -> None
 async def _enter(store: ConversationStore, channel: str, user: str) -> None:
     async with store.turn(channel, user):
         pass
+
+
+# --- two processes on one Redis -------------------------------------------------------------
+
+
+@pytest.fixture
+async def two_processes(redis_url: str) -> AsyncIterator[tuple[RedisConversations, ...]]:
+    prefix = f"test-{secrets.token_hex(4)}"
+    stores = tuple(RedisConversations(redis_url, 60, prefix=prefix) for _ in range(2))
+    yield stores
+    for made in stores:
+        await made.close()
+
+
+async def test_a_turn_waiting_in_another_process_reads_what_the_first_wrote(
+    two_processes: tuple[RedisConversations, ...],
+) -> None:
+    """The state read with the lock is never the one from before another turn's write."""
+    one, two = two_processes
+    await one.put("web", "u1", STATE)
+    later = STATE.model_copy(update={"stage": "slots"})
+    seen: list[State | None] = []
+
+    async def second() -> None:
+        async with two.turn("web", "u1"):
+            seen.append(await two.get("web", "u1"))
+
+    async with one.turn("web", "u1"):
+        assert await one.get("web", "u1") == STATE
+        waiting = asyncio.create_task(second())
+        await asyncio.sleep(0.2)
+        assert not seen  # still waiting for the turn
+        await one.put("web", "u1", later)
+        await asyncio.wait_for(waiting, timeout=2)  # the write let the turn go
+    assert seen == [later]
+
+
+async def test_the_state_read_with_the_lock_is_handed_out_once(
+    two_processes: tuple[RedisConversations, ...],
+) -> None:
+    one, two = two_processes
+    await one.put("web", "u1", STATE)
+    async with one.turn("web", "u1"):
+        assert await one.get("web", "u1") == STATE
+        changed = STATE.model_copy(update={"lang": "de"})
+        await two.put("web", "u1", changed)  # outside any turn (as an operator's tool may)
+        assert await one.get("web", "u1") == changed
+        assert await one.get("web", "u2") is None  # another conversation: its own read
+
+
+async def test_a_turn_is_two_round_trips_and_lets_the_lock_go_without_a_write(
+    two_processes: tuple[RedisConversations, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    one, two = two_processes
+    calls = 0
+    call = one._call
+
+    async def counted(work: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        return await call(work)
+
+    monkeypatch.setattr(one, "_call", counted)
+    async with one.turn("web", "u1"):
+        assert await one.get("web", "u1") is None
+        await one.put("web", "u1", STATE)
+    assert calls == 2
+    async with one.turn("web", "u1"):
+        pass  # no write: the lock is let go on the way out
+    await asyncio.wait_for(_enter(two, "web", "u1"), timeout=1)
+    async with two.turn("web", "u1"):
+        assert await two.get("web", "u1") == STATE
 
 
 # --- bounded memory ------------------------------------------------------------------------

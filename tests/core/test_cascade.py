@@ -9,7 +9,7 @@ import pytest
 
 from core import models as m
 from core.bookings import Actor, BookingService
-from core.bookings.cascade import Cascade, OfferHolds, Step
+from core.bookings.cascade import Cascade, OfferHolds, Step, _hold_of
 from core.businessfile import parse_business
 from core.customers import CustomerInput, Identity
 from core.errors import NoShowLimit, OfferGone, SlotTaken
@@ -367,3 +367,41 @@ async def test_a_morning_summary_edit_frees_no_time(world: World) -> None:
 
     await set_morning_summary("ana", "07:30", actor=STAFF)
     assert await m.Outbox.filter(kind="capacity_freed").count() == 0
+
+
+async def test_an_open_offer_is_a_hold_over_exactly_its_window_until_it_ends(
+    world: World,
+) -> None:
+    taken = await world.service.book("solo", TEN, XAVIER)
+    await world.waiting(AMY)
+    await world.service.cancel(taken.manage_token, actor=STAFF)
+    await world.run_freed()
+    (row,) = await m.WaitlistOffer.all()
+    holds = OfferHolds(MemoryHoldStore())
+    now = world.clock()
+    eleven = TEN + timedelta(hours=1)
+
+    async def seen(resources: list[str], start: datetime, end: datetime) -> list[str]:
+        return [h.token for h in await holds.overlapping(resources, start, end, world.clock())]
+
+    (hold,) = await holds.overlapping(["ana"], TEN, eleven, now)
+    entry = await m.WaitlistEntry.get(id=row.entry_id)
+    assert hold == _hold_of(row, "solo", entry.token)  # as the model's row reads
+    assert (hold.token, hold.service_id, hold.resources, hold.start) == (
+        row.hold_token,
+        "solo",
+        ("ana",),
+        TEN,
+    )
+    # Half-open windows: the hour before and the hour after do not meet it.
+    assert await seen(["ana"], row.occupied_end, row.occupied_end + timedelta(hours=1)) == []
+    assert await seen(["ana"], row.occupied_start - timedelta(hours=1), row.occupied_start) == []
+    assert await seen(["ana"], row.occupied_end - timedelta(minutes=1), eleven) == [row.hold_token]
+    assert await seen(["ben"], TEN, eleven) == []  # another resource
+    world.clock.advance(minutes=14)
+    assert await seen(["ana"], TEN, eleven) == [row.hold_token]
+    world.clock.advance(minutes=1)
+    assert await seen(["ana"], TEN, eleven) == []  # expired: it holds nothing any more
+    world.clock.advance(minutes=-15)
+    await world.cascade.decline(row.token, world.clock())
+    assert await seen(["ana"], TEN, eleven) == []  # declined

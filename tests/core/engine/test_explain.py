@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from core.engine import Block, Busy, Resource, Service, Snapshot, explain, find_slots
+from core.engine import (
+    Block,
+    Busy,
+    Resource,
+    Service,
+    Snapshot,
+    explain,
+    explain_all,
+    find_slots,
+)
 
 MON = date(2026, 12, 7)
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
@@ -140,3 +149,23 @@ def test_inactive_resource_is_a_reason() -> None:
     resources = {"dr-lee": Resource(lee.id, lee.name, weekly_hours=lee.weekly_hours, active=False)}
     snapshot = Snapshot("UTC", resources, snapshot.services)
     assert codes(snapshot, "consult", at(9)) == ["resource_inactive"]
+
+
+def test_one_plan_for_many_starts_gives_each_start_its_own_answer() -> None:
+    """``explain_all`` (one plan over the range) answers as ``explain`` does for each start:
+    hours, a block, a lunch break, a buffer, bookings, a full class, notice and the grid."""
+    busy = (
+        Busy("dr-lee", at(14), at(14, 30), 1, "booking 1"),
+        Busy("dr-lee", at(15, 40), at(16, 10), 1, "booking 2"),
+        Busy("hall", at(9), at(10), 2, "booking 3"),
+        Busy("hall", at(11), at(12), 1, "booking 4"),
+    )
+    snapshot = clinic(busy)
+    for service in ("consult", "class", "off"):
+        starts = [at(7) + timedelta(minutes=5 * i) for i in range(12 * 12)]
+        for now in (NOW, at(11)):
+            together = explain_all(snapshot, service, starts, now)
+            assert together == [explain(snapshot, service, s, now) for s in starts], service
+        one = [at(10, 15)]
+        assert explain_all(snapshot, service, one, NOW) == [explain(snapshot, service, one[0], NOW)]
+    assert explain_all(snapshot, "consult", [], NOW) == []

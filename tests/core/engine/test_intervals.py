@@ -219,6 +219,14 @@ def test_operations_match_model(a: Intervals, b: Intervals) -> None:
         assert result == from_model(expected)
 
 
+@given(sets, spans_strategy)
+def test_without_raw_spans_is_the_difference(a: Intervals, spans: Spans) -> None:
+    """Overlapping, unsorted and empty spans, as a resource's bookings may come."""
+    result = a.without(spans)
+    assert_normalised(result)
+    assert result == a - Intervals(spans)
+
+
 @given(sets, sets)
 def test_difference_and_intersection_rebuild_the_set(a: Intervals, b: Intervals) -> None:
     assert (a - b) | (a & b) == a
