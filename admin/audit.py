@@ -1,6 +1,9 @@
 """The audit log (admins): every change of bookings, rules and users, newest first, filtered
 by kind, who, channel, action, subject and days, read a page at a time.
 
+Actions are shown in words (:mod:`admin.actions`); the "What" filter takes a code or the
+words of one, in the reader's language.
+
 The "older" link carries a cursor on the page's last entry (:class:`core.audit.Cursor`),
 so changes made while someone reads never shift the pages they have not read yet.
 """
@@ -15,6 +18,7 @@ from zoneinfo import ZoneInfo
 from quart import Response, request, url_for
 
 from admin.access import ADMINS, page, signed_in
+from admin.actions import action_words
 from admin.blueprint import admin, render
 from admin.pages import CHANNELS
 from admin.words import Words, words_for
@@ -48,6 +52,7 @@ def _start_of(day: date, zone: ZoneInfo) -> datetime:
 @page(*ADMINS)
 async def audit() -> Response:
     words = await words_for(signed_in())
+    actions = action_words(words)
     args = request.args
     typed = {key: (args.get(key) or "").strip()[:254] for key in FIELDS}
     problems: list[str] = []
@@ -71,7 +76,7 @@ async def audit() -> Response:
         kind=kind,
         actor=typed["actor"][:100] or None,
         channel=typed["channel"][:32] or None,
-        action=typed["action"][:48] or None,
+        action=actions.code(typed["action"])[:48] or None,
         subject=typed["subject"] or None,
         start=_start_of(first, zone) if first else None,
         end=_start_of(last + timedelta(days=1), zone) if last else None,
@@ -84,7 +89,8 @@ async def audit() -> Response:
             "user": words._("Users"),
         },
         "channels": (*CHANNELS, "cli"),
-        "actions": await audit_actions(),
+        "actions": actions.offered(await audit_actions()),
+        "action_label": actions.label,
         "when": words.when,
         "problems": problems,
     }

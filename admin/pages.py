@@ -33,6 +33,7 @@ from admin.access import (
     page,
     signed_in,
 )
+from admin.actions import ActionWords, action_words
 from admin.blueprint import admin, render
 from admin.explain import policy_words, reason_words
 from admin.words import Words, words_for
@@ -340,17 +341,14 @@ class HistoryLine:
     actor: str
     channel: str
     action: str
+    """The code, for the filter of the audit log."""
+    words: str
     details: list[str]
 
 
-def _history_line(words: Words, entry: AuditEntry, names: dict[str, str]) -> HistoryLine:
-    actions = {
-        "booked": words._("booked"),
-        "cancelled": words._("cancelled"),
-        "rescheduled": words._("moved"),
-        "no_show": words._("marked a no-show"),
-        "imported": words._("imported"),
-    }
+def _history_line(
+    words: Words, actions: ActionWords, entry: AuditEntry, names: dict[str, str]
+) -> HistoryLine:
     data = entry.data or {}
     details: list[str] = []
 
@@ -391,7 +389,8 @@ def _history_line(words: Words, entry: AuditEntry, names: dict[str, str]) -> His
         words.when(entry.at),
         entry.actor,
         entry.channel,
-        actions.get(entry.action, entry.action),
+        entry.action,
+        actions.label(entry.action),
         details,
     )
 
@@ -417,6 +416,7 @@ async def _booking_page(
     service = next((s for s in offered.services if s.id == b.service_id), None)
     pool = sorted({r for p in service.requires for r in p}) if service else []
     history = await audit_log(booking=b.id, limit=1000)
+    actions = action_words(words)
     zone = ZoneInfo(words.home_zone)
     local = b.start.astimezone(zone)
     done = {
@@ -435,7 +435,7 @@ async def _booking_page(
         resources=resources,
         movable_to=[(r, resources.get(r, r)) for r in pool],
         statuses=status_words(words),
-        history=[_history_line(words, e, resources) for e in reversed(history)],
+        history=[_history_line(words, actions, e, resources) for e in reversed(history)],
         is_admin=user.role in ADMINS,
         confirmed=b.status == "confirmed",
         started=b.start <= config().clock(),

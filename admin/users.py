@@ -16,6 +16,7 @@ from quart import Response, abort, redirect, request, url_for
 from quart.typing import ResponseReturnValue
 
 from admin.access import config, page, signed_in
+from admin.actions import action_words
 from admin.blueprint import admin, render
 from admin.customers import number_of
 from admin.words import Words, words_for
@@ -60,10 +61,12 @@ async def _resources() -> list[tuple[str, str]]:
 
 
 def _roles(words: Words) -> dict[str, str]:
+    """Each role and what it may do: the select offers the names (the words of ``slotwise
+    user`` too), the list beside it says what each gives, which is too long for an option."""
     return {
-        "sysadmin": words._("sysadmin: users and settings, and everything an admin does"),
-        "admin": words._("admin: rules, services, bookings, reports, the audit log"),
-        "staff": words._("staff: their own resource's calendar and bookings"),
+        "sysadmin": words._("users and settings, and everything an admin does"),
+        "admin": words._("rules, services, bookings, reports, the audit log"),
+        "staff": words._("their own resource's calendar and bookings"),
     }
 
 
@@ -174,6 +177,7 @@ async def _user_page(
         typed=typed or {"role": target.role.value, "resource": target.resource or ""},
         history=history.entries,
         when=words.when,
+        action_label=action_words(words).label,
         done=done,
         **shown,
     )

@@ -142,7 +142,7 @@ async def test_a_move_is_checked_by_the_engine_and_says_why_not(app: Quart, cloc
     moved = await m.Booking.get(id=ada.id)
     assert moved.start == datetime.combine(START.astimezone(BERLIN).date(), time(16), BERLIN)
     html = await (await admin.get(page)).get_data(as_text=True)
-    assert "moved" in html
+    assert '<span title="rescheduled">Moved the booking</span>' in html
     assert "Reason: later bus" in html
     assert re.search(r"from [^<]*2:15\W*PM to [^<]*4:00\W*PM", html)  # before and after
 
