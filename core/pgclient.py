@@ -1,11 +1,18 @@
-"""Tortoise's asyncpg client, with a pool that never hands out a dead connection.
+"""Tortoise's asyncpg client, with a pool that never hands out a dead connection, and spends
+no round trip on checking or resetting one that is alive.
 
 After a PostgreSQL restart (or ``pg_terminate_backend``) every pooled connection is dead,
-and asyncpg notices only when it next reads from one: the first requests would fail. Here
-a connection is pinged (``SELECT 1``, one local round trip) when it is taken from the pool,
-and a dead one is replaced once, before any statement of the caller's ran on it (so nothing
-is ever sent twice). Pinging only connections idle for a while was tried: a restart right
-after a burst of requests then still failed them. Named in
+and asyncpg notices only when it next reads from one: the first requests would fail. So
+the first statement sent on a connection taken from the pool is one that may be sent
+again: a dead connection is replaced once, before any statement of the caller's ran on it
+(so nothing is ever sent twice). For a transaction that statement is its ``BEGIN``; for a
+statement outside any transaction it is a ping (``SELECT 1``, one local round trip). Pinging
+only connections idle for a while was tried: a restart right after a burst of requests then
+still failed them.
+
+A connection given back is not reset (``RESET ALL``, ``UNLISTEN *``... one more round trip
+per checkout): nothing here changes the session (settings are ``SET LOCAL``, no ``LISTEN``,
+no advisory locks); a transaction left open is still rolled back by asyncpg. Named in
 :func:`core.db.tortoise_config` as the PostgreSQL engine.
 """
 
@@ -14,7 +21,9 @@ from __future__ import annotations
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
-from tortoise.backends.asyncpg.client import AsyncpgDBClient
+from tortoise.backends.asyncpg.client import AsyncpgDBClient, TransactionWrapper
+from tortoise.backends.base.client import TransactionContext, TransactionContextPooled
+from tortoise.connection import get_connections
 
 __all__ = ["client_class"]
 
@@ -39,12 +48,44 @@ class _CheckedPool(asyncpg.Pool):  # type: ignore[misc]
             return connection
         raise AssertionError("unreachable")
 
+    async def unchecked(self) -> Any:
+        """A connection as the pool has it, for a caller whose first statement is its check."""
+        return await super()._acquire(None)
+
+
+async def _keep(connection: Any) -> None:
+    """The pool's reset: nothing to undo (see the module docstring)."""
+
+
+class _Transaction(TransactionContextPooled):
+    """Tortoise's pooled transaction, whose ``BEGIN`` is the liveness check."""
+
+    async def __aenter__(self) -> Any:
+        await self.ensure_connection()
+        pool: _CheckedPool = self.client._parent._pool
+        for attempt in (1, 2):
+            self.client._connection = await pool.unchecked()
+            try:
+                await self.client.begin()
+            except _DEAD:
+                await pool.release(self.client._connection)
+                if attempt == 2:
+                    raise
+                continue
+            break
+        self.token = get_connections().set(self.connection_name, self.client)
+        return self.client
+
 
 class CheckedAsyncpgClient(AsyncpgDBClient):
     async def create_pool(self, **kwargs: Any) -> Any:
+        kwargs.setdefault("reset", _keep)
         pool = await super().create_pool(**kwargs)
         pool.__class__ = _CheckedPool  # asyncpg builds its Pool itself; only _acquire changes
         return pool
+
+    def _in_transaction(self) -> TransactionContext:
+        return _Transaction(TransactionWrapper(self), self._pool_init_lock)
 
 
 client_class = CheckedAsyncpgClient
