@@ -25,7 +25,7 @@ from tortoise.backends.asyncpg.client import AsyncpgDBClient, TransactionWrapper
 from tortoise.backends.base.client import TransactionContext, TransactionContextPooled
 from tortoise.connection import get_connections
 
-__all__ = ["client_class"]
+__all__ = ["CheckedAsyncpgClient", "DeferredTransaction", "client_class"]
 
 _DEAD = (asyncpg.InterfaceError, asyncpg.InternalClientError, asyncpg.PostgresConnectionError,
          asyncpg.AdminShutdownError,
@@ -77,6 +77,75 @@ class _Transaction(TransactionContextPooled):
         return self.client
 
 
+class DeferredTransaction(TransactionWrapper):
+    """A transaction whose ``BEGIN`` goes with its first lock (:meth:`script`), for the
+    booking path: what it reads before locking needs no transaction (each statement of a
+    ``READ COMMITTED`` transaction sees a fresh snapshot anyway), and the ``BEGIN`` then
+    costs no round trip of its own.
+
+    Until then statements run on their own; the first one is the liveness check (sent once
+    more, on a new connection, if the pooled one is dead: only reads are sent before the
+    lock, see :func:`core.bookings.locking.write_transaction`).
+    """
+
+    begun = False
+    _sent = False
+
+    async def begin(self) -> None:
+        """Deferred to :meth:`script` or :meth:`ensure_begun`."""
+
+    async def script(self, sql: str) -> None:
+        """``sql`` (statements without arguments), after ``BEGIN`` in the same message if
+        the transaction has not begun yet."""
+        if self.begun:
+            await self.execute_script(sql)
+            return
+        self.begun = True  # even if it fails: the ROLLBACK is then due
+        await self._first(self.execute_script, f"BEGIN; {sql}")
+
+    async def ensure_begun(self) -> None:
+        if not self.begun:
+            await self.script("SELECT 1")
+
+    async def execute_query(self, query: str, values: list[Any] | None = None) -> Any:
+        return await self._first(super().execute_query, query, values)
+
+    async def execute_query_dict(self, query: str, values: list[Any] | None = None) -> Any:
+        return await self._first(super().execute_query_dict, query, values)
+
+    async def _first(self, send: Any, *args: Any) -> Any:
+        if self._sent:
+            return await send(*args)
+        try:
+            result = await send(*args)
+        except _DEAD:
+            pool = self._parent._pool
+            assert isinstance(pool, _CheckedPool)
+            await pool.release(self._connection)  # its holder reconnects
+            self._connection = await pool.unchecked()
+            result = await send(*args)
+        self._sent = True
+        return result
+
+    async def commit(self) -> None:
+        if self.begun:
+            await self.execute_script("COMMIT")
+        self._finalized = True
+
+    async def rollback(self) -> None:
+        if self.begun:
+            await self.execute_script("ROLLBACK")
+        self._finalized = True
+
+
+class _Deferred(TransactionContextPooled):
+    async def __aenter__(self) -> Any:
+        await self.ensure_connection()
+        self.client._connection = await self.client._parent._pool.unchecked()
+        self.token = get_connections().set(self.connection_name, self.client)
+        return self.client
+
+
 class CheckedAsyncpgClient(AsyncpgDBClient):
     async def create_pool(self, **kwargs: Any) -> Any:
         kwargs.setdefault("reset", _keep)
@@ -86,6 +155,10 @@ class CheckedAsyncpgClient(AsyncpgDBClient):
 
     def _in_transaction(self) -> TransactionContext:
         return _Transaction(TransactionWrapper(self), self._pool_init_lock)
+
+    def deferred_transaction(self) -> TransactionContext:
+        """A transaction that begins with its first lock (:class:`DeferredTransaction`)."""
+        return _Deferred(DeferredTransaction(self), self._pool_init_lock)
 
 
 client_class = CheckedAsyncpgClient

@@ -675,6 +675,7 @@ async def load_business(*, bookings: bool = True) -> Business:
     """
     business_id, info, services, _, _ = await _services()
     resources, _ = await _resources(business_id, None)
+    assert resources is not None
     slugs = {resource_id: r.id for resource_id, r in resources}
     records = await _booking_records(business_id, services, slugs) if bookings else ()
     return Business(
@@ -966,6 +967,7 @@ async def complete_rules(base: ServiceRules, *, away: bool = True) -> Rules:
     checks its bookings against)."""
     wanted = None if base.wanted is None else set(base.wanted)
     loaded, _ = await _resources(base.business_id, wanted, away=away)
+    assert loaded is not None  # no window, nothing to stop at
     return _completed(base, loaded)
 
 
@@ -992,20 +994,39 @@ async def load_fresh(
     end: datetime,
     *,
     except_bookings: Collection[int] = (),
-) -> tuple[Rules, tuple[Busy, ...]]:
+    stop: Callable[[tuple[Busy, ...]], bool] | None = None,
+) -> tuple[Rules | None, tuple[Busy, ...]]:
     """The rules of just these resources (:func:`complete_rules`) and their busy time over
     ``[start, end)`` (:func:`load_busy`): on PostgreSQL one query, where the booking service
-    reads them under lock and every round trip is a wait with the lock held."""
+    reads them under lock and every round trip is a wait with the lock held.
+
+    ``stop``: when it says so of the busy time, no rules (``None``): the caller is done,
+    and leaves the lock without building them (the losers of a race for one slot).
+    """
     if start.tzinfo is None or end.tzinfo is None:
         raise ValueError("load_fresh needs aware datetimes")
     wanted = set(slugs) if base.wanted is None else set(slugs) & base.wanted
-    loaded, busy = await _resources(base.business_id, wanted, away=True, window=(start, end))
-    if busy is None:  # SQLite: the second query, in process
-        busy = await _busy({i: r.id for i, r in loaded}, start, end)
-    if except_bookings:
-        refs = {f"booking {booking_id}" for booking_id in except_bookings}
-        busy = tuple(b for b in busy if b.ref not in refs)
-    return _completed(base, loaded), busy
+    refs = {f"booking {booking_id}" for booking_id in except_bookings}
+
+    def kept(busy: tuple[Busy, ...]) -> tuple[Busy, ...]:
+        return tuple(b for b in busy if b.ref not in refs) if refs else busy
+
+    def stops(busy: tuple[Busy, ...]) -> bool:
+        return stop is not None and stop(kept(busy))
+
+    if connection().capabilities.dialect != "postgres":
+        ids = {base.members[s][0]: s for s in wanted if s in base.members}
+        busy = kept(await _busy(ids, start, end))  # first, as on PostgreSQL
+        if stop is not None and stop(busy):
+            return None, busy
+        loaded, _ = await _resources(base.business_id, wanted, away=True)
+        assert loaded is not None
+        return _completed(base, loaded), busy
+    found, occupancy = await _resources(
+        base.business_id, wanted, away=True, window=(start, end), stop=stops
+    )
+    busy = kept(occupancy or ())
+    return (None if found is None else _completed(base, found)), busy
 
 
 async def load_rules(
@@ -1039,7 +1060,7 @@ async def load_resources(business_id: int, slugs: Collection[str]) -> dict[str, 
     What the booking service re-reads under lock, where every query counts.
     """
     loaded, _ = await _resources(business_id, set(slugs), away=True)
-    return {r.id: r for _, r in loaded}
+    return {r.id: r for _, r in loaded or ()}
 
 
 async def load_busy(
@@ -1187,7 +1208,8 @@ async def _resources(
     *,
     away: bool = False,
     window: tuple[datetime, datetime] | None = None,
-) -> tuple[list[tuple[int, Resource]], tuple[Busy, ...] | None]:
+    stop: Callable[[tuple[Busy, ...]], bool] | None = None,
+) -> tuple[list[tuple[int, Resource]] | None, tuple[Busy, ...] | None]:
     """Resources in file order with their hours, overrides and blocks: one query.
 
     The four tables come back as one ``UNION ALL`` of rows of the same shape:
@@ -1195,7 +1217,8 @@ async def _resources(
     With ``away``, also the version of each connected calendar's busy time, and that
     busy time (:func:`_away`: read again only when its version is new to us). With a
     ``window`` on PostgreSQL, also the occupancy overlapping it, in the same query (its
-    instants as epoch text); else the busy time returned is ``None``.
+    instants as epoch text), else the busy time returned is ``None``; when ``stop`` says so
+    of that busy time, the resources are not even built (``None``).
     """
     sql = _Sql()
 
@@ -1249,16 +1272,20 @@ async def _resources(
         f"{calendars}{occupancy}"
         "ORDER BY 1, 3, 4"
     )
+    busy: tuple[Busy, ...] | None = None
+    if window is not None and sql.postgres:
+        busy = _occupancy(rows)
+        if stop is not None and stop(busy):
+            return None, busy
     resources: list[tuple[int, str, int, bool, str, str, str | None]] = []
     hours: dict[int, dict[int, list[tuple[int, int]]]] = defaultdict(dict)
     overrides: dict[int, dict[date, list[tuple[int, int]]]] = defaultdict(dict)
     blocks: dict[int, list[Block]] = defaultdict(list)
     versions: dict[int, tuple[int, str]] = {}
-    occupied: list[tuple[int, int, int, str, int, str, str, str]] = []
-    for table, resource_id, order, second, text, a, b, d, e, f in rows:
+    for table, resource_id, order, _, text, a, b, d, e, f in rows:
         if table == "k":
-            occupied.append((resource_id, order, second, text, a, d, e, f))
-        elif table == "c":
+            continue
+        if table == "c":
             versions[resource_id] = (order, text or "")
         elif table == "r":
             resources.append((resource_id, text, a, bool(b), d, e, f))
@@ -1298,31 +1325,38 @@ async def _resources(
         )
         for resource_id, slug, capacity, active, name, kind, timezone in resources
     ]
-    if window is None or not sql.postgres:
-        return loaded, None
-    slugs = {resource_id: resource.id for resource_id, resource in loaded}
+    return loaded, busy
+
+
+def _occupancy(rows: Sequence[Sequence[Any]]) -> tuple[Busy, ...]:
+    """The occupancy rows (``k``) of :func:`_resources`' query as busy time, ordered as
+    :func:`_busy` orders its own."""
+    slugs = {row[1]: row[4] for row in rows if row[0] == "r"}
     busy: list[tuple[datetime, int, Busy]] = []
-    for resource_id, row_id, booking_id, lo_text, seats, hi_text, a_text, b_text in occupied:
+    for table, resource_id, row_id, booking_id, lo_text, seats, _, hi_text, a, b in rows:
+        if table != "k":
+            continue
         lo_s, lo_us = _epoch(lo_text)
         hi_s, hi_us = _epoch(hi_text)
+        start = _instant(lo_s, lo_us)
         busy.append(
             (
-                _instant(lo_s, lo_us),
+                start,
                 row_id,
                 Busy(
                     slugs[resource_id],
-                    _instant(lo_s, lo_us),
+                    start,
                     _instant(hi_s, hi_us),
                     seats,
                     f"booking {booking_id}",
-                    _instant(*_epoch(a_text)),
-                    _instant(*_epoch(b_text)),
+                    _instant(*_epoch(a)),
+                    _instant(*_epoch(b)),
                     (lo_s, hi_s + (1 if hi_us else 0)),
                 ),
             )
         )
-    busy.sort(key=lambda item: item[:2])  # as :func:`_busy` orders them
-    return loaded, tuple(b for _, _, b in busy)
+    busy.sort(key=lambda item: item[:2])
+    return tuple(b for _, _, b in busy)
 
 
 def _epoch(text: str) -> tuple[int, int]:

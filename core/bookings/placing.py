@@ -14,6 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -137,8 +138,10 @@ class Placing:
                 if looked is not None:
                     held = await self._looking.others_holds(wants, looked.rules, now, ignoring)
             try:
-                async with write_transaction(self._lock_timeout) as tx:
-                    if key is not None and (earlier := await replay(key)):
+                async with write_transaction(self._lock_timeout, deferred=True) as tx:
+                    # The caller looked for an earlier booking under the key just before;
+                    # one racing in between fails the key's unique index (below).
+                    if key is not None and attempt and (earlier := await replay(key)):
                         return earlier
                     # The rules read for the holds, handed in: read again they would say
                     # the same (they too were read before any lock is taken).
@@ -154,14 +157,21 @@ class Placing:
                         await tx.lock_resources(base.business_id, base.wanted)
                         await tx.lock("booking", moving)
                         # Under the lock, as they are now: the rules and the busy time of
-                        # the window, in one query.
-                        rules, busy = await _fresh(base, wants, moving)
-                        if len(wants) == 1 and wants[0][1] and _full(base, head, busy):
+                        # the window, in one query; when the bookings alone leave no room,
+                        # no more (the losers of a race leave the lock at once).
+                        single = len(wants) == 1 and wants[0][1]
+                        fresh, busy = await _fresh(
+                            base, wants, moving, partial(_full, base, head) if single else None
+                        )
+                        if fresh is None:
                             raise _Lost(full=True)
+                        rules = fresh
                     elif looked is not None:
                         rules = looked.rules  # re-read under the lock by the re-check
                     else:  # re-read under the lock by the re-check
-                        rules, busy = await _fresh(base, wants, moving)
+                        fresh, busy = await _fresh(base, wants, moving)
+                        assert fresh is not None  # nothing to stop at
+                        rules = fresh
                     placed, view, failures = await self._looking.plan(
                         wants, now, rules=rules, busy=busy, held=held, ignoring=ignoring
                     )
@@ -173,6 +183,7 @@ class Placing:
                             await tx.lock("resource", ids)
                             await tx.lock("booking", moving)
                             await _recheck(base, view, placed, now, moving)
+                        await tx.begin()
                         return await write(tx.conn, placed, view)
             except LockBusy as exc:
                 log.debug("%s: lock wait timed out (%s)", head.service_id, exc)
@@ -203,15 +214,19 @@ class Placing:
 
 
 async def _fresh(
-    base: ServiceRules, wants: Wants, moving: Sequence[int]
-) -> tuple[Rules, tuple[Busy, ...]]:
+    base: ServiceRules,
+    wants: Wants,
+    moving: Sequence[int],
+    stop: Callable[[tuple[Busy, ...]], bool] | None = None,
+) -> tuple[Rules | None, tuple[Busy, ...]]:
     """The rules of the resources the request can use and their busy time over the window
-    of its appointments (:func:`~core.store.load_fresh`: one query on PostgreSQL)."""
+    of its appointments (:func:`~core.store.load_fresh`: one query on PostgreSQL; no rules
+    when ``stop`` says so of the busy time)."""
     service = base.services[wants[0][0].service_id]
     lo = min(window(service, want.start)[0] for want, _ in wants)
     hi = max(window(service, want.start)[1] for want, _ in wants)
     slugs = base.members if base.wanted is None else base.wanted
-    return await load_fresh(base, slugs, lo, hi, except_bookings=moving)
+    return await load_fresh(base, slugs, lo, hi, except_bookings=moving, stop=stop)
 
 
 def _full(base: ServiceRules, want: Want, busy: Sequence[Busy]) -> bool:
@@ -247,6 +262,7 @@ async def _recheck(
     lo = min(p.occupied[0] for p in placed)
     hi = max(p.occupied[1] for p in placed)
     fresh, busy = await load_fresh(base, slugs, lo, hi, except_bookings=moving)
+    assert fresh is not None  # nothing to stop at
     ours: list[Busy] = []
     for p in placed:
         p_lo, p_hi = p.occupied
