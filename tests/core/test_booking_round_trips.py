@@ -135,3 +135,17 @@ async def test_bookings_go_on_after_the_server_killed_every_pooled_connection(
         else:
             await service.book("cut", start, customer(i), provider="ana" if i == 1 else None)  # type: ignore[arg-type]
     assert await count("booking") == 4
+
+
+async def test_the_no_show_check_before_a_chat_booking_is_one_query(wire: Wire) -> None:
+    """The service's policy and the person's no-shows under every name they are known by
+    (chat identity, phone, e-mail) in one query: two round trips with the pool's ping."""
+    service = BookingService(clock=Clock())
+    counts = []
+    for _ in range(3):
+        wire.reset()
+        await service.check_no_shows(
+            "cut", ALICE, channel="telegram", identity=Identity("telegram", "42")
+        )
+        counts.append(wire.trips)
+    assert counts[1:] == [2, 2], wire.statements
