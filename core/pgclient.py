@@ -6,7 +6,8 @@ and asyncpg notices only when it next reads from one: the first requests would f
 the first statement sent on a connection taken from the pool is one that may be sent
 again: a dead connection is replaced once, before any statement of the caller's ran on it
 (so nothing is ever sent twice). For a transaction that statement is its ``BEGIN``; for a
-statement outside any transaction it is a ping (``SELECT 1``, one local round trip). Pinging
+lone ``SELECT`` it is the ``SELECT`` itself (reading twice changes nothing); for any other
+statement outside a transaction it is a ping (``SELECT 1``, one local round trip). Pinging
 only connections idle for a while was tried: a restart right after a burst of requests then
 still failed them.
 
@@ -18,6 +19,7 @@ no advisory locks); a transaction left open is still rolled back by asyncpg. Nam
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
@@ -32,10 +34,16 @@ _DEAD = (asyncpg.InterfaceError, asyncpg.InternalClientError, asyncpg.PostgresCo
          OSError)  # fmt: skip
 
 
+_READ = ContextVar("_READ", default=False)
+"""Set while a lone ``SELECT`` takes its connection: the ``SELECT`` is the check."""
+
+
 class _CheckedPool(asyncpg.Pool):  # type: ignore[misc]
     __slots__ = ()  # the same layout as asyncpg's Pool, so an instance can take this class
 
     async def _acquire(self, timeout: float | None) -> Any:
+        if _READ.get():
+            return await super()._acquire(timeout)
         for attempt in (1, 2):
             connection = await super()._acquire(timeout)
             try:
@@ -147,6 +155,16 @@ class _Deferred(TransactionContextPooled):
 
 
 class CheckedAsyncpgClient(AsyncpgDBClient):
+    async def execute_query(self, query: str, values: list[Any] | None = None) -> Any:
+        if not _reads(query):
+            return await super().execute_query(query, values)
+        return await _read(super().execute_query, query, values)
+
+    async def execute_query_dict(self, query: str, values: list[Any] | None = None) -> Any:
+        if not _reads(query):
+            return await super().execute_query_dict(query, values)
+        return await _read(super().execute_query_dict, query, values)
+
     async def create_pool(self, **kwargs: Any) -> Any:
         kwargs.setdefault("reset", _keep)
         pool = await super().create_pool(**kwargs)
@@ -159,6 +177,24 @@ class CheckedAsyncpgClient(AsyncpgDBClient):
     def deferred_transaction(self) -> TransactionContext:
         """A transaction that begins with its first lock (:class:`DeferredTransaction`)."""
         return _Deferred(DeferredTransaction(self), self._pool_init_lock)
+
+
+def _reads(query: str) -> bool:
+    return query.lstrip()[:7].upper() == "SELECT "
+
+
+async def _read(send: Any, query: str, values: list[Any] | None) -> Any:
+    """A lone ``SELECT`` on a connection taken unchecked, sent once more (on a checked one)
+    if that connection was dead: reading twice changes nothing."""
+    token = _READ.set(True)
+    try:
+        return await send(query, values)
+    except _DEAD:
+        _READ.reset(token)
+        token = _READ.set(False)
+        return await send(query, values)
+    finally:
+        _READ.reset(token)
 
 
 client_class = CheckedAsyncpgClient
