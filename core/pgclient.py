@@ -75,9 +75,9 @@ class _Transaction(TransactionContextPooled):
             self.client._connection = await pool.unchecked()
             try:
                 await self.client.begin()
-            except _DEAD:
-                await pool.release(self.client._connection)
-                if attempt == 2:
+            except BaseException as exc:
+                await pool.release(self.client._connection)  # not kept by a failed BEGIN
+                if attempt == 2 or not isinstance(exc, _DEAD):
                     raise
                 continue
             break
