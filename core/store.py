@@ -22,7 +22,7 @@ import json
 import math
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar, cast
 
@@ -673,8 +673,9 @@ async def load_business(*, bookings: bool = True) -> Business:
     seats: the file's default, so that an exported file stays as short as the
     imported one (a file that spelled the default out loses the spelling).
     """
-    business_id, info, services, _ = await _services()
-    resources = await _resources(business_id, None)
+    business_id, info, services, _, _ = await _services()
+    resources, _ = await _resources(business_id, None)
+    assert resources is not None
     slugs = {resource_id: r.id for resource_id, r in resources}
     records = await _booking_records(business_id, services, slugs) if bookings else ()
     return Business(
@@ -704,7 +705,7 @@ async def load_booking_records(
     """The confirmed bookings as :func:`load_business` has them; with ``resources``
     (slugs), only those that occupy one of them: what an import's capacity check needs
     when only those resources change, instead of every booking of the business."""
-    business_id, _, services, _ = await _services()
+    business_id, _, services, _, _ = await _services()
     slugs: dict[int, str] = dict(
         await m.Resource.filter(business_id=business_id).values_list("id", "slug")
     )
@@ -894,6 +895,11 @@ class Rules:
     """Database id of each loaded resource, by slug."""
     service_ids: Mapping[str, int]
     """Database id of every service, by slug."""
+    quiet: QuietHours = DEFAULT_QUIET
+    """The business's quiet hours (when its messages are held back)."""
+    reminders: Mapping[str, tuple[int, ...] | None] = field(default_factory=dict)
+    """The reminders of each loaded service, by slug (``None``: the default ones), read
+    with the services so that a booking's messages need no query of their own."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -912,6 +918,8 @@ class ServiceRules:
     """The resources the query can use; ``None`` is every resource."""
     members: Mapping[str, tuple[int, int]]
     """Database id and capacity of every resource in the loaded services' pools."""
+    reminders: Mapping[str, tuple[int, ...] | None] = field(default_factory=dict)
+    """As :attr:`Rules.reminders`."""
 
 
 async def load_service_rules(
@@ -922,7 +930,7 @@ async def load_service_rules(
     every_service: bool = True,
 ) -> ServiceRules:
     """The services, and the resources a query can use (see :func:`load_rules`); one query."""
-    business_id, info, services, members = await _services(
+    business_id, info, services, members, reminders = await _services(
         None if every_service or service_ids is None else service_ids
     )
     wanted: set[str] | None = None
@@ -948,6 +956,7 @@ async def load_service_rules(
         service_ids={s.id: service_id for service_id, s in services},
         wanted=None if wanted is None else frozenset(wanted),
         members=members,
+        reminders=reminders,
     )
 
 
@@ -957,7 +966,12 @@ async def complete_rules(base: ServiceRules, *, away: bool = True) -> Rules:
     staff members' own calendars (what slots and bookings need; not what a rule edit
     checks its bookings against)."""
     wanted = None if base.wanted is None else set(base.wanted)
-    loaded = await _resources(base.business_id, wanted, away=away)
+    loaded, _ = await _resources(base.business_id, wanted, away=away)
+    assert loaded is not None  # no window, nothing to stop at
+    return _completed(base, loaded)
+
+
+def _completed(base: ServiceRules, loaded: list[tuple[int, Resource]]) -> Rules:
     return Rules(
         business_id=base.business_id,
         snapshot=Snapshot(
@@ -968,7 +982,57 @@ async def complete_rules(base: ServiceRules, *, away: bool = True) -> Rules:
         ),
         resource_ids={r.id: resource_id for resource_id, r in loaded},
         service_ids=base.service_ids,
+        quiet=base.info.quiet_hours,
+        reminders=base.reminders,
     )
+
+
+async def load_fresh(
+    base: ServiceRules,
+    slugs: Collection[str],
+    start: datetime,
+    end: datetime,
+    *,
+    except_bookings: Collection[int] = (),
+    stop: Callable[[tuple[Busy, ...]], bool] | None = None,
+) -> tuple[Rules | None, tuple[Busy, ...]]:
+    """The rules of just these resources (:func:`complete_rules`) and their busy time over
+    ``[start, end)`` (:func:`load_busy`): on PostgreSQL one query, where the booking service
+    reads them under lock and every round trip is a wait with the lock held.
+
+    ``stop``: when it says so of the busy time, no rules (``None``): the caller is done,
+    and leaves the lock without building them (the losers of a race for one slot).
+    """
+    if start.tzinfo is None or end.tzinfo is None:
+        raise ValueError("load_fresh needs aware datetimes")
+    wanted = set(slugs) if base.wanted is None else set(slugs) & base.wanted
+    refs = {f"booking {booking_id}" for booking_id in except_bookings}
+
+    def kept(busy: tuple[Busy, ...]) -> tuple[Busy, ...]:
+        return tuple(b for b in busy if b.ref not in refs) if refs else busy
+
+    def stops(busy: tuple[Busy, ...]) -> bool:
+        return stop is not None and stop(kept(busy))
+
+    if connection().capabilities.dialect != "postgres":
+        ids = {base.members[s][0]: s for s in wanted if s in base.members}
+        busy = kept(await _busy(ids, start, end))  # first, as on PostgreSQL
+        if stop is not None and stop(busy):
+            return None, busy
+        loaded, _ = await _resources(base.business_id, wanted, away=True)
+        assert loaded is not None
+        return _completed(base, loaded), busy
+    known = [base.members[s][0] for s in wanted if s in base.members]
+    found, occupancy = await _resources(
+        base.business_id,
+        wanted,
+        away=True,
+        window=(start, end),
+        stop=stops,
+        ids=known if len(known) == len(wanted) else None,
+    )
+    busy = kept(occupancy or ())
+    return (None if found is None else _completed(base, found)), busy
 
 
 async def load_rules(
@@ -1001,7 +1065,8 @@ async def load_resources(business_id: int, slugs: Collection[str]) -> dict[str, 
 
     What the booking service re-reads under lock, where every query counts.
     """
-    return {r.id: r for _, r in await _resources(business_id, set(slugs), away=True)}
+    loaded, _ = await _resources(business_id, set(slugs), away=True)
+    return {r.id: r for _, r in loaded or ()}
 
 
 async def load_busy(
@@ -1144,25 +1209,37 @@ def _info(
 
 
 async def _resources(
-    business_id: int, wanted: set[str] | None, *, away: bool = False
-) -> list[tuple[int, Resource]]:
+    business_id: int,
+    wanted: set[str] | None,
+    *,
+    away: bool = False,
+    window: tuple[datetime, datetime] | None = None,
+    stop: Callable[[tuple[Busy, ...]], bool] | None = None,
+    ids: Collection[int] | None = None,
+) -> tuple[list[tuple[int, Resource]] | None, tuple[Busy, ...] | None]:
     """Resources in file order with their hours, overrides and blocks: one query.
 
     The four tables come back as one ``UNION ALL`` of rows of the same shape:
     (table, resource id, order, order, text, number, number, text, text, text).
     With ``away``, also the version of each connected calendar's busy time, and that
-    busy time (:func:`_away`: read again only when its version is new to us).
+    busy time (:func:`_away`: read again only when its version is new to us). With a
+    ``window`` on PostgreSQL, also the occupancy overlapping it, in the same query (its
+    instants as epoch text), else the busy time returned is ``None``; when ``stop`` says so
+    of that busy time, the resources are not even built (``None``). ``ids``: the database
+    ids of the ``wanted`` resources, already known (the query then needs no lookup by slug).
     """
     sql = _Sql()
 
     def which(column: str) -> str:
+        if ids is not None and sql.postgres:  # straight to each table's resource index
+            return f"{column} = ANY({sql.arg(sorted(ids))}::int[])"
         where = f'"business_id" = {sql.arg(business_id)}'
         if wanted is not None:
             where += f" AND {sql.among('slug', sorted(wanted))}"
         return f'{column} IN (SELECT "id" FROM "resource" WHERE {where})'
 
     if wanted is not None and not wanted:
-        return []
+        return [], ()
     null_text, null_int = "CAST(NULL AS TEXT)", "CAST(NULL AS INTEGER)"
     # Made in the order they appear, so that PostgreSQL's $n count along.
     of_resource, of_hours, of_overrides, of_blocks = (
@@ -1178,6 +1255,17 @@ async def _resources(
             f"{null_int}, {null_int}, {null_text}, {null_text}, {null_text} "
             f'FROM "calendar_connection" WHERE {which(chr(34) + "resource_id" + chr(34))} '
         )
+    occupancy = ""
+    if window is not None and sql.postgres:
+        epoch = "CAST(EXTRACT(EPOCH FROM {}) AS TEXT)".format
+        lo, hi = (sql.arg(moment.astimezone(UTC)) for moment in window)
+        occupancy = (
+            f'UNION ALL SELECT \'k\', "resource_id", "id", "booking_id", '
+            f'{epoch("occupied_start")}, "seats", {null_int}, {epoch("occupied_end")}, '
+            f'{epoch("appointment_start")}, {epoch("appointment_end")} FROM "booking_resource" '
+            f'WHERE {which(chr(34) + "resource_id" + chr(34))} AND "occupied_end" > {lo} '
+            f'AND "occupied_start" < {hi} AND "active" '
+        )
     rows = await sql.rows(
         f'SELECT \'r\', "id", "position", "id", "slug", "capacity", '
         f'CASE WHEN "active" THEN 1 ELSE 0 END, "name", "kind", "timezone" '
@@ -1191,15 +1279,22 @@ async def _resources(
         f'UNION ALL SELECT \'b\', "resource_id", "id", 0, "start", {null_int}, {null_int}, '
         f'"end", "rrule", "reason" '
         f'FROM "block" WHERE {of_blocks} '
-        f"{calendars}"
+        f"{calendars}{occupancy}"
         "ORDER BY 1, 3, 4"
     )
+    busy: tuple[Busy, ...] | None = None
+    if window is not None and sql.postgres:
+        busy = _occupancy(rows)
+        if stop is not None and stop(busy):
+            return None, busy
     resources: list[tuple[int, str, int, bool, str, str, str | None]] = []
     hours: dict[int, dict[int, list[tuple[int, int]]]] = defaultdict(dict)
     overrides: dict[int, dict[date, list[tuple[int, int]]]] = defaultdict(dict)
     blocks: dict[int, list[Block]] = defaultdict(list)
     versions: dict[int, tuple[int, str]] = {}
     for table, resource_id, order, _, text, a, b, d, e, f in rows:
+        if table == "k":
+            continue
         if table == "c":
             versions[resource_id] = (order, text or "")
         elif table == "r":
@@ -1222,7 +1317,7 @@ async def _resources(
                 )
             )
     elsewhere = await _away(versions) if versions else {}
-    return [
+    loaded = [
         (
             resource_id,
             Resource(
@@ -1240,6 +1335,49 @@ async def _resources(
         )
         for resource_id, slug, capacity, active, name, kind, timezone in resources
     ]
+    return loaded, busy
+
+
+def _occupancy(rows: Sequence[Sequence[Any]]) -> tuple[Busy, ...]:
+    """The occupancy rows (``k``) of :func:`_resources`' query as busy time, ordered as
+    :func:`_busy` orders its own."""
+    slugs = {row[1]: row[4] for row in rows if row[0] == "r"}
+    busy: list[tuple[datetime, int, Busy]] = []
+    for table, resource_id, row_id, booking_id, lo_text, seats, _, hi_text, a, b in rows:
+        if table != "k":
+            continue
+        lo_s, lo_us = _epoch(lo_text)
+        hi_s, hi_us = _epoch(hi_text)
+        start = _instant(lo_s, lo_us)
+        busy.append(
+            (
+                start,
+                row_id,
+                Busy(
+                    slugs[resource_id],
+                    start,
+                    _instant(hi_s, hi_us),
+                    seats,
+                    f"booking {booking_id}",
+                    _instant(*_epoch(a)),
+                    _instant(*_epoch(b)),
+                    (lo_s, hi_s + (1 if hi_us else 0)),
+                ),
+            )
+        )
+    busy.sort(key=lambda item: item[:2])
+    return tuple(b for _, _, b in busy)
+
+
+def _epoch(text: str) -> tuple[int, int]:
+    """PostgreSQL's ``EXTRACT(EPOCH ...)`` as text: whole seconds and microseconds, exactly
+    (a float would round the microseconds)."""
+    whole, _, fraction = text.partition(".")
+    return int(whole), int(fraction[:6].ljust(6, "0"))
+
+
+def _instant(seconds: int, microseconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC).replace(microsecond=microseconds)
 
 
 _AWAY: dict[tuple[int, str], Away] = {}
@@ -1296,9 +1434,16 @@ def _day_hours(days: dict[_Day, list[tuple[int, int]]]) -> dict[_Day, DayHours]:
 
 async def _services(
     only: Collection[str] | None = None,
-) -> tuple[int, BusinessInfo, list[tuple[int, Service]], dict[str, tuple[int, int]]]:
+) -> tuple[
+    int,
+    BusinessInfo,
+    list[tuple[int, Service]],
+    dict[str, tuple[int, int]],
+    dict[str, tuple[int, ...] | None],
+]:
     """The business, its services in file order with their pools (``only`` these, when
-    given), and the database id and capacity of each pool member: one query."""
+    given), the database id and capacity of each pool member, and each service's reminders
+    (``None``: the default ones): one query."""
     sql = _Sql()
     wanted = ""
     if only is not None:
@@ -1319,7 +1464,8 @@ async def _services(
         'SELECT b."id", b."name", b."timezone", b."locale", b."colour", '
         's."id", s."slug", s."name", s."duration_min", s."buffer_before_min", '
         's."buffer_after_min", s."slot_step_min", s."min_notice_min", s."max_advance_days", '
-        f's."seats", s."active", p."id", {members}, b."quiet_start_min", b."quiet_end_min" '
+        f's."seats", s."active", p."id", {members}, b."quiet_start_min", b."quiet_end_min", '
+        's."reminders" '
         'FROM "business" b LEFT JOIN "service" s ON s."business_id" = b."id"' + wanted + " "
         'LEFT JOIN "service_pool" p ON p."service_id" = s."id" '
         'LEFT JOIN "service_pool_member" m ON m."pool_id" = p."id" '
@@ -1333,11 +1479,15 @@ async def _services(
     fields: dict[int, Sequence[Any]] = {}
     pools: dict[int, dict[int, list[str]]] = defaultdict(dict)
     found: dict[str, tuple[int, int]] = {}
+    reminders: dict[str, tuple[int, ...] | None] = {}
     for row in rows:
         service_id = row[5]
         if service_id is None:
             continue
         fields.setdefault(service_id, row[6:16])
+        if row[6] not in reminders:
+            values = _json(row[20])
+            reminders[row[6]] = tuple(int(v) for v in values) if isinstance(values, list) else None
         if row[16] is not None and row[17] is not None:
             pool = pools[service_id].setdefault(row[16], [])
             for entry in row[17].split(","):
@@ -1374,7 +1524,7 @@ async def _services(
             active,
         ) in fields.items()
     ]
-    return business_id, info, services, found
+    return business_id, info, services, found, reminders
 
 
 _BUSY_SQL = (

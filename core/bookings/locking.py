@@ -34,8 +34,11 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Literal
 
-from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.backends.base.client import BaseDBAsyncClient, TransactionContext
 from tortoise.transactions import in_transaction
+
+from core.db import connection
+from core.pgclient import CheckedAsyncpgClient, DeferredTransaction
 
 __all__ = ["LockBusy", "Transaction", "is_exclusion_violation", "write_transaction"]
 
@@ -94,7 +97,7 @@ class Transaction:
         """
         ordered = sorted({int(i) for i in ids})
         if ordered and self.postgres:
-            await self.conn.execute_script(
+            await self._script(
                 f"SET LOCAL lock_timeout = '{self._timeout_ms}ms'; "
                 f'SELECT "id" FROM "{table}" WHERE "id" IN ({", ".join(map(str, ordered))}) '
                 'ORDER BY "id" FOR UPDATE'
@@ -108,22 +111,47 @@ class Transaction:
         """
         if slugs and self.postgres:
             names = ", ".join("'" + slug.replace("'", "''") + "'" for slug in sorted(slugs))
-            await self.conn.execute_script(
+            await self._script(
                 f"SET LOCAL lock_timeout = '{self._timeout_ms}ms'; "
                 f'SELECT "id" FROM "resource" WHERE "business_id" = {int(business_id)} '
                 f'AND "slug" IN ({names}) ORDER BY "id" FOR UPDATE'
             )
 
+    async def _script(self, sql: str) -> None:
+        if isinstance(self.conn, DeferredTransaction):
+            await self.conn.script(sql)  # with the BEGIN, when it is the first lock
+        else:
+            await self.conn.execute_script(sql)
+
+    async def begin(self) -> None:
+        """Make sure the transaction has begun (a deferred one begins with its first lock):
+        before the first write."""
+        if isinstance(self.conn, DeferredTransaction):
+            await self.conn.ensure_begun()
+
 
 @asynccontextmanager
-async def write_transaction(lock_timeout: timedelta) -> AsyncIterator[Transaction]:
+async def write_transaction(
+    lock_timeout: timedelta, *, deferred: bool = False
+) -> AsyncIterator[Transaction]:
     """One transaction, with SQLite's write lock already taken; lock waits longer than
     ``lock_timeout`` (PostgreSQL) raise :class:`LockBusy`.
 
-    Other errors pass unchanged (the transaction is rolled back either way).
+    ``deferred``: on PostgreSQL, ``BEGIN`` goes with the first lock (one round trip less,
+    :class:`~core.pgclient.DeferredTransaction`), so what runs before it are reads on their
+    own; the caller calls :meth:`Transaction.begin` before writing. Other errors pass
+    unchanged (the transaction is rolled back either way).
     """
+    client = connection()
+    context: TransactionContext = (
+        client.deferred_transaction()
+        if deferred
+        and isinstance(client, CheckedAsyncpgClient)
+        and not isinstance(client, DeferredTransaction)
+        else in_transaction()
+    )
     try:
-        async with in_transaction() as conn:
+        async with context as conn:
             if conn.capabilities.dialect != "postgres":
                 await conn.execute_query('UPDATE "business" SET "locale" = "locale"')
             yield Transaction(conn, lock_timeout)

@@ -47,7 +47,7 @@ from core.customers import CUSTOMER_FIELDS, customer_values
 from core.outbox.kinds import REMINDER_KINDS, MessageKind, booking_key
 from core.quiet import DEFAULT_QUIET, QuietHours, after_quiet, reminder_times
 from core.requestid import current_request_id
-from core.store import insert_rows
+from core.store import Rules, insert_rows
 
 __all__ = [
     "Message",
@@ -60,6 +60,7 @@ __all__ = [
     "freed",
     "load_schedule",
     "rescheduled",
+    "schedule_of",
     "settle",
     "settle_each",
     "write",
@@ -279,13 +280,24 @@ async def load_schedule(conn: BaseDBAsyncClient) -> Schedule:
     return Schedule(str(first["timezone"]), quiet, reminders)
 
 
+def schedule_of(rules: Rules) -> Schedule:
+    """The schedule as the booking's rules already have it (read with its services, in its
+    transaction): what :func:`load_schedule` would read, for the services loaded."""
+    reminders = {slug: values for slug, values in rules.reminders.items() if values is not None}
+    return Schedule(rules.snapshot.timezone, rules.quiet, reminders)
+
+
 async def settle_each(
-    conn: BaseDBAsyncClient, batches: Sequence[Sequence[Message]]
+    conn: BaseDBAsyncClient,
+    batches: Sequence[Sequence[Message]],
+    schedule: Schedule | None = None,
 ) -> list[list[Message]]:
-    """:func:`settle` of each batch, reading the schedule only when one needs it."""
+    """:func:`settle` of each batch, reading the schedule (unless given) only when one
+    needs it."""
     if all(message.timing is Timing.AT_ONCE for batch in batches for message in batch):
         return [list(batch) for batch in batches]
-    schedule = await load_schedule(conn)
+    if schedule is None:
+        schedule = await load_schedule(conn)
     return [settle(batch, schedule) for batch in batches]
 
 
@@ -300,10 +312,12 @@ async def drop_reminders(conn: BaseDBAsyncClient, booking_ids: Iterable[int]) ->
         )
 
 
-async def write(conn: BaseDBAsyncClient, messages: Sequence[Message]) -> None:
+async def write(
+    conn: BaseDBAsyncClient, messages: Sequence[Message], schedule: Schedule | None = None
+) -> None:
     """All the messages in one statement (a unique dedup key already there fails it),
     their times settled first (:func:`settle_each`)."""
-    (messages,) = await settle_each(conn, [messages])
+    (messages,) = await settle_each(conn, [messages], schedule)
     if not messages:
         return
     created = datetime.now(UTC)

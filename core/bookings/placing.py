@@ -14,6 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -34,7 +35,7 @@ from core.bookings.types import Actor, BookingInfo, CustomerInput
 from core.customers import Identity
 from core.engine import Busy, Snapshot, explain
 from core.errors import SlotTaken
-from core.store import Rules, ServiceRules, complete_rules, load_busy, load_resources
+from core.store import Rules, ServiceRules, load_fresh
 
 __all__ = ["Placing", "Writer"]
 
@@ -137,8 +138,10 @@ class Placing:
                 if looked is not None:
                     held = await self._looking.others_holds(wants, looked.rules, now, ignoring)
             try:
-                async with write_transaction(self._lock_timeout) as tx:
-                    if key is not None and (earlier := await replay(key)):
+                async with write_transaction(self._lock_timeout, deferred=True) as tx:
+                    # The caller looked for an earlier booking under the key just before;
+                    # one racing in between fails the key's unique index (below).
+                    if key is not None and attempt and (earlier := await replay(key)):
                         return earlier
                     # The rules read for the holds, handed in: read again they would say
                     # the same (they too were read before any lock is taken).
@@ -153,15 +156,22 @@ class Placing:
                     if not choice and base.wanted is not None:
                         await tx.lock_resources(base.business_id, base.wanted)
                         await tx.lock("booking", moving)
-                        if len(wants) == 1 and wants[0][1]:
-                            busy = await self._busy_if_room(base, head, moving)
-                            if busy is None:  # full: one query under the lock, no more
-                                raise _Lost(full=True)
-                        rules = await complete_rules(base)  # under the lock: as they are now
+                        # Under the lock, as they are now: the rules and the busy time of
+                        # the window, in one query; when the bookings alone leave no room,
+                        # no more (the losers of a race leave the lock at once).
+                        single = len(wants) == 1 and wants[0][1]
+                        fresh, busy = await _fresh(
+                            base, wants, moving, partial(_full, base, head) if single else None
+                        )
+                        if fresh is None:
+                            raise _Lost(full=True)
+                        rules = fresh
                     elif looked is not None:
                         rules = looked.rules  # re-read under the lock by the re-check
-                    else:
-                        rules = await complete_rules(base)
+                    else:  # re-read under the lock by the re-check
+                        fresh, busy = await _fresh(base, wants, moving)
+                        assert fresh is not None  # nothing to stop at
+                        rules = fresh
                     placed, view, failures = await self._looking.plan(
                         wants, now, rules=rules, busy=busy, held=held, ignoring=ignoring
                     )
@@ -172,7 +182,8 @@ class Placing:
                             ids = [rules.resource_ids[r] for p in placed for r in p.resources]
                             await tx.lock("resource", ids)
                             await tx.lock("booking", moving)
-                            await _recheck(view, placed, now, moving)
+                            await _recheck(base, view, placed, now, moving)
+                        await tx.begin()
                         return await write(tx.conn, placed, view)
             except LockBusy as exc:
                 log.debug("%s: lock wait timed out (%s)", head.service_id, exc)
@@ -201,26 +212,44 @@ class Placing:
         )
         raise SlotTaken(taken(head.start), alternatives=alternatives)
 
-    async def _busy_if_room(
-        self, base: ServiceRules, want: Want, moving: Sequence[int]
-    ) -> tuple[Busy, ...] | None:
-        """Under the lock of a request's only candidates: their busy time over the window,
-        or ``None`` when the bookings alone already leave no room (capacities as read
-        before the lock; the engine checks the fresh ones when there is room)."""
-        service = adapt(base.services[want.service_id], want)
-        lo, hi = window(service, want.start)
-        ids = {r: base.members[r][0] for r in base.wanted or () if r in base.members}
-        busy = await load_busy(ids, lo, hi, except_bookings=moving)
-        for r in ids:
-            capacity = base.members[r][1]
-            # More seats than the resource has is the rules' answer, not "taken".
-            if service.seats <= capacity < peak(busy, r, lo, hi) + service.seats:
-                return None
-        return busy
+
+async def _fresh(
+    base: ServiceRules,
+    wants: Wants,
+    moving: Sequence[int],
+    stop: Callable[[tuple[Busy, ...]], bool] | None = None,
+) -> tuple[Rules | None, tuple[Busy, ...]]:
+    """The rules of the resources the request can use and their busy time over the window
+    of its appointments (:func:`~core.store.load_fresh`: one query on PostgreSQL; no rules
+    when ``stop`` says so of the busy time)."""
+    service = base.services[wants[0][0].service_id]
+    lo = min(window(service, want.start)[0] for want, _ in wants)
+    hi = max(window(service, want.start)[1] for want, _ in wants)
+    slugs = base.members if base.wanted is None else base.wanted
+    return await load_fresh(base, slugs, lo, hi, except_bookings=moving, stop=stop)
+
+
+def _full(base: ServiceRules, want: Want, busy: Sequence[Busy]) -> bool:
+    """Whether the bookings alone leave no room on a request's only candidates (capacities
+    as read before the lock; the engine checks the fresh ones when there is room)."""
+    service = adapt(base.services[want.service_id], want)
+    lo, hi = window(service, want.start)
+    for r in base.wanted or ():
+        if r not in base.members:
+            continue
+        capacity = base.members[r][1]
+        # More seats than the resource has is the rules' answer, not "taken".
+        if service.seats <= capacity < peak(busy, r, lo, hi) + service.seats:
+            return True
+    return False
 
 
 async def _recheck(
-    view: View, placed: Sequence[Placed], now: datetime, moving: Sequence[int]
+    base: ServiceRules,
+    view: View,
+    placed: Sequence[Placed],
+    now: datetime,
+    moving: Sequence[int],
 ) -> None:
     """Under lock: is there still room for every placed appointment? :class:`_Lost` if not.
 
@@ -232,9 +261,8 @@ async def _recheck(
     slugs = {r for p in placed for r in p.resources}
     lo = min(p.occupied[0] for p in placed)
     hi = max(p.occupied[1] for p in placed)
-    busy = await load_busy(
-        {r: rules.resource_ids[r] for r in slugs}, lo, hi, except_bookings=moving
-    )
+    fresh, busy = await load_fresh(base, slugs, lo, hi, except_bookings=moving)
+    assert fresh is not None  # nothing to stop at
     ours: list[Busy] = []
     for p in placed:
         p_lo, p_hi = p.occupied
@@ -243,14 +271,13 @@ async def _recheck(
             if peak((*busy, *ours), r, p_lo, p_hi) + p.seats > capacity:
                 raise _Lost()
         ours.extend(p.busy("this request"))
-    fresh = await load_resources(rules.business_id, slugs)
     held = tuple(h for h in view.holds if h.resource_id in slugs)
     ours = []
     for p in placed:
         fixed = replace(p.service, requires=tuple((r,) for r in p.resources))
         snapshot = Snapshot(
             timezone=rules.snapshot.timezone,
-            resources=fresh,
+            resources=dict(fresh.snapshot.resources),
             services={fixed.id: fixed},
             busy=(*busy, *held, *ours),
         )

@@ -272,7 +272,11 @@ async def insert_bookings(
         )
     ids = await write_new_bookings(conn, new(customer_id, series_id), created)
     made = [replace(d, id=i, series_id=series_id) for d, i in zip(drafts, ids, strict=True)]
-    await outbox.write(conn, [message for info in made for message in messages(info)])
+    await outbox.write(
+        conn,
+        [message for info in made for message in messages(info)],
+        outbox.schedule_of(rules),
+    )
     return made
 
 
@@ -429,7 +433,9 @@ async def _insert_in_one(
         f"FROM b JOIN (VALUES {history_rows}) AS v(token, at, actor, channel, action, data) "
         'ON v.token = b."manage_token")'
     )
-    batches = await outbox.settle_each(conn, [messages(d) for d in drafts])
+    batches = await outbox.settle_each(
+        conn, [messages(d) for d in drafts], outbox.schedule_of(rules)
+    )
     notes = [(d.manage_token, n) for d, batch in zip(drafts, batches, strict=True) for n in batch]
     if notes:
         outbox_rows = arg.rows(
