@@ -152,10 +152,11 @@ async def checked_role(role: str, resource: str | None) -> tuple[m.UserRole, str
     return kind, None
 
 
-async def new_link(email: str, *, now: datetime) -> tuple[UserInfo, str]:
+async def relink(row: m.User, now: datetime) -> str:
     """A new one-time link for a user who lost their password or their authenticator: the
-    old password, key, recovery codes and sessions stop working now."""
-    row = await _user(email)
+    password, the TOTP key, the recovery codes and the sessions stop working now (a key
+    alone is never reset: until the person enrols again, their password would let them in
+    without a second factor). Only :mod:`core.users.manage` calls it, which audits it."""
     token = secrets.token_urlsafe(32)
     row.password_hash = None
     row.totp_secret = None
@@ -166,7 +167,7 @@ async def new_link(email: str, *, now: datetime) -> tuple[UserInfo, str]:
     row.invite_expires_at = now + INVITE_TTL
     await row.save()
     await close_sessions_of(row.id, now)
-    return _info(row), token
+    return token
 
 
 async def _user(email: str) -> m.User:

@@ -14,19 +14,15 @@ can make another sysadmin at once).
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from tortoise.transactions import in_transaction
 
 from core import models as m
 from core.errors import LastSysadmin, NotFound
-from core.sealed import seal
-from core.users import totp
-from core.users.accounts import INVITE_TTL, UserInfo, _info, checked_role, invite
+from core.users.accounts import INVITE_TTL, UserInfo, _info, checked_role, invite, relink
 from core.users.sessions import close_sessions_of
 
 __all__ = [
@@ -50,14 +46,7 @@ UserAction = Literal[
     "user_disabled",
     "user_enabled",
 ]
-USER_ACTIONS: tuple[UserAction, ...] = (
-    "user_invited",
-    "user_link_made",
-    "user_two_factor_reset",
-    "user_role_changed",
-    "user_disabled",
-    "user_enabled",
-)
+USER_ACTIONS: tuple[UserAction, ...] = get_args(UserAction)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,30 +127,13 @@ async def invite_user(
     return info, token
 
 
-async def _relink(row: m.User, now: datetime) -> str:
-    """A new one-time link: the password, the TOTP key, the recovery codes and the
-    sessions stop working now (a key alone cannot be reset: until the person enrols
-    again, their password would let them in without a second factor)."""
-    token = secrets.token_urlsafe(32)
-    row.password_hash = None
-    row.totp_secret = None
-    row.totp_last_step = None
-    row.totp_pending = seal(totp.new_secret())
-    row.recovery_codes = ""
-    row.invite_digest = hashlib.sha256(token.encode()).hexdigest()
-    row.invite_expires_at = now + INVITE_TTL
-    await row.save()
-    await close_sessions_of(row.id, now)
-    return token
-
-
 async def _link(
     email: str, action: UserAction, by: ChangedBy, now: datetime
 ) -> tuple[UserInfo, str]:
     async with in_transaction():
         row = await _locked(email)
         before = _state(row)
-        token = await _relink(row, now)
+        token = await relink(row, now)
         after = _state(row) | {"link_expires_at": (now + INVITE_TTL).isoformat()}
         await _record(row, action, by, now, before, after)
     return _info(row), token
@@ -226,7 +198,7 @@ async def change_role(
         await row.save(update_fields=["role", "resource"])
         token = None
         if kind is not m.UserRole.STAFF and row.totp_secret is None:
-            token = await _relink(row, now)
+            token = await relink(row, now)
         after = _state(row)
         if token is not None:
             after["link_expires_at"] = (now + INVITE_TTL).isoformat()

@@ -11,13 +11,14 @@ import pytest
 from core import models as m
 from core.errors import InvalidRequest, NotFound, SignInFailed, SignInLocked
 from core.users import (
+    ChangedBy,
     Lockout,
     SessionPolicy,
     close_session,
     enrol,
     enrolment,
     invite,
-    new_link,
+    make_new_link,
     open_session,
     recovery_codes_left,
     session_of,
@@ -200,7 +201,7 @@ async def test_a_new_link_ends_the_old_password_and_sessions(db: TestDatabase) -
     user = await m.User.get(email="ada@example.org")
     policy = SessionPolicy()
     token = await open_session(user.id, address="a", now=NOW, policy=policy, replaces=None)
-    _, link = await new_link("ada@example.org", now=NOW)
+    _, link = await make_new_link("ada@example.org", by=ChangedBy("root", "cli"), now=NOW)
     assert await session_of(token, now=NOW, policy=policy) is None
     later = NOW + timedelta(minutes=2)
     with pytest.raises(SignInFailed):
