@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 import pyotp
 import pytest
 from argon2 import PasswordHasher, profiles
-from quart import Quart
+from quart import Quart, Response
 from quart.typing import TestClientProtocol as Client
 
 from admin.access import CONFIG
@@ -94,7 +94,8 @@ async def make_user(
     return Person(email, secret, re.findall(r"<code>([A-Z0-9-]{19})</code>", page))
 
 
-async def sign_in(client: Client, clock: Clock, person: Person, **extra: str) -> None:
+async def post_sign_in(client: Client, clock: Clock, person: Person, **extra: str) -> Response:
+    """The sign-in form sent with the right password and a fresh code: the answer."""
     clock.advance(seconds=31)  # a fresh TOTP step: a code is never accepted twice
     code = pyotp.TOTP(person.secret).at(clock()) if person.secret else ""
     form = {
@@ -104,7 +105,11 @@ async def sign_in(client: Client, clock: Clock, person: Person, **extra: str) ->
         "code": code,
         **extra,
     }
-    response = await client.post("/admin/login", form=form)
+    return await client.post("/admin/login", form=form)
+
+
+async def sign_in(client: Client, clock: Clock, person: Person, **extra: str) -> None:
+    response = await post_sign_in(client, clock, person, **extra)
     assert response.status_code == 303, await response.get_data(as_text=True)
 
 

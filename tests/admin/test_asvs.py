@@ -29,7 +29,7 @@ from core.users import enrolment, invite, list_users
 from slotwise.app import create_app
 from slotwise.cli import DEMO_FILE
 from slotwise.settings import Settings
-from tests.admin.conftest import PASSWORD, Clock, csrf, make_user, sign_in, signed_in
+from tests.admin.conftest import PASSWORD, Clock, csrf, make_user, post_sign_in, sign_in, signed_in
 from tests.admin.test_access import admin_rules, path_of
 from tests.admin.test_pages import START
 
@@ -170,17 +170,7 @@ async def test_the_session_token_is_random_long_and_never_in_a_page_or_address(
     for n in range(2):
         client = app.test_client()
         person = await make_user(client, clock, f"ada{n}@example.org", "admin")
-        clock.advance(seconds=31)
-        response = await client.post(
-            "/admin/login",
-            form={
-                "csrf_token": await csrf(client),
-                "email": person.email,
-                "password": PASSWORD,
-                "code": pyotp.TOTP(person.secret).at(clock()),
-                "next": "/admin/bookings",
-            },
-        )
+        response = await post_sign_in(client, clock, person, next="/admin/bookings")
         (cookie,) = set_cookies(response, SESSION_COOKIE)
         token = cookie.split(";")[0].split("=", 1)[1]
         assert token not in response.headers["Location"]
@@ -393,17 +383,7 @@ async def test_sign_in_logs_no_password_code_key_or_token(
     caplog.set_level(logging.DEBUG)
     client = app.test_client()
     ada = await make_user(client, clock, "ada@example.org", "admin")
-    clock.advance(seconds=31)
-    code = pyotp.TOTP(ada.secret).at(clock())
-    response = await client.post(
-        "/admin/login",
-        form={
-            "csrf_token": await csrf(client),
-            "email": ada.email,
-            "password": PASSWORD,
-            "code": code,
-        },
-    )
+    response = await post_sign_in(client, clock, ada)
     (cookie,) = set_cookies(response, SESSION_COOKIE)
     token = cookie.split(";")[0].split("=", 1)[1]
     await client.post("/admin/login", form={"email": ada.email, "password": "wrong password 1"})

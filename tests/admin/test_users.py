@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import re
 
-import pyotp
 import pytest
 from quart import Quart
 from quart.typing import TestClientProtocol as Client
@@ -14,7 +13,15 @@ from quart.typing import TestClientProtocol as Client
 from core.audit import AuditEntry, AuditFilter, audit_page
 from core.errors import NotFound
 from core.users import enrolment, list_users
-from tests.admin.conftest import PASSWORD, Clock, Person, csrf, make_user, sign_in, signed_in
+from tests.admin.conftest import (
+    Clock,
+    Person,
+    csrf,
+    make_user,
+    post_sign_in,
+    sign_in,
+    signed_in,
+)
 
 LINK = re.compile(r"<code>(http://[^<]+/admin/enrol/([^<]+))</code>")
 ROOT = "sysadmin-x@example.org"
@@ -49,16 +56,7 @@ async def user_changes(email: str) -> list[AuditEntry]:
 
 
 async def can_sign_in(app: Quart, clock: Clock, person: Person) -> bool:
-    client = app.test_client()
-    clock.advance(seconds=31)
-    code = pyotp.TOTP(person.secret).at(clock()) if person.secret else ""
-    form = {
-        "csrf_token": await csrf(client),
-        "email": person.email,
-        "password": PASSWORD,
-        "code": code,
-    }
-    return (await client.post("/admin/login", form=form)).status_code == 303
+    return (await post_sign_in(app.test_client(), clock, person)).status_code == 303
 
 
 async def test_a_sysadmin_invites_a_user_who_enrols_with_the_link_shown(
