@@ -72,11 +72,6 @@ def _roles(words: Words) -> dict[str, str]:
 
 async def _problem(words: Words, error: InvalidRequest, role: str, resource: str) -> str:
     """The error in the user's words, naming the field and the fix."""
-    if isinstance(error, LastSysadmin):
-        return words._(
-            "You are the last active sysadmin: make another user a sysadmin first, "
-            "or nobody could manage the users and settings any more."
-        )
     if error.field == "email":
         return words._("E-mail: write an e-mail address, for example ana@example.org.")
     if error.field == "role":
@@ -205,10 +200,11 @@ async def user_role(user_id: str) -> ResponseReturnValue:
             by=_by(user),
             now=config().clock(),
         )
+    except LastSysadmin:
+        return await _sysadmin_kept(target, typed)
     except InvalidRequest as error:
         problem = await _problem(words, error, typed["role"], typed["resource"])
-        status = 409 if isinstance(error, LastSysadmin) else 400
-        return await _user_page(target, status=status, typed=typed, problem=problem)
+        return await _user_page(target, status=400, typed=typed, problem=problem)
     if token is not None:
         return await _user_page(changed, new_link=_link(token), promoted=True)
     same = (changed.role, changed.resource) == (target.role, target.resource)
@@ -216,11 +212,28 @@ async def user_role(user_id: str) -> ResponseReturnValue:
     return redirect(url_for("admin.user_detail", user_id=target.id, done=done), 303)
 
 
+async def _sysadmin_kept(target: UserInfo, typed: dict[str, str] | None = None) -> Response:
+    """The user's page saying the change was refused: it would leave no sysadmin who can
+    sign in. From the panel that can only be the signed-in sysadmin themselves (they can
+    sign in, so they count whenever the change is about someone else)."""
+    words = await words_for(signed_in())
+    problem = words._(
+        "You are the last active sysadmin: make another user a sysadmin first, "
+        "or nobody could manage the users and settings any more."
+    )
+    return await _user_page(target, status=409, typed=typed, problem=problem)
+
+
 @admin.post("/users/<user_id>/link")
 @page(SYSADMIN)
 async def user_link(user_id: str) -> Response:
     target = await _target(user_id)
-    changed, token = await make_new_link(target.email, by=_by(signed_in()), now=config().clock())
+    try:
+        changed, token = await make_new_link(
+            target.email, by=_by(signed_in()), now=config().clock()
+        )
+    except LastSysadmin:
+        return await _sysadmin_kept(target)
     return await _user_page(changed, new_link=_link(token))
 
 
@@ -228,21 +241,23 @@ async def user_link(user_id: str) -> Response:
 @page(SYSADMIN)
 async def user_two_factor(user_id: str) -> Response:
     target = await _target(user_id)
-    changed, token = await reset_two_factor(target.email, by=_by(signed_in()), now=config().clock())
+    try:
+        changed, token = await reset_two_factor(
+            target.email, by=_by(signed_in()), now=config().clock()
+        )
+    except LastSysadmin:
+        return await _sysadmin_kept(target)
     return await _user_page(changed, new_link=_link(token), reset=True)
 
 
 @admin.post("/users/<user_id>/disable")
 @page(SYSADMIN)
 async def user_disable(user_id: str) -> ResponseReturnValue:
-    user = signed_in()
-    words = await words_for(user)
     target = await _target(user_id)
     try:
-        await disable_user(target.email, by=_by(user), now=config().clock())
-    except LastSysadmin as error:
-        problem = await _problem(words, error, target.role.value, "")
-        return await _user_page(target, status=409, problem=problem)
+        await disable_user(target.email, by=_by(signed_in()), now=config().clock())
+    except LastSysadmin:
+        return await _sysadmin_kept(target)
     return redirect(url_for("admin.user_detail", user_id=target.id, done="disabled"), 303)
 
 

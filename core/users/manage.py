@@ -130,8 +130,13 @@ async def invite_user(
 async def _link(
     email: str, action: UserAction, by: ChangedBy, now: datetime
 ) -> tuple[UserInfo, str]:
+    """A new link ends the user's sign-in until they use it: from the panel, never the last
+    sysadmin's (a sysadmin resetting their own two-factor, then losing the tab, would lock
+    everyone out of the users and settings)."""
     async with in_transaction():
+        await _lock_sysadmins(by)
         row = await _locked(email)
+        await _keep_a_sysadmin(row, by)
         before = _state(row)
         token = await relink(row, now)
         after = _state(row) | {"link_expires_at": (now + INVITE_TTL).isoformat()}
@@ -161,12 +166,13 @@ async def _lock_sysadmins(by: ChangedBy) -> None:
 
 
 async def _keep_a_sysadmin(row: m.User, by: ChangedBy) -> None:
-    """From the panel, refuse to take away the last active sysadmin (their rows are locked
-    by :func:`_lock_sysadmins`)."""
+    """From the panel, refuse to take away the last active sysadmin who can sign in (their
+    rows are locked by :func:`_lock_sysadmins`). One invited but not enrolled yet does not
+    count: their link may never arrive (a typo in the address) and lapses in a day."""
     if by.channel != "admin" or not row.active or row.role != m.UserRole.SYSADMIN:
         return
     others = await (
-        m.User.filter(role=m.UserRole.SYSADMIN, active=True)
+        m.User.filter(role=m.UserRole.SYSADMIN, active=True, password_hash__isnull=False)
         .exclude(id=row.id)
         .values_list("id", flat=True)
     )

@@ -243,7 +243,8 @@ async def test_the_last_active_sysadmin_cannot_disable_or_demote_themselves(
     me = await user_id(ROOT)
     page = await (await root.get(f"/admin/users/{me}")).get_data(as_text=True)
     assert "This is you." in page
-    for action, form in (("disable", {}), ("role", {"role": "admin"})):
+    for action, form in (("disable", {}), ("role", {"role": "admin"}), ("link", {}),
+                         ("two-factor", {})):  # fmt: skip
         status, page = await post(root, f"/admin/users/{me}/{action}", **form)
         assert status == 409, action
         assert "You are the last active sysadmin: make another user a sysadmin first" in page
@@ -258,6 +259,14 @@ async def test_the_last_active_sysadmin_cannot_disable_or_demote_themselves(
     deputy_id = await user_id(second.email)
     status, page = await post(deputy, f"/admin/users/{deputy_id}/disable")
     assert status == 409  # now the deputy is the last one
+    assert "You are the last active sysadmin" in page
+    status, page = await post(root, f"/admin/users/{deputy_id}/two-factor")
+    assert status == 403  # root is an admin now
+    await post(deputy, f"/admin/users/{me}/role", role="sysadmin")
+    status, page = await post(deputy, f"/admin/users/{me}/link")  # root must enrol again
+    assert status == 200
+    status, page = await post(deputy, f"/admin/users/{deputy_id}/two-factor")
+    assert status == 409  # root has not used the link: the deputy is the last who can sign in
     assert "You are the last active sysadmin" in page
 
 

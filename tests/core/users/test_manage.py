@@ -1,22 +1,40 @@
-"""Managing users (core.users.manage): the last active sysadmin kept from the panel, also
-when two sysadmins disable each other at the same moment; the command line may."""
+"""Managing users (core.users.manage): the last active sysadmin who can sign in kept from the
+panel, also when two sysadmins disable each other at the same moment, or one resets their
+own sign-in; an invited sysadmin who has not enrolled does not count; the command line may."""
 
 from __future__ import annotations
 
 import asyncio
 
+import pyotp
 import pytest
 
 from core.errors import LastSysadmin
-from core.users import ChangedBy, change_role, disable_user, enable_user, invite_user, list_users
+from core.users import (
+    ChangedBy,
+    change_role,
+    disable_user,
+    enable_user,
+    enrol,
+    enrolment,
+    invite_user,
+    list_users,
+    make_new_link,
+    reset_two_factor,
+)
 from tests.conftest import TestDatabase
 from tests.core.test_booking import NOW
+
+PASSWORD = "a long and lovely password"
 
 CLI = ChangedBy("root", "cli")
 
 
 async def sysadmin(email: str) -> ChangedBy:
-    made, _ = await invite_user(email, "sysadmin", None, by=CLI, now=NOW)
+    """A sysadmin who has enrolled (set a password and two-factor sign-in)."""
+    made, token = await invite_user(email, "sysadmin", None, by=CLI, now=NOW)
+    shown = await enrolment(token, now=NOW)
+    await enrol(token, PASSWORD, pyotp.TOTP(shown.secret).at(NOW), now=NOW)
     return ChangedBy(made.email, "admin", made.id)
 
 
@@ -50,3 +68,27 @@ async def test_the_panel_keeps_the_last_sysadmin_and_the_command_line_may(
     with pytest.raises(LastSysadmin, match="you are the last active sysadmin"):
         await change_role(ada.name, "admin", None, by=ada, now=NOW)
     assert (await disable_user(ada.name, by=CLI, now=NOW)).active is False
+
+
+async def test_an_invited_sysadmin_who_never_enrolled_does_not_count(db: TestDatabase) -> None:
+    ada = await sysadmin("ada@example.org")
+    await invite_user("bob@exampel.org", "sysadmin", None, by=ada, now=NOW)  # a typo
+    with pytest.raises(LastSysadmin, match="you are the last active sysadmin"):
+        await change_role(ada.name, "admin", None, by=ada, now=NOW)
+    with pytest.raises(LastSysadmin):
+        await disable_user(ada.name, by=ada, now=NOW)
+
+
+async def test_the_last_sysadmin_cannot_end_their_own_sign_in_from_the_panel(
+    db: TestDatabase,
+) -> None:
+    ada = await sysadmin("ada@example.org")
+    for reset in (make_new_link, reset_two_factor):
+        with pytest.raises(LastSysadmin, match="you are the last active sysadmin"):
+            await reset(ada.name, by=ada, now=NOW)
+    bob = await sysadmin("bob@example.org")
+    await reset_two_factor(ada.name, by=ada, now=NOW)  # Bob can still sign in
+    with pytest.raises(LastSysadmin, match=r"bob@example\.org is the last active sysadmin"):
+        await make_new_link(bob.name, by=ada, now=NOW)
+    _, token = await make_new_link(ada.name, by=CLI, now=NOW)  # the command line may
+    assert token
