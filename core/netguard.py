@@ -31,15 +31,37 @@ _LOCAL_SUFFIXES = (".localhost", ".local", ".internal")
 
 def is_public(address: str) -> bool:
     """Whether the IP ``address`` is reachable on the internet at large: not private,
-    loopback, link-local, reserved, shared (CGNAT) or multicast; an IPv4-mapped IPv6
-    address counts as its IPv4 one. Anything that is not an IP address is not public."""
+    loopback, link-local, reserved, shared (CGNAT) or multicast; an IPv6 address that
+    carries an IPv4 one (mapped, NAT64, 6to4, compatible) counts as that IPv4 one.
+    Anything that is not an IP address is not public."""
     try:
         ip = ipaddress.ip_address(address.split("%", 1)[0])
     except ValueError:
         return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = _embedded_ipv4(ip)
+        if embedded is not None:
+            ip = embedded
     return ip.is_global and not ip.is_multicast
+
+
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+_IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one carries to the same host, which is what must be
+    public: IPv4-mapped (``::ffff:a.b.c.d``), NAT64 (``64:ff9b::a.b.c.d``: on an IPv6-only
+    host behind NAT64, ``64:ff9b::a00:5`` reaches 10.0.0.5), 6to4 (``2002:AABB:CCDD::``)
+    and the deprecated IPv4-compatible form (``::a.b.c.d``). Python 3.11 calls the last
+    three global."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip in _NAT64 or ip in _IPV4_COMPATIBLE:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
 
 
 def private_host(host: str) -> bool:

@@ -56,6 +56,9 @@ PRIVATE = [
     "http://169.254.169.254/latest/meta-data/",
     "http://[::1]:5232/ana/work/",
     "http://[::ffff:127.0.0.1]/ana/work/",
+    "http://[64:ff9b::a00:5]/ana/work/",  # NAT64 to 10.0.0.5
+    "http://[2002:a9fe:a9fe::1]/ana/work/",  # 6to4 of 169.254.169.254
+    "http://[::a9fe:a9fe]/ana/work/",  # IPv4-compatible
     "http://[fe80::1%25eth0]/ana/work/",
     "http://0.0.0.0/ana/work/",
     "http://240.0.0.1/ana/work/",

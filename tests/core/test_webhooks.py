@@ -98,6 +98,7 @@ def test_a_signature_checks_out_only_for_the_same_secret_body_and_a_recent_time(
         "http://169.254.169.254/latest/meta-data",
         "http://[::1]/hook",
         "http://[::ffff:127.0.0.1]/hook",
+        "http://[64:ff9b::7f00:1]/hook",
         "http://localhost:8000/hook",
         "http://printer.local/hook",
         "https://user:pass@example.org/hook",
