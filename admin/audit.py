@@ -34,8 +34,11 @@ def _day(words: Words, text: str, label: str, problems: list[str]) -> date | Non
     if not text:
         return None
     try:
-        return date.fromisoformat(text)
-    except ValueError:
+        day = date.fromisoformat(text)
+        datetime.combine(day, time(0), UTC) + timedelta(days=1)  # a day the log can bound
+        datetime.combine(day, time(0), UTC) - timedelta(days=1)
+        return day
+    except (ValueError, OverflowError):
         problems.append(
             words._("{field}: write the day as YYYY-MM-DD, for example 2026-12-01.").format(
                 field=label

@@ -16,12 +16,13 @@ from admin.words import words_for
 from core import directory
 from core.customer_records import erase, merge, profile, search
 from core.errors import InvalidRequest, NoBusiness, NotFound
+from core.models import MAX_ID
 from core.users import SessionInfo, UserRole
 
 
 def number_of(text: str) -> int:
     """A row's number from the address; 404 when it is not one."""
-    if not (text.isascii() and text.isdigit()) or len(text) > 12:
+    if not (text.isascii() and text.isdigit()) or len(text) > 12 or int(text) > MAX_ID:
         abort(404, "there is nothing at this address")
     return int(text)
 

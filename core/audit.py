@@ -91,6 +91,7 @@ class Cursor:
             or len(parts) != 3
             or parts[1] not in _RANK
             or not all(p.isascii() and p.isdigit() for p in (parts[0], parts[2]))
+            or int(parts[2]) > m.MAX_ID
         ):
             raise InvalidRequest(
                 "the 'older' link is damaged; start again from the newest", field="before"
@@ -164,7 +165,7 @@ async def _bookings(where: AuditFilter, cursor: Cursor | None, limit: int) -> li
     subject = where.subject
     if subject:
         if subject.isascii() and subject.isdigit():
-            if len(subject) > 12:
+            if len(subject) > 12 or int(subject) > m.MAX_ID:
                 return []
             query = query.filter(booking_id=int(subject))
         else:

@@ -27,6 +27,11 @@ from tortoise import fields
 from tortoise.indexes import Index
 from tortoise.models import Model
 
+MAX_ID = 2**31 - 1
+"""The largest id a row can have (ids are PostgreSQL ``integer``s): a number from an
+address or a link beyond it names no row, and must not reach the database, which would
+refuse it with an error instead of finding nothing."""
+
 
 class ResourceKind(StrEnum):
     STAFF = "staff"

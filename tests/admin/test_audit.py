@@ -86,8 +86,10 @@ async def test_a_page_stays_the_same_while_changes_are_written(app: Quart) -> No
 
 
 @pytest.mark.parametrize(
-    "text", ["", "x", "1.booking", "1.cats.2", "a.booking.1", "9" * 40 + ".rule.1", "1.rule.-1"]
-)
+    "text",
+    ["", "x", "1.booking", "1.cats.2", "a.booking.1", "9" * 40 + ".rule.1", "1.rule.-1",
+     "1.rule.2147483648", "1.booking." + "9" * 50],
+)  # fmt: skip
 def test_a_damaged_cursor_is_refused_naming_the_link(text: str) -> None:
     with pytest.raises(InvalidRequest) as refused:
         Cursor.parse(text)
@@ -154,6 +156,9 @@ async def test_the_panel_filters_by_kind_who_channel_action_and_subject(
         ("from=2026-12-02&to=2026-12-01", "To: the last day comes before the first"),
         ("kind=cats", "Changes of: choose bookings, rules, users or all."),
         ("before=garbage", "link is damaged; start again from the newest"),
+        ("before=1.user.99999999999", "link is damaged; start again from the newest"),
+        ("to=9999-12-31", "To: write the day as YYYY-MM-DD"),
+        ("from=0001-01-01", "From: write the day as YYYY-MM-DD"),
     ],
 )
 async def test_a_bad_filter_names_the_field_and_the_fix(
@@ -191,3 +196,14 @@ async def test_the_older_link_keeps_the_filters_and_walks_every_change(
             assert "Newest" in page
     assert pages == 3
     assert seen == [f"u{n:03}@x.org" for n in reversed(range(120))]
+
+
+async def test_a_number_no_row_can_have_finds_nothing_instead_of_failing(
+    app: Quart, clock: Clock
+) -> None:
+    admin = await signed_in(app, clock, "sysadmin")
+    response = await admin.get("/admin/audit?subject=99999999999")
+    assert response.status_code == 200
+    assert "No change matches these filters." in await response.get_data(as_text=True)
+    assert (await admin.get("/admin/users/99999999999")).status_code == 404
+    assert (await admin.get("/admin/customers/2147483648")).status_code == 404
