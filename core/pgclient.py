@@ -27,11 +27,21 @@ from tortoise.backends.asyncpg.client import AsyncpgDBClient, TransactionWrapper
 from tortoise.backends.base.client import TransactionContext, TransactionContextPooled
 from tortoise.connection import get_connections
 
-__all__ = ["CheckedAsyncpgClient", "DeferredTransaction", "client_class"]
+__all__ = ["CheckedAsyncpgClient", "DeferredTransaction", "client_class", "connection_lost"]
 
 _DEAD = (asyncpg.InterfaceError, asyncpg.InternalClientError, asyncpg.PostgresConnectionError,
          asyncpg.AdminShutdownError,
          OSError)  # fmt: skip
+_ALIVE = (TimeoutError, ValueError)
+"""Errors among :data:`_DEAD`'s kinds that say nothing of the connection: a timeout (an
+``OSError``: a slow statement sent again would double the load of a busy database) and a
+value the driver refused (asyncpg's ``DataError`` is an ``InterfaceError``)."""
+
+
+def connection_lost(exc: BaseException) -> bool:
+    """Whether ``exc`` says the connection is gone, so the statement may go again on
+    another one."""
+    return isinstance(exc, _DEAD) and not isinstance(exc, _ALIVE)
 
 
 _READ = ContextVar("_READ", default=False)
@@ -48,7 +58,10 @@ class _CheckedPool(asyncpg.Pool):  # type: ignore[misc]
             connection = await super()._acquire(timeout)
             try:
                 await connection.execute("SELECT 1")
-            except _DEAD:
+            except _DEAD as exc:
+                if not connection_lost(exc):
+                    await super().release(connection)
+                    raise
                 await super().release(connection)  # its holder reconnects next time
                 if attempt == 2:
                     raise
@@ -77,7 +90,7 @@ class _Transaction(TransactionContextPooled):
                 await self.client.begin()
             except BaseException as exc:
                 await pool.release(self.client._connection)  # not kept by a failed BEGIN
-                if attempt == 2 or not isinstance(exc, _DEAD):
+                if attempt == 2 or not connection_lost(exc):
                     raise
                 continue
             break
@@ -126,7 +139,9 @@ class DeferredTransaction(TransactionWrapper):
             return await send(*args)
         try:
             result = await send(*args)
-        except _DEAD:
+        except _DEAD as exc:
+            if not connection_lost(exc):
+                raise
             pool = self._parent._pool
             assert isinstance(pool, _CheckedPool)
             await pool.release(self._connection)  # its holder reconnects
@@ -189,7 +204,9 @@ async def _read(send: Any, query: str, values: list[Any] | None) -> Any:
     token = _READ.set(True)
     try:
         return await send(query, values)
-    except _DEAD:
+    except _DEAD as exc:
+        if not connection_lost(exc):
+            raise
         _READ.reset(token)
         token = _READ.set(False)
         return await send(query, values)
