@@ -14,7 +14,7 @@ from core.availability import MARGIN, utc_midnight
 from core.bookings import BookingService
 from core.business import BookingRecord, Business, BusinessInfo
 from core.businessfile import parse_business
-from core.engine import Resource, Service
+from core.engine import Resource, Service, find_slots
 from core.holds import MemoryHoldStore
 from core.store import load_busy, load_rules, load_taken, replace_business
 from tests.conftest import TestDatabase
@@ -106,8 +106,11 @@ async def test_bookings_read_as_seconds_give_the_slots_the_datetimes_give(
 
     service = BookingService(None if holds is None else holds(), clock=lambda: BEFORE)
     offered = await service.offer("cut", first, last)  # the bookings as seconds
-    expected = await availability.slots_between("cut", first, last, BEFORE)  # as datetimes
+    named = await availability.snapshot_for_dates(first, last, "cut")  # as datetimes
+    assert named.busy == busy
+    expected = find_slots(named, "cut", first, last, BEFORE)
     assert offered == expected
+    assert await availability.slots_between("cut", first, last, BEFORE) == expected
     assert 0 < len(offered) < 3 * 24 * 4  # the bookings took some starts, not all
 
     two = sorted({int(str(item.ref).split()[1]) for item in busy})[:2]  # "booking <id>"
