@@ -2,9 +2,11 @@
 
 ``replace_business`` is the import: one transaction that deletes what was
 there and writes the new business, so a failed import leaves the old one.
-``load_business`` is the export. ``load_snapshot`` is the hot path behind every
-slot query: a fixed handful of queries reading only the columns the engine
-needs (the busy time through the occupancy index), never one query per row.
+``load_business`` is the export. ``load_snapshot`` reads the rules and the busy
+time with names (what an explanation needs): a fixed handful of queries reading
+only the columns the engine needs (the busy time through the occupancy index),
+never one query per row. A slot offer, the hot path, reads the bookings with
+``load_taken`` instead: bare integers, no object per booking.
 ``load_directory`` is what the chat reads to recognise the services and staff
 a customer names: no hours, no bookings.
 The booking service reads the same pieces separately (``load_service_rules``,
