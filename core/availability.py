@@ -8,10 +8,11 @@ Whoever books or offers slots to customers goes through
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from core.engine import Explanation, Slot, Snapshot, explain, find_slots
-from core.store import load_snapshot
+from core.store import load_rules, load_snapshot, load_taken
 
 MARGIN = timedelta(days=3)
 """Local dates differ from UTC ones by under 15 hours, and occupied windows
@@ -32,7 +33,11 @@ async def snapshot_for_dates(first: date, last: date, service_id: str) -> Snapsh
 async def slots_between(
     service_id: str, first: date, last: date, now: datetime, provider: str | None = None
 ) -> list[Slot]:
-    snapshot = await snapshot_for_dates(first, last, service_id)
+    """The slots, the bookings read as bare seconds (:func:`core.store.load_taken`): no
+    explanation is asked of this snapshot, so nothing needs their names."""
+    rules = await load_rules([service_id])
+    lo, hi = utc_midnight(first) - MARGIN, utc_midnight(last) + MARGIN
+    snapshot = replace(rules.snapshot, taken=await load_taken(rules.resource_ids, lo, hi))
     return find_slots(snapshot, service_id, first, last, now, provider)
 
 

@@ -31,11 +31,18 @@ from core.bookings.plan import (
     window,
     with_service,
 )
-from core.engine import Busy, Slot, Snapshot, UnknownService, find_slots
+from core.engine import Busy, Slot, Snapshot, Taken, UnknownService, find_slots
 from core.engine.errors import EngineError
 from core.engine.slots import service_of
 from core.errors import HoldExpired, SlotwiseError
-from core.store import Rules, ServiceRules, complete_rules, load_busy, load_service_rules
+from core.store import (
+    Rules,
+    ServiceRules,
+    complete_rules,
+    load_busy,
+    load_service_rules,
+    load_taken,
+)
 
 __all__ = ["Looked", "Looking", "Wants", "rules_kept", "span"]
 
@@ -132,19 +139,27 @@ class Looking:
         busy: tuple[Busy, ...] | None = None,
         held: tuple[Busy, ...] = (),
         ignoring: Ignoring = NOTHING,
+        seconds: bool = False,
     ) -> View:
         """The rules and the busy time of ``[lo, hi)``: bookings (unless already read, as
         ``busy``) and others' holds (``held``; those on other resources or outside the
-        window are left out)."""
+        window are left out). ``seconds``: the bookings as bare integers
+        (:attr:`~core.engine.Snapshot.taken`), enough to find slots, not to name them."""
         if rules is None:
             rules = await self.rules(want)
-        if busy is None:
+        taken: dict[str, list[Taken]] = {}
+        if busy is None and seconds:
+            busy = ()
+            taken = await load_taken(rules.resource_ids, lo, hi, except_bookings=ignoring.bookings)
+        elif busy is None:
             busy = await load_busy(rules.resource_ids, lo, hi, except_bookings=ignoring.bookings)
         holds = tuple(
             h for h in held if h.resource_id in rules.resource_ids and h.start < hi and lo < h.end
         )
         service = service_of(rules.snapshot, want.service_id)
-        snapshot = with_service(replace(rules.snapshot, busy=busy), adapt(service, want), holds)
+        snapshot = with_service(
+            replace(rules.snapshot, busy=busy, taken=taken), adapt(service, want), holds
+        )
         return View(rules, snapshot, holds, lo, hi)
 
     async def plan(
@@ -197,16 +212,18 @@ class Looking:
         *,
         seats: int | None = None,
         owner: str | None = None,
+        seconds: bool = False,
     ) -> Snapshot:
         """The rules and the busy time of the local dates ``first..last``, live holds
-        counted (except ``owner``'s)."""
+        counted (except ``owner``'s); ``seconds``: the bookings as bare integers
+        (:meth:`view`)."""
         want = Want(service_id, utc_midnight(first), seat_count(seats), provider)
         lo, hi = utc_midnight(first) - MARGIN, utc_midnight(last) + MARGIN
         kept = _KEPT.get()
         rules = None if kept is None else kept.get((service_id, provider))
         if self._leases.store is None:  # nothing to ask in between: all in one go
             async with in_transaction():
-                view = await self.view(want, now, lo, hi, rules=rules)
+                view = await self.view(want, now, lo, hi, rules=rules, seconds=seconds)
             if kept is not None:
                 kept[service_id, provider] = view.rules
             return view.snapshot
@@ -215,7 +232,9 @@ class Looking:
             if kept is not None:
                 kept[service_id, provider] = rules
         held = await self._leases.busy(rules, lo, hi, now, Ignoring(owner=owner))  # no tx open
-        view = await self.view(want, now, lo, hi, rules=rules, held=held)  # one query
+        view = await self.view(
+            want, now, lo, hi, rules=rules, held=held, seconds=seconds
+        )  # one query
         return view.snapshot
 
     async def offer(
@@ -230,7 +249,7 @@ class Looking:
         owner: str | None = None,
     ) -> list[Slot]:
         snapshot = await self.snapshot(
-            service_id, first, last, provider, now, seats=seats, owner=owner
+            service_id, first, last, provider, now, seats=seats, owner=owner, seconds=True
         )
         return find_slots(snapshot, service_id, first, last, now, provider)
 

@@ -25,6 +25,7 @@ from core.engine.snapshot import (
     Service,
     Slot,
     Snapshot,
+    Taken,
 )
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "Service",
     "Slot",
     "Snapshot",
+    "Taken",
     "UnknownProvider",
     "UnknownService",
     "explain",

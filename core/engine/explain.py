@@ -208,11 +208,18 @@ def _capacity_reasons(
         and instant_seconds(item.start) < window_end
         and instant_seconds(item.end) > window_start
     ]
+    bare = [  # taken time known only in seconds: no name, no appointment apart from it
+        (a, b)
+        for a, b, seats in snapshot.taken.get(resource_id, ())
+        if seats > 0 and a < window_end and b > window_start
+    ]
     room = view.resource.capacity - plan.service.seats
-    if not clashing or (view.occupancy is not None and view.peak(window_start, window_end) <= room):
+    if not (clashing or bare) or (
+        view.occupancy is not None and view.peak(window_start, window_end) <= room
+    ):
         return []
     code: ReasonCode = "busy" if view.resource.capacity == 1 else "full"
-    return [
+    found = [
         Reason(
             code,
             resource_id,
@@ -222,8 +229,19 @@ def _capacity_reasons(
             ref=item.ref,
             buffer_only=not _appointments_meet(item, appointment),
         )
-        for item in sorted(clashing, key=lambda item: item.start)
+        for item in clashing
+    ] + [
+        Reason(
+            code,
+            resource_id,
+            view.resource.name,
+            start=to_datetime(a),
+            end=to_datetime(b),
+            buffer_only=not (a < appointment[1] and b > appointment[0]),
+        )
+        for a, b in bare
     ]
+    return sorted(found, key=lambda reason: reason.start or to_datetime(0))
 
 
 def _appointments_meet(item: Busy, appointment: tuple[int, int]) -> bool:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -21,7 +21,7 @@ from core.engine.calendar import open_instants
 from core.engine.errors import UnknownProvider, UnknownService
 from core.engine.intervals import Intervals
 from core.engine.occupancy import Occupancy
-from core.engine.snapshot import Busy, Resource, Service, Slot, Snapshot
+from core.engine.snapshot import Busy, Resource, Service, Slot, Snapshot, Taken
 from core.engine.zones import (
     segments,
     to_datetime,
@@ -86,10 +86,18 @@ class Window:
 
 
 def busy_by_resource(
-    busy: Sequence[Busy], resources: set[str], start: int, end: int
-) -> dict[str, list[tuple[int, int, int]]]:
-    """Busy items of the given resources that meet ``[start, end)``, in seconds."""
-    grouped: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
+    busy: Sequence[Busy],
+    resources: set[str],
+    start: int,
+    end: int,
+    taken: Mapping[str, Sequence[Taken]] | None = None,
+) -> dict[str, list[Taken]]:
+    """Busy items of the given resources that meet ``[start, end)``, in seconds: those of
+    ``busy`` and those already in seconds, ``taken`` (:attr:`Snapshot.taken`)."""
+    grouped: dict[str, list[Taken]] = defaultdict(list)
+    for resource_id, items in (taken or {}).items():
+        if resource_id in resources:
+            grouped[resource_id].extend(t for t in items if t[0] < end and t[1] > start)
     for item in busy:
         if item.resource_id not in resources:
             continue
@@ -161,7 +169,7 @@ class ServicePlan:
         self.window = Window.of(self.service)
         lo, hi = start - self.window.before, end + self.window.after
         wanted = {r for pools in self.variants for pool in pools for r in pool}
-        busy = busy_by_resource(snapshot.busy, wanted, lo, hi)
+        busy = busy_by_resource(snapshot.busy, wanted, lo, hi, snapshot.taken)
         self.views: dict[str, ResourceView] = {}
         for resource_id in sorted(wanted):
             resource = snapshot.resources.get(resource_id)

@@ -7,7 +7,7 @@ build them by hand; the engine never asks anybody for more.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
@@ -129,6 +129,11 @@ class Busy:
     of its time. ``None``: computed from ``start`` and ``end`` when needed."""
 
 
+Taken = tuple[int, int, int]
+"""Seats of a resource taken over ``[start, end)``, as plain integers: ``(start, end,
+seats)``, the instants in seconds since the epoch (start floored, end ceiled)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Snapshot:
     timezone: str
@@ -137,6 +142,12 @@ class Snapshot:
     busy: tuple[Busy, ...] = ()
     locale: str = "en"
     """The business's language, for whoever presents the answers."""
+    taken: Mapping[str, Sequence[Taken]] = field(default_factory=dict)
+    """More busy time, by resource id, as bare integers: what a slot search needs of the
+    bookings and nothing more. A :class:`Busy` per booking (its datetimes decoded by the
+    driver, then converted back to seconds here) was half the CPU of a 14-day slot
+    query with thousands of bookings. Counted exactly like ``busy``; an explanation
+    names what takes time only from ``busy`` (these items have no ``ref``)."""
 
 
 @dataclass(frozen=True, slots=True)
