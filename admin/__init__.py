@@ -8,6 +8,7 @@ it to that. Every route says who may open it (:mod:`admin.access`), and
 """
 
 from admin import (  # noqa: F401 (each module's routes hang on the blueprint)
+    account,
     audit,
     calendar,
     calendars,
@@ -30,6 +31,7 @@ from admin.config import AdminConfig
 
 __all__ = [
     "AdminConfig",
+    "account",
     "admin",
     "audit",
     "calendar",

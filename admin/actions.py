@@ -82,5 +82,6 @@ def action_words(words: Words) -> ActionWords:
             "user_role_changed": _("Changed a user's role"),
             "user_disabled": _("Disabled a user"),
             "user_enabled": _("Enabled a user"),
+            "user_password_changed": _("Changed their own password"),
         }
     )

@@ -29,6 +29,7 @@ from core.users.lockout import Lockout
 from core.users.manage import (
     USER_ACTIONS,
     ChangedBy,
+    change_own_password,
     change_role,
     disable_user,
     enable_user,
@@ -40,6 +41,7 @@ from core.users.manage import (
 from core.users.sessions import (
     SessionInfo,
     SessionPolicy,
+    close_other_sessions,
     close_session,
     close_sessions_of,
     open_session,
@@ -57,7 +59,9 @@ __all__ = [
     "SessionPolicy",
     "UserInfo",
     "UserRole",
+    "change_own_password",
     "change_role",
+    "close_other_sessions",
     "close_session",
     "close_sessions_of",
     "disable",

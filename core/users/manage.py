@@ -21,14 +21,25 @@ from typing import Any, Literal, get_args
 from tortoise.transactions import in_transaction
 
 from core import models as m
-from core.errors import LastSysadmin, NotFound
-from core.users.accounts import INVITE_TTL, UserInfo, _info, checked_role, invite, relink
-from core.users.sessions import close_sessions_of
+from core.errors import InvalidRequest, LastSysadmin, NotFound, SignInLocked
+from core.users import passwords
+from core.users.accounts import (
+    INVITE_TTL,
+    UserInfo,
+    _info,
+    _second_factor,
+    checked_role,
+    invite,
+    relink,
+)
+from core.users.lockout import Lockout, locked_until, record_failure
+from core.users.sessions import close_other_sessions, close_sessions_of
 
 __all__ = [
     "USER_ACTIONS",
     "ChangedBy",
     "UserAction",
+    "change_own_password",
     "change_role",
     "disable_user",
     "enable_user",
@@ -45,6 +56,7 @@ UserAction = Literal[
     "user_role_changed",
     "user_disabled",
     "user_enabled",
+    "user_password_changed",
 ]
 USER_ACTIONS: tuple[UserAction, ...] = get_args(UserAction)
 
@@ -241,4 +253,56 @@ async def enable_user(email: str, *, by: ChangedBy, now: datetime) -> UserInfo:
         row.active = True
         await row.save(update_fields=["active"])
         await _record(row, "user_enabled", by, now, before, _state(row))
+    return _info(row)
+
+
+async def change_own_password(
+    user_id: int,
+    current: str,
+    new: str,
+    new_again: str,
+    code: str,
+    *,
+    session: str,
+    address: str,
+    now: datetime,
+    lockout: Lockout,
+) -> UserInfo:
+    """A signed-in user sets a new password: the current one and (with two-factor sign-in) a
+    fresh code first, checked as at sign-in, so a stolen session cannot take the account and
+    cannot guess the password faster than the sign-in form would (a wrong one counts for
+    the lockout). Every other session ends; the one of ``session`` stays.
+    :class:`InvalidRequest` names the field that is wrong (``current_password``, ``code``,
+    ``password``); :class:`SignInLocked` while the address or account is locked."""
+    row = await m.User.get_or_none(id=user_id, active=True)
+    if row is None or row.password_hash is None:
+        raise NotFound("there is no such user", field="user")
+    account = row.email[:254]
+    until = await locked_until(address, account, now)
+    if until is not None:
+        raise SignInLocked(until)
+    # The new password's rules first: they reveal nothing about the current one.
+    if new != new_again:
+        raise InvalidRequest("the two new passwords differ", field="password_again")
+    passwords.check_password(new, row.email)
+    ok, _rehashed = await passwords.verify(row.password_hash, current)
+    field = "current_password" if not ok else None
+    if ok and not await _second_factor(row, code, now):
+        field = "code"
+    if field is not None:
+        until = await record_failure(address, account, now, lockout)
+        if until is not None:
+            raise SignInLocked(until)
+        raise InvalidRequest(f"the {field.replace('_', ' ')} is wrong", field=field)
+    hashed = await passwords.hash_password(new)
+    async with in_transaction():
+        row = await m.User.filter(id=user_id).select_for_update().get()
+        before = _state(row)
+        row.password_hash = hashed
+        await row.save(update_fields=["password_hash"])
+        ended = await close_other_sessions(row.id, session, now)
+        by = ChangedBy(row.email, "admin", row.id)
+        await _record(
+            row, "user_password_changed", by, now, before, _state(row) | {"sessions_ended": ended}
+        )
     return _info(row)

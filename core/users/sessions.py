@@ -16,7 +16,14 @@ from datetime import datetime, timedelta
 
 from core import models as m
 
-__all__ = ["SessionInfo", "SessionPolicy", "close_session", "open_session", "session_of"]
+__all__ = [
+    "SessionInfo",
+    "SessionPolicy",
+    "close_other_sessions",
+    "close_session",
+    "open_session",
+    "session_of",
+]
 
 _TOUCH_EVERY = timedelta(minutes=1)
 """``last_seen_at`` is written at most this often, not on every request."""
@@ -98,3 +105,13 @@ async def close_session(token: str, now: datetime) -> None:
 
 async def close_sessions_of(user_id: int, now: datetime) -> None:
     await m.UserSession.filter(user_id=user_id, revoked_at=None).update(revoked_at=now)
+
+
+async def close_other_sessions(user_id: int, keep: str, now: datetime) -> int:
+    """Revoke every live session of ``user_id`` but the one of ``keep`` (the browser that
+    changed the password); returns how many ended."""
+    return await (
+        m.UserSession.filter(user_id=user_id, revoked_at=None)
+        .exclude(digest=_digest(keep))
+        .update(revoked_at=now)
+    )
