@@ -5,13 +5,19 @@ own sign-in; an invited sysadmin who has not enrolled does not count; the comman
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pyotp
 import pytest
 
-from core.errors import LastSysadmin
+from core import models as m
+from core.errors import InvalidRequest, LastSysadmin
+from core.sealed import unseal
 from core.users import (
     ChangedBy,
+    Lockout,
+    SessionPolicy,
+    change_own_password,
     change_role,
     disable_user,
     enable_user,
@@ -20,7 +26,10 @@ from core.users import (
     invite_user,
     list_users,
     make_new_link,
+    open_session,
     reset_two_factor,
+    session_of,
+    sign_in,
 )
 from tests.conftest import TestDatabase
 from tests.core.test_booking import NOW
@@ -92,3 +101,51 @@ async def test_the_last_sysadmin_cannot_end_their_own_sign_in_from_the_panel(
         await make_new_link(bob.name, by=ada, now=NOW)
     _, token = await make_new_link(ada.name, by=CLI, now=NOW)  # the command line may
     assert token
+
+
+async def test_changing_ones_own_password_keeps_only_this_session(db: TestDatabase) -> None:
+    ada = await sysadmin("ada@example.org")
+    assert ada.user_id is not None
+    policy = SessionPolicy()
+    here = await open_session(ada.user_id, address="a", now=NOW, policy=policy, replaces=None)
+    there = await open_session(ada.user_id, address="a", now=NOW, policy=policy, replaces=None)
+    row = await m.User.get(id=ada.user_id)
+    secret = row.totp_secret
+    assert secret is not None
+    later = NOW + timedelta(minutes=1)
+    code = pyotp.TOTP(unseal(secret)).at(later)
+    new = "another long password"
+    with pytest.raises(InvalidRequest) as refused:
+        await change_own_password(
+            ada.user_id,
+            "wrong password!",
+            new,
+            new,
+            code,
+            session=here,
+            address="a",
+            now=later,
+            lockout=Lockout(),
+        )
+    assert refused.value.field == "current_password"
+    await change_own_password(
+        ada.user_id,
+        PASSWORD,
+        new,
+        new,
+        code,
+        session=here,
+        address="a",
+        now=later,
+        lockout=Lockout(),
+    )
+    assert await session_of(here, now=later, policy=policy) is not None
+    assert await session_of(there, now=later, policy=policy) is None
+    changed = await m.User.get(id=ada.user_id)
+    assert changed.password_hash is not None
+    assert changed.password_hash != row.password_hash
+    assert new not in changed.password_hash
+    later += timedelta(minutes=1)
+    code = pyotp.TOTP(unseal(secret)).at(later)
+    signed = await sign_in(ada.name, new, code, address="b", now=later, lockout=Lockout())
+    assert signed.id == ada.user_id
