@@ -12,7 +12,8 @@ from quart import Response, request
 from quart.typing import ResponseReturnValue
 
 from admin.access import ANYONE, SESSION_COOKIE, config, page, signed_in
-from admin.blueprint import admin, minutes_until, render
+from admin.blueprint import admin, render
+from admin.signin import locked_out
 from admin.words import Words, words_for
 from core.errors import InvalidRequest, SignInLocked
 from core.users import change_own_password, user_by_id
@@ -75,16 +76,9 @@ async def account_password_post() -> ResponseReturnValue:
             lockout=settings.lockout,
         )
     except SignInLocked as locked:
-        minutes = minutes_until(locked.until, now)
-        message = words.n_(
-            "Too many failed sign-ins from this address or for this account. "
-            "Try again in {n} minute.",
-            "Too many failed sign-ins from this address or for this account. "
-            "Try again in {n} minutes.",
-            minutes,
-        ).format(n=minutes)
+        message, retry_after = locked_out(words, locked, now)
         response = await _form(error=message, status=429)
-        response.headers["Retry-After"] = str(max(1, int((locked.until - now).total_seconds())))
+        response.headers["Retry-After"] = retry_after
         return response
     except InvalidRequest as error:
         field = error.field or ""

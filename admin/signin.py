@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextlib import suppress
+from datetime import datetime
 
 from quart import Response, redirect, request, send_from_directory, url_for
 from quart.typing import ResponseReturnValue
@@ -18,7 +19,7 @@ from admin.access import (
     safe_next,
 )
 from admin.blueprint import FINGERPRINTS, STATIC, admin, minutes_until, render
-from admin.words import words_for
+from admin.words import Words, words_for
 from core.errors import InvalidRequest, NotFound, SignInFailed, SignInLocked
 from core.users import (
     close_session,
@@ -46,6 +47,18 @@ async def login() -> Response:
     return await render("login.html", next=request.args.get("next", ""), email="", error="")
 
 
+def locked_out(words: Words, locked: SignInLocked, now: datetime) -> tuple[str, str]:
+    """What a locked-out person is told, in words, and the ``Retry-After`` seconds: the
+    same at sign-in and wherever a password is checked again."""
+    minutes = minutes_until(locked.until, now)
+    message = words.n_(
+        "Too many failed sign-ins from this address or for this account. Try again in {n} minute.",
+        "Too many failed sign-ins from this address or for this account. Try again in {n} minutes.",
+        minutes,
+    ).format(n=minutes)
+    return message, str(max(1, int((locked.until - now).total_seconds())))
+
+
 @admin.post("/login")
 @public
 async def login_post() -> ResponseReturnValue:
@@ -64,18 +77,11 @@ async def login_post() -> ResponseReturnValue:
             lockout=settings.lockout,
         )
     except SignInLocked as locked:
-        minutes = minutes_until(locked.until, now)
-        message = words.n_(
-            "Too many failed sign-ins from this address or for this account. "
-            "Try again in {n} minute.",
-            "Too many failed sign-ins from this address or for this account. "
-            "Try again in {n} minutes.",
-            minutes,
-        ).format(n=minutes)
+        message, retry_after = locked_out(words, locked, now)
         response = await render(
             "login.html", status=429, next=form.get("next", ""), email=email, error=message
         )
-        response.headers["Retry-After"] = str(max(1, int((locked.until - now).total_seconds())))
+        response.headers["Retry-After"] = retry_after
         return response
     except SignInFailed:
         message = words._("The e-mail, password or code is wrong.")
