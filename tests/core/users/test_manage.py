@@ -115,30 +115,17 @@ async def test_changing_ones_own_password_keeps_only_this_session(db: TestDataba
     later = NOW + timedelta(minutes=1)
     code = pyotp.TOTP(unseal(secret)).at(later)
     new = "another long password"
-    with pytest.raises(InvalidRequest) as refused:
+
+    async def change(current: str) -> None:
         await change_own_password(
-            ada.user_id,
-            "wrong password!",
-            new,
-            new,
-            code,
-            session=here,
-            address="a",
-            now=later,
-            lockout=Lockout(),
-        )
+            ada.user_id, current, new, new, code,
+            session=here, address="a", now=later, lockout=Lockout(),
+        )  # fmt: skip
+
+    with pytest.raises(InvalidRequest) as refused:
+        await change("wrong password!")
     assert refused.value.field == "current_password"
-    await change_own_password(
-        ada.user_id,
-        PASSWORD,
-        new,
-        new,
-        code,
-        session=here,
-        address="a",
-        now=later,
-        lockout=Lockout(),
-    )
+    await change(PASSWORD)
     assert await session_of(here, now=later, policy=policy) is not None
     assert await session_of(there, now=later, policy=policy) is None
     changed = await m.User.get(id=ada.user_id)
