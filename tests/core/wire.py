@@ -76,37 +76,48 @@ async def relay(url: str) -> AsyncIterator[Wire]:
         pending: list[str] = []
         named: dict[bytes, str] = {}
 
+        def hang_up() -> None:
+            """Either side gone, however it went (end of stream or a reset): both sides
+            closed, as a server's death looks to a client connected straight to it. A side
+            left open would leave its peer waiting for an answer for ever."""
+            server_w.close()
+            client_w.close()
+
         async def upstream() -> None:
             nonlocal started
-            while data := await client_r.read(65536):
-                if not started:
-                    if data == _SSL_REQUEST:  # refused here: the frames must stay readable
-                        client_w.write(b"N")
-                        await client_w.drain()
-                        continue
-                    started = True
-                else:
-                    pending.extend(_client_statements(data, named))
-                server_w.write(data)
-                await server_w.drain()
-            server_w.close()
+            try:
+                while data := await client_r.read(65536):
+                    if not started:
+                        if data == _SSL_REQUEST:  # refused here: the frames must stay readable
+                            client_w.write(b"N")
+                            await client_w.drain()
+                            continue
+                        started = True
+                    else:
+                        pending.extend(_client_statements(data, named))
+                    server_w.write(data)
+                    await server_w.drain()
+            finally:
+                hang_up()
 
         async def downstream() -> None:
             buffer = b""
-            while data := await server_r.read(65536):
-                buffer += data
-                while len(buffer) >= 5:
-                    (length,) = struct.unpack("!i", buffer[1:5])
-                    if len(buffer) < 1 + length:
-                        break
-                    if buffer[:1] == b"Z":
-                        wire.trips += 1
-                        wire.statements.append(pending.pop(0) if pending else "")
-                        pending.clear()
-                    buffer = buffer[1 + length :]
-                client_w.write(data)
-                await client_w.drain()
-            client_w.close()
+            try:
+                while data := await server_r.read(65536):
+                    buffer += data
+                    while len(buffer) >= 5:
+                        (length,) = struct.unpack("!i", buffer[1:5])
+                        if len(buffer) < 1 + length:
+                            break
+                        if buffer[:1] == b"Z":
+                            wire.trips += 1
+                            wire.statements.append(pending.pop(0) if pending else "")
+                            pending.clear()
+                        buffer = buffer[1 + length :]
+                    client_w.write(data)
+                    await client_w.drain()
+            finally:
+                hang_up()
 
         await asyncio.gather(upstream(), downstream(), return_exceptions=True)
 
