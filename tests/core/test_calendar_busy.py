@@ -80,7 +80,34 @@ def test_uids_and_junk() -> None:
         busy_of("this is not a calendar", LO, HI, BERLIN)
 
 
-def test_a_runaway_rule_is_read_only_so_far() -> None:
-    ics = calendar("UID:a@x\nDTSTART:20261020T100000Z\nDTEND:20261020T100001Z\nRRULE:FREQ=SECONDLY")
-    found = busy_of(ics, LO, HI, BERLIN)
-    assert 0 < len(found) <= 20_000
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "DTSTART:20261020T100000Z\nRRULE:FREQ=SECONDLY",
+        "DTSTART:20261020T100000Z\nRRULE:FREQ=MINUTELY;INTERVAL=1",
+        "DTSTART:20200101T100000Z\nRRULE:FREQ=HOURLY",  # from years before the window
+        "DTSTART:20261001T000000Z\nRRULE:FREQ=DAILY;BYHOUR=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,"
+        "15,16,17,18,19,20,21,22,23;BYMINUTE=0,15,30,45",  # every 15 minutes, spelled out
+        "DTSTART:19000101T100000Z\nRRULE:FREQ=HOURLY;UNTIL=20261002T000000Z",  # a long walk
+    ],
+)
+def test_a_runaway_rule_is_refused_before_it_is_expanded(rule: str) -> None:
+    """Expanding a rule walks it from its start: refused on sight instead of keeping the
+    worker busy (a rule every second took over 20 seconds here)."""
+    ics = calendar(f"UID:runaway@x\n{rule}\nDTEND:20261020T100001Z")
+    with pytest.raises(ValueError, match="'runaway@x' repeats too often"):
+        busy_of(ics, LO, HI, BERLIN)
+
+
+@pytest.mark.parametrize(
+    ("rule", "days"),
+    [
+        ("DTSTART:19900101T090000Z\nRRULE:FREQ=DAILY", 61),  # every day since 1990
+        ("DTSTART:20261001T000000Z\nRRULE:FREQ=HOURLY", 61),  # every hour of the window
+        ("DTSTART:20261001T090000Z\nRRULE:FREQ=HOURLY;COUNT=30", 2),  # bounded by its count
+        ("DTSTART:20001001T090000Z\nRRULE:FREQ=HOURLY;UNTIL=20001101T000000Z", 0),  # ended
+    ],
+)
+def test_long_or_bounded_rules_are_read(rule: str, days: int) -> None:
+    ics = calendar(f"UID:long@x\n{rule}\nDURATION:PT1M")
+    assert len({start.date() for start, _ in busy_of(ics, LO, HI, BERLIN)}) == days
