@@ -291,7 +291,9 @@ class Calendars:
             try:
                 if any(_is_ours(uid, host) for uid in uids_of(data)):
                     continue
-                intervals = busy_of(data, lo, hi, zone)
+                # Off the event loop: a big calendar object takes a while to expand,
+                # and the worker's reminders should not wait for it.
+                intervals = await asyncio.to_thread(busy_of, data, lo, hi, zone)
             except ValueError as error:
                 log.warning(
                     "calendar of %s: skipped an unreadable object (%s)", resource.slug, error
