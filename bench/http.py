@@ -30,6 +30,7 @@ import aiohttp
 
 from bench.__main__ import _load, calibration_ms
 from bench.business import FIRST_DAY, NOW, QUERY_DAYS, build
+from bench.cpu import TICK_SECONDS, ticks
 
 LAST_DAY = FIRST_DAY + timedelta(days=QUERY_DAYS - 1)
 SERVICES = ("treatment", "consult")
@@ -70,14 +71,9 @@ def _wait_for(port: int, process: subprocess.Popen[bytes]) -> None:
 
 
 def _cpu_ms(pid: int) -> float:
-    """CPU time (user + system) a process has used so far, in ms: the server's share of a
-    request, which (unlike its wall time) does not grow when other processes take the
-    machine's cores. Linux only; 0 elsewhere."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+    """CPU time a process has used so far, in ms: the server's share of a request, which
+    (unlike its wall time) does not grow when other processes take the machine's cores."""
+    return ticks(pid) * TICK_SECONDS * 1000
 
 
 async def _measure(base: str, runs: int, pid: int) -> dict[str, float]:

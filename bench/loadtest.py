@@ -41,6 +41,7 @@ from twilio.request_validator import RequestValidator
 
 from bench.__main__ import calibration_ms
 from bench.booking import percentile
+from bench.cpu import backends, ticks
 from core.businessfile import load_business_file
 from core.db import connection, database, dialect, migrate
 from core.store import replace_business
@@ -235,15 +236,6 @@ async def checks(url: str, first_id: int) -> list[str]:
     return failures
 
 
-def _ticks(pid: int) -> int:
-    """CPU time (user + system, in clock ticks) a live process has used; 0 once gone."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return 0
-    return int(fields[11]) + int(fields[12])
-
-
 def _tree(pid: int) -> list[int]:
     """``pid`` and its live descendants (the server's worker processes)."""
     children: dict[int, list[int]] = defaultdict(list)
@@ -262,16 +254,11 @@ def _tree(pid: int) -> list[int]:
 
 
 async def _backends(url: str) -> list[int]:
-    """The PostgreSQL server processes serving this database (the app's pools), so that
-    other databases on a shared server are not counted."""
+    """The PostgreSQL server processes serving this database (the app's pools)."""
     if dialect(url) != "postgres":
         return []
     async with database(url):
-        _, rows = await connection().execute_query(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-            "AND pid <> pg_backend_pid()"
-        )
-    return [int(next(iter(r))) for r in rows]
+        return await backends()
 
 
 async def _redis_cpu(url: str) -> float | None:
@@ -303,7 +290,7 @@ class Usage:
         pg = await _backends(url) if pg is None else pg
         groups = {"servers": _tree(server), "worker": _tree(worker), "PostgreSQL": pg}
         return cls(
-            {name: {pid: _ticks(pid) for pid in pids} for name, pids in groups.items()},
+            {name: {pid: ticks(pid) for pid in pids} for name, pids in groups.items()},
             await _redis_cpu(redis),
             time.process_time(),
         )
