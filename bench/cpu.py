@@ -24,10 +24,10 @@ def ticks(pid: int) -> int:
 
 
 async def backends() -> list[int]:
-    """The PostgreSQL server processes serving the open database (this process's pools and
-    any other client's), so that other databases on a shared server are not counted."""
+    """The PostgreSQL server processes serving the open database (this process's pools,
+    the connection asking included, and any other client's), so that other databases on
+    a shared server are not counted."""
     _, rows = await connection().execute_query(
-        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-        "AND pid <> pg_backend_pid()"
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
     )
     return [int(next(iter(r))) for r in rows]
