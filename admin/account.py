@@ -26,7 +26,8 @@ def _problem(words: Words, field: str) -> str:
         "code": words._("Code: it is wrong or already used. Type the newest code the app shows."),
         "password_again": words._("New password again: the two new passwords differ."),
         "password": words._(
-            "New password: it needs 12 to 256 characters and must not be the e-mail address."
+            "New password: it needs 12 to 256 characters, must not be the e-mail address and "
+            "must not be easy to guess (a common password, a keyboard row, a repeat)."
         ),
     }
     return messages.get(field, words._("Something is wrong; check the form."))

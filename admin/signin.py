@@ -178,7 +178,8 @@ async def enrol_post(token: str) -> Response:
     except InvalidRequest as error:
         messages = {
             "password": words._(
-                "The password needs 12 to 256 characters and must not be the e-mail address."
+                "The password needs 12 to 256 characters, must not be the e-mail address and "
+                "must not be easy to guess (a common password, a keyboard row, a repeat)."
             ),
             "code": words._(
                 "The code does not match the key. Check that the phone's clock is right and "

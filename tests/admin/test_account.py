@@ -143,10 +143,11 @@ async def test_the_new_passwords_must_match_and_follow_the_rules(app: Quart, clo
     status, page = await _change(client, clock, ada, password_again=NEW + "!")
     assert status == 400
     assert "New password again: the two new passwords differ." in page
-    for bad in ("too short", ada.email):
+    for bad in ("too short", ada.email, "passwordpassword", "ada@example.org1"):
         status, page = await _change(client, clock, ada, password=bad, password_again=bad)
         assert status == 400
         assert "New password: it needs 12 to 256 characters" in page
+        assert "must not be easy to guess" in page
     assert await m.SignInFailure.all().count() == 0
     assert (await post_sign_in(app.test_client(), clock, ada)).status_code == 303
 

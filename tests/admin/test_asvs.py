@@ -236,6 +236,11 @@ async def test_passwords_need_12_characters_any_characters_and_no_composition_ru
     assert status == 400
     status, _ = await enrol_form(client, token, "lee@example.org")
     assert status == 400
+    # Long enough, but among the most common passwords or a pattern (V2.1.7): refused.
+    for guessable in ("123456789012", "qwertyuiop123", "passwordpassword", "iloveyou1234"):
+        status, page = await enrol_form(client, token, guessable)
+        assert status == 400, guessable
+        assert "must not be easy to guess" in page
     # Letters only, spaces, any script and emoji: accepted as typed.
     password = "naïve façade 🦆 пароль " + "z" * 200
     assert len(password) <= 256

@@ -24,6 +24,7 @@ from core.users import (
     session_of,
     sign_in,
 )
+from core.users.passwords import check_password
 from tests.conftest import TestDatabase
 from tests.core.test_booking import NOW, load_clinic
 
@@ -226,3 +227,25 @@ async def test_one_code_sent_twice_at_once_signs_in_once(db: TestDatabase) -> No
     for typed in (code(secret, later), codes[0]):
         results = await asyncio.gather(*(attempt(typed) for _ in range(4)))
         assert sorted(results) == [False, False, False, True], typed
+
+
+@pytest.mark.parametrize(
+    "password",
+    ["123456789012", "1qaz2wsx3edc", "passwordpassword", "Password1234", "aaaaaaaaaaaa",
+     "abcdefghijkl", "leavemealone", "lee@example.org!"],
+)  # fmt: skip
+def test_a_guessable_password_is_refused_whatever_its_length(password: str) -> None:
+    """A common password, a keyboard row, a repeat or the e-mail with a character added:
+    twelve characters are not enough on their own (OWASP ASVS 2.1.7)."""
+    with pytest.raises(InvalidRequest, match="too easy to guess") as refused:
+        check_password(password, "lee@example.org")
+    assert refused.value.field == "password"
+
+
+@pytest.mark.parametrize(
+    "password",
+    ["correct horse battery", "a long and lovely password", "my dog is called rex",
+     "Tr0ub4dor&3xx", "naïve façade 🦆 пароль", "x7#Lq9!mZ2@v"],
+)  # fmt: skip
+def test_passphrases_and_random_passwords_pass_with_no_composition_rules(password: str) -> None:
+    check_password(password, "lee@example.org")
