@@ -51,13 +51,16 @@ def busy_of(ics: str | bytes, start: datetime, end: datetime, zone: ZoneInfo) ->
     for event in calendar.walk("VEVENT"):
         in_window, walked = _most_occurrences(event, start, end, zone)
         if in_window > MAX_OCCURRENCES or walked > MAX_WALK:
-            raise ValueError(
-                f"event {str(event.get('UID', ''))[:80]!r} repeats too often to be a schedule"
-            )
+            raise ValueError(f"event {_uid(event)} repeats too often to be a schedule")
     found: set[Interval] = set()
     # One query for the window: asking for the occurrences "after" a time (in growing spans)
     # was thirty times slower.
-    for event in recurring_ical_events.of(calendar).between(start, end):
+    try:
+        occurrences = recurring_ical_events.of(calendar).between(start, end)
+    except (TypeError, KeyError, IndexError, AttributeError, OverflowError) as error:
+        # A forged object the libraries trip over is unreadable, like one that does not parse.
+        raise ValueError(f"the calendar object could not be expanded: {error}") from error
+    for event in occurrences:
         interval = _interval(event, zone)
         if interval is not None and _busy(event) and interval[0] < end and interval[1] > start:
             found.add(interval)
@@ -109,8 +112,13 @@ def _most_occurrences(
     first = _instant(event.decoded("DTSTART"), zone)
     in_window = walked = 0.0
     for rule in rules if isinstance(rules, list) else [rules]:
-        frequency = str((rule.get("FREQ") or ["DAILY"])[0]).upper()
-        period = _SECONDS.get(frequency, 1) * max(1, int((rule.get("INTERVAL") or [1])[0]))
+        frequency = str((rule.get("FREQ") or [""])[0]).upper()
+        interval = int((rule.get("INTERVAL") or [1])[0])
+        if frequency not in _SECONDS or interval < 1:  # INTERVAL=0 made dateutil loop for ever
+            raise ValueError(
+                f"event {_uid(event)} has a repeat rule without a valid FREQ or INTERVAL"
+            )
+        period = _SECONDS[frequency] * interval
         last = end
         if until := rule.get("UNTIL"):
             last = min(last, _instant(until[0], zone))
@@ -122,6 +130,11 @@ def _most_occurrences(
         in_window += min(count, _periods(max(first, start), last, period) * per_period)
         walked += min(count, _periods(first, last, period) * per_period)
     return in_window, walked
+
+
+def _uid(event: Component) -> str:
+    """The event's UID for a log line: cut short, control characters escaped."""
+    return repr(str(event.get("UID", ""))[:80])
 
 
 def _periods(lo: datetime, hi: datetime, period: int) -> float:

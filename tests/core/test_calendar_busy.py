@@ -111,3 +111,27 @@ def test_a_runaway_rule_is_refused_before_it_is_expanded(rule: str) -> None:
 def test_long_or_bounded_rules_are_read(rule: str, days: int) -> None:
     ics = calendar(f"UID:long@x\n{rule}\nDURATION:PT1M")
     assert len({start.date() for start, _ in busy_of(ics, LO, HI, BERLIN)}) == days
+
+
+@pytest.mark.timeout(30)  # INTERVAL=0 once made the expansion loop for ever
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "RRULE:FREQ=DAILY;INTERVAL=0",
+        "RRULE:FREQ=DAILY;INTERVAL=-5",
+        "RRULE:COUNT=3",  # no FREQ: the library raised a TypeError, which stopped the sync
+        "RRULE:FREQ=FOO",
+        "RRULE:FREQ=DAILY;COUNT=abc",
+        "RRULE:FREQ=DAILY;UNTIL=garbage",
+        "RRULE:FREQ=DAILY;INTERVAL=99999999999999999999999",
+        "RRULE:FREQ=DAILY\x01;COUNT=2",
+    ],
+)
+def test_a_forged_rule_is_an_unreadable_object_not_a_hang_or_a_crash(rule: str) -> None:
+    ics = calendar(f"UID:forged\x07@x\nDTSTART:20261020T100000Z\nDTEND:20261020T110000Z\n{rule}")
+    # Refused by our check, or by icalendar's parser for what it cannot read at all.
+    with pytest.raises(
+        ValueError, match=r"without a valid FREQ or INTERVAL|broken property"
+    ) as refused:
+        busy_of(ics, LO, HI, BERLIN)
+    assert "\x07" not in str(refused.value)  # what is logged has no control characters
