@@ -16,7 +16,6 @@ from typing import TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from zxcvbn import zxcvbn  # type: ignore[import-untyped]
 
 from core.errors import InvalidRequest
 
@@ -56,6 +55,10 @@ def check_password(password: str, email: str) -> None:
         )
     if password.strip().lower() == email.strip().lower():
         raise InvalidRequest("the password must not be the e-mail address", field="password")
+    # Imported here: its word lists take ~25 ms to load, which every server process and
+    # command paid at start-up for the few requests that set a password.
+    from zxcvbn import zxcvbn  # type: ignore[import-untyped]
+
     hints = [email, email.split("@", 1)[0]]
     if zxcvbn(password[:_ESTIMATED], user_inputs=hints)["score"] < GUESSABLE:
         raise InvalidRequest(
